@@ -1,0 +1,122 @@
+package io.schemaguard.api;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+/** An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, ...). */
+public class S3Storage {
+    @Required
+    @Pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    private String bucket;
+
+    /** Key prefix inside the bucket, without leading or trailing slash. */
+    @Pattern("^$|^[^/].*[^/]$|^[^/]$")
+    private String prefix;
+
+    /** Endpoint URL for S3-compatible stores; empty means AWS. */
+    @Pattern("^https?://.+")
+    private String endpoint;
+
+    @Default("us-east-1")
+    private String region = "us-east-1";
+
+    /** Path-style addressing, as MinIO and most S3-compatible stores need. */
+    @Default("false")
+    private Boolean forcePathStyle = false;
+
+    /** Access keys; absent means the pod's ambient credentials (e.g. IRSA, instance profile). */
+    private S3Credentials credentialsSecretRef;
+
+    public String getBucket() {
+        return bucket;
+    }
+
+    public void setBucket(String bucket) {
+        this.bucket = bucket;
+    }
+
+    public String getPrefix() {
+        return prefix;
+    }
+
+    public void setPrefix(String prefix) {
+        this.prefix = prefix;
+    }
+
+    public String getEndpoint() {
+        return endpoint;
+    }
+
+    public void setEndpoint(String endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    public String getRegion() {
+        return region;
+    }
+
+    public void setRegion(String region) {
+        this.region = region;
+    }
+
+    public Boolean getForcePathStyle() {
+        return forcePathStyle;
+    }
+
+    public void setForcePathStyle(Boolean forcePathStyle) {
+        this.forcePathStyle = forcePathStyle;
+    }
+
+    public S3Credentials getCredentialsSecretRef() {
+        return credentialsSecretRef;
+    }
+
+    public void setCredentialsSecretRef(S3Credentials credentialsSecretRef) {
+        this.credentialsSecretRef = credentialsSecretRef;
+    }
+
+    /** A Secret holding an access key pair. */
+    public static class S3Credentials {
+        @Required
+        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+        private String name;
+
+        @Default("AWS_ACCESS_KEY_ID")
+        private String accessKeyIdKey = "AWS_ACCESS_KEY_ID";
+
+        @Default("AWS_SECRET_ACCESS_KEY")
+        private String secretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
+
+        public S3Credentials() {
+        }
+
+        public S3Credentials(String name) {
+            this.name = name;
+        }
+
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+
+        public String getAccessKeyIdKey() {
+            return accessKeyIdKey;
+        }
+
+        public void setAccessKeyIdKey(String accessKeyIdKey) {
+            this.accessKeyIdKey = accessKeyIdKey;
+        }
+
+        public String getSecretAccessKeyKey() {
+            return secretAccessKeyKey;
+        }
+
+        public void setSecretAccessKeyKey(String secretAccessKeyKey) {
+            this.secretAccessKeyKey = secretAccessKeyKey;
+        }
+    }
+}

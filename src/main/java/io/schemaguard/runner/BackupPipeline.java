@@ -1,0 +1,206 @@
+package io.schemaguard.runner;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+
+import io.schemaguard.api.CompressionAlgorithm;
+import io.schemaguard.api.DumpFormat;
+import io.schemaguard.postgres.DatabaseInspector;
+import io.schemaguard.postgres.DatabaseInspector.ServerInfo;
+import io.schemaguard.postgres.PgTarget;
+import io.schemaguard.postgres.PgTools;
+import io.schemaguard.storage.BackupLayout;
+import io.schemaguard.storage.BackupManifest;
+import io.schemaguard.storage.ObjectStore;
+import io.schemaguard.storage.StorageException;
+import io.schemaguard.storage.StoredObject;
+import io.schemaguard.storage.UploadSink;
+
+/**
+ * pg_dump -> compression -> SHA-256 -> upload, streamed end to end; then the stored object is read
+ * back and hashed again, and only then is the manifest (the commit marker) written. Any stage's
+ * failure aborts the upload, so a failed run leaves no object that looks complete.
+ */
+public final class BackupPipeline {
+
+    public record Request(
+            PgTarget target,
+            ObjectStore store,
+            DumpFormat format,
+            CompressionAlgorithm compression,
+            int compressionLevel,
+            int compressionThreads,
+            Integer jobs,
+            String backupId,
+            String namespace,
+            String createdBy,
+            Duration progressInterval,
+            Path pgBin,
+            Path workDir) {
+    }
+
+    /** What a successful run stored: the manifest and the dump's location-relative key. */
+    public record Outcome(BackupManifest manifest, String dumpKey) {
+    }
+
+    private final Clock clock;
+
+    public BackupPipeline(Clock clock) {
+        this.clock = clock;
+    }
+
+    public Outcome run(Request r) {
+        ServerInfo server = DatabaseInspector.inspect(r.target());
+        PgTools tools = locateTools(r.pgBin(), server);
+        try {
+            r.store().checkAccess();
+        } catch (StorageException e) {
+            throw RunnerException.from(e);
+        }
+
+        String backupId = r.backupId() != null ? r.backupId() : BackupLayout.backupId(clock.instant(), randomSuffix());
+        String folder = BackupLayout.folder(r.namespace(), server.database(), backupId);
+        String dumpName = BackupLayout.dumpFileName(r.format(), r.compression());
+        String dumpKey = folder + "/" + dumpName;
+        Instant startedAt = clock.instant();
+        Console.info("backup %s: dumping %s (PostgreSQL %s) with pg_dump %s, %s format, %s, to %s", backupId,
+                r.target().describe(), server.version(), tools.version(), r.format().pgDumpName(),
+                r.compression() == CompressionAlgorithm.NONE ? "uncompressed"
+                        : r.compression().id() + " level " + r.compressionLevel(),
+                r.store().location().url(dumpKey));
+
+        MessageDigest sha = Streams.sha256();
+        StoredObject stored;
+        long rawBytes;
+        try (ProgressMeter meter = new ProgressMeter(r.progressInterval());
+                UploadSink sink = openSink(r.store(), dumpKey)) {
+            DumpProcess dump = startDump(tools, r);
+            try {
+                OutputStream hashed = new DigestOutputStream(Streams.countingUnclosable(sink, meter.storedBytes), sha);
+                try (OutputStream compressed = Compressors.compress(r.compression(), r.compressionLevel(),
+                        r.compressionThreads(), hashed)) {
+                    dump.writeTo(compressed, meter.rawBytes);
+                }
+                dump.awaitSuccess();
+            } catch (IOException | RuntimeException e) {
+                dump.destroy();
+                throw failureOf(e);
+            } finally {
+                dump.cleanup();
+            }
+            rawBytes = meter.rawBytes.get();
+            stored = sink.commit();
+            Console.info("backup %s: pg_dump wrote %s, stored %s in %.1f s", backupId, Console.bytes(rawBytes),
+                    Console.bytes(stored.size()), meter.elapsedSeconds());
+        } catch (StorageException e) {
+            throw RunnerException.from(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunnerException(FailureReason.Internal, "interrupted", e);
+        }
+
+        String sha256 = Streams.hex(sha.digest());
+        verifyStored(r.store(), dumpKey, sha256, stored.size());
+        Instant finishedAt = clock.instant();
+        BackupManifest manifest = new BackupManifest(BackupManifest.SCHEMA_VERSION, backupId, r.namespace(),
+                server.database(), r.target().host() + ":" + r.target().port(), r.format().pgDumpName(),
+                r.compression().id(), r.compression() == CompressionAlgorithm.NONE ? null : r.compressionLevel(),
+                dumpName, stored.size(), rawBytes, sha256, server.version(), tools.version(), startedAt, finishedAt,
+                Duration.between(startedAt, finishedAt).toMillis() / 1000.0, r.createdBy(), server.tables());
+        try {
+            r.store().put(folder + "/" + BackupLayout.MANIFEST, manifest.toJson(), "application/json");
+        } catch (StorageException e) {
+            throw RunnerException.from(e);
+        }
+        return new Outcome(manifest, dumpKey);
+    }
+
+    /**
+     * Reads the object back from storage and compares its SHA-256 and size with what was sent; a
+     * mismatch removes the object, since a backup that does not match its checksum is not one.
+     */
+    static void verifyStored(ObjectStore store, String key, String expectedSha256, long expectedSize) {
+        Streams.Hashed actual;
+        try (InputStream in = store.open(key)) {
+            actual = Streams.hash(in);
+        } catch (StorageException e) {
+            throw RunnerException.from(e);
+        } catch (IOException e) {
+            throw new RunnerException(FailureReason.StorageError,
+                    "cannot read back " + store.location().url(key) + ": " + e.getMessage(), e);
+        }
+        if (!actual.sha256().equals(expectedSha256) || actual.size() != expectedSize) {
+            try {
+                store.delete(key);
+            } catch (StorageException e) {
+                Console.info("warning: could not delete the mismatching object: %s", e.getMessage());
+            }
+            throw new RunnerException(FailureReason.ChecksumMismatch,
+                    "stored object " + store.location().url(key) + " does not match what was uploaded (sha256 "
+                            + actual.sha256() + ", " + actual.size() + " bytes; expected " + expectedSha256 + ", "
+                            + expectedSize + " bytes)");
+        }
+    }
+
+    private static PgTools locateTools(Path pgBin, ServerInfo server) {
+        PgTools tools;
+        try {
+            tools = PgTools.locate(pgBin);
+        } catch (IllegalStateException e) {
+            throw new RunnerException(FailureReason.PgToolTooOld, e.getMessage(), e);
+        }
+        if (tools.major() < server.major()) {
+            throw new RunnerException(FailureReason.PgToolTooOld, "pg_dump " + tools.version()
+                    + " is older than the server (PostgreSQL " + server.version()
+                    + "): pg_dump can only dump servers of its own major version or older; use a runner image with"
+                    + " PostgreSQL " + server.major() + " client tools or newer");
+        }
+        return tools;
+    }
+
+    private static UploadSink openSink(ObjectStore store, String key) {
+        try {
+            return store.openUpload(key);
+        } catch (StorageException e) {
+            throw RunnerException.from(e);
+        }
+    }
+
+    private static DumpProcess startDump(PgTools tools, Request r) {
+        try {
+            return DumpProcess.start(tools, r.target(), r.format(), r.jobs(), r.workDir());
+        } catch (IOException e) {
+            throw new RunnerException(FailureReason.DumpFailed, "cannot start pg_dump: " + e.getMessage(), e);
+        }
+    }
+
+    /** Names the failing stage: storage errors win, then pg_dump's own error, then the stream's. */
+    private static RuntimeException failureOf(Exception e) {
+        if (e instanceof StorageException se) {
+            return RunnerException.from(se);
+        }
+        if (e instanceof RunnerException re) {
+            return re;
+        }
+        Throwable cause = e.getCause();
+        if (cause instanceof StorageException se) {
+            return RunnerException.from(se);
+        }
+        return new RunnerException(FailureReason.DumpFailed, "dump stream failed: " + e.getMessage(), e);
+    }
+
+    private static String randomSuffix() {
+        byte[] b = new byte[4];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

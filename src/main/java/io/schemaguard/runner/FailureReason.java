@@ -1,0 +1,38 @@
+package io.schemaguard.runner;
+
+/**
+ * Why a runner command failed. The name travels in the termination message (and from there into the
+ * resource's conditions); the exit code groups reasons so a Job's pod failure policy can tell
+ * configuration errors (2, not worth retrying) from the rest.
+ */
+public enum FailureReason {
+    InvalidArguments(2),
+    PgToolTooOld(2),
+    DatabaseUnreachable(3),
+    AuthenticationFailed(3),
+    DatabaseNotFound(3),
+    DatabaseError(3),
+    DumpFailed(3),
+    StorageUnreachable(4),
+    StorageAccessDenied(4),
+    BucketNotFound(4),
+    BackupNotFound(4),
+    StorageFull(4),
+    StorageError(4),
+    ChecksumMismatch(5),
+    ManifestInvalid(5),
+    Internal(1);
+
+    private final int exitCode;
+
+    FailureReason(int exitCode) {
+        this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /** Exit code of every configuration error that retrying cannot fix. */
+    public static final int CONFIGURATION_EXIT_CODE = 2;
+}

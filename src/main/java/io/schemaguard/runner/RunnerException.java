@@ -1,0 +1,33 @@
+package io.schemaguard.runner;
+
+import io.schemaguard.storage.StorageException;
+
+/** A failure with a reason and a one-line message meant for the user. */
+public class RunnerException extends RuntimeException {
+    private final FailureReason reason;
+
+    public RunnerException(FailureReason reason, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = reason;
+    }
+
+    public RunnerException(FailureReason reason, String message) {
+        this(reason, message, null);
+    }
+
+    public FailureReason reason() {
+        return reason;
+    }
+
+    public static RunnerException from(StorageException e) {
+        FailureReason reason = switch (e.kind()) {
+            case UNREACHABLE -> FailureReason.StorageUnreachable;
+            case ACCESS_DENIED -> FailureReason.StorageAccessDenied;
+            case BUCKET_NOT_FOUND -> FailureReason.BucketNotFound;
+            case OBJECT_NOT_FOUND -> FailureReason.BackupNotFound;
+            case FULL -> FailureReason.StorageFull;
+            case OTHER -> FailureReason.StorageError;
+        };
+        return new RunnerException(reason, e.getMessage(), e);
+    }
+}

@@ -1,0 +1,28 @@
+package io.schemaguard.runner;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "schemaguard", mixinStandardHelpOptions = true, versionProvider = SchemaguardCli.Version.class,
+        subcommands = { BackupCommand.class, ListCommand.class, VerifyCommand.class },
+        description = "Safe PostgreSQL backups and migrations. The same program runs inside the operator's Jobs.")
+public final class SchemaguardCli implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = SchemaguardCli.class.getPackage().getImplementationVersion();
+            return new String[] { "schemaguard " + (v == null ? "dev" : v) };
+        }
+    }
+}

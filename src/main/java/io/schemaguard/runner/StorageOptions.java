@@ -1,0 +1,38 @@
+package io.schemaguard.runner;
+
+import io.schemaguard.storage.ObjectStore;
+import io.schemaguard.storage.S3Settings;
+import io.schemaguard.storage.StorageLocation;
+import picocli.CommandLine.Option;
+
+/** Options shared by every command that talks to storage. Credentials come only from the environment. */
+final class StorageOptions {
+
+    @Option(names = "--endpoint", paramLabel = "URL", defaultValue = "${env:AWS_ENDPOINT_URL_S3:-${env:AWS_ENDPOINT_URL}}",
+            description = "S3 endpoint for S3-compatible stores (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, or AWS)")
+    String endpoint;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "S3 region (default: $AWS_REGION or us-east-1)")
+    String region;
+
+    @Option(names = "--path-style", negatable = true, defaultValue = "${env:SCHEMAGUARD_S3_PATH_STYLE:-false}",
+            description = "Use path-style S3 addressing (MinIO, Ceph and most S3-compatible stores need it)")
+    boolean pathStyle;
+
+    @Option(names = "--part-size", paramLabel = "SIZE", defaultValue = "16MiB", converter = ByteSizeConverter.class,
+            description = "Multipart part size (>= 5MiB; memory is about part size x (concurrency + 1)); default ${DEFAULT-VALUE}")
+    int partSize;
+
+    @Option(names = "--upload-concurrency", paramLabel = "N", defaultValue = "2",
+            description = "Parts uploaded in parallel; default ${DEFAULT-VALUE}")
+    int uploadConcurrency;
+
+    ObjectStore open(String location) {
+        return ObjectStore.open(StorageLocation.parse(location),
+                new S3Settings(blankToNull(endpoint), blankToNull(region), pathStyle, partSize, uploadConcurrency));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}
