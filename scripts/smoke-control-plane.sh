@@ -43,16 +43,18 @@ PIDS=()
 RESULT=FAIL
 
 cleanup() {
-  local rc=$? pid i
+  local rc=$? pid i t0
+  t0=$(now_ms)
+  # Stop in reverse start order (controller-manager, apiserver, etcd), each
+  # one fully, so the apiserver never spins on a vanished etcd.
   for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
     pid="${PIDS[$i]}"
     kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  (( ${#PIDS[@]} == 0 )) || log "stopped ${#PIDS[@]} processes in $(( $(now_ms) - t0 )) ms"
   if [[ "$RESULT" != PASS ]]; then
     for f in etcd kube-apiserver kube-controller-manager; do
       [[ -f "$D/$f.log" ]] || continue
@@ -75,23 +77,31 @@ trap 'exit 130' INT TERM
 
 fail() { log "FAIL: $*"; exit 1; }
 
-# A free TCP port on 127.0.0.1 (random, checked against listening sockets).
+# A free TCP port on 127.0.0.1, picked at random *outside* the kernel's
+# ephemeral range (outgoing connections, e.g. apiserver->etcd, take ports from
+# that range, and a port held by any socket cannot be bound by a listener) and
+# not used by any TCP socket in any state. Sets PORT (no subshell, so
+# USED_PORTS survives between calls).
 USED_PORTS=" "
-free_port() {
+read -r EPH_LO EPH_HI < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { EPH_LO=32768; EPH_HI=60999; }
+if (( EPH_LO - 1 - 15000 >= 1000 )); then PORT_MIN=15000; PORT_MAX=$(( EPH_LO - 1 ))
+elif (( 65535 - EPH_HI - 1 >= 1000 )); then PORT_MIN=$(( EPH_HI + 1 )); PORT_MAX=65535
+else PORT_MIN=15000; PORT_MAX=65535; fi
+next_free_port() {
   local p
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
+  for _ in $(seq 1 500); do
+    p=$(( PORT_MIN + (RANDOM * 32768 + RANDOM) % (PORT_MAX - PORT_MIN + 1) ))
     [[ "$USED_PORTS" == *" $p "* ]] && continue
     if command -v ss >/dev/null 2>&1; then
-      ss -Htln "sport = :$p" 2>/dev/null | grep -q . && continue
+      [[ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]] || continue
     elif (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       continue
     fi
     USED_PORTS+="$p "
-    echo "$p"
+    PORT=$p
     return 0
   done
-  return 1
+  fail "no free port found in $PORT_MIN-$PORT_MAX"
 }
 
 # wait_for NAME PID CMD...: poll CMD until it succeeds, the process dies, or timeout.
@@ -107,10 +117,10 @@ wait_for() {
 
 rss_mb() { awk '/^VmRSS:/ {printf "%d MiB", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
-ETCD_CLIENT_PORT=$(free_port)
-ETCD_PEER_PORT=$(free_port)
-APISERVER_PORT=$(free_port)
-KCM_PORT=$(free_port)
+next_free_port; ETCD_CLIENT_PORT=$PORT
+next_free_port; ETCD_PEER_PORT=$PORT
+next_free_port; APISERVER_PORT=$PORT
+next_free_port; KCM_PORT=$PORT
 SERVICE_CIDR=10.0.0.0/24
 SERVICE_IP=10.0.0.1
 ADMIN_TOKEN="$(openssl rand -hex 24)"
@@ -241,7 +251,6 @@ t0=$(now_ms)
   --root-ca-file="$P/ca.crt" \
   --cluster-signing-cert-file="$P/ca.crt" \
   --cluster-signing-key-file="$P/ca.key" \
-  --service-cluster-ip-range="$SERVICE_CIDR" \
   --kube-api-qps=100 \
   --kube-api-burst=200 \
   --profiling=false \
@@ -257,21 +266,20 @@ log "kube-controller-manager healthy after $(( $(now_ms) - t0 )) ms (pid $KCM_PI
 K=("$BIN/kubectl" --kubeconfig="$D/admin.kubeconfig")
 "${K[@]}" create namespace smoke >&2
 t0=$(now_ms)
-cat <<'EOF' | "${K[@]}" -n smoke apply -f - >&2
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: smoke
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: registry.invalid/never-pulled:latest
-        command: ["true"]
+# The Job is created with plain REST + the static bearer token (as a Java
+# client would); everything else uses kubectl with the admin client cert.
+curl -fsS --cacert "$P/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' -X POST \
+  "$API/apis/batch/v1/namespaces/smoke/jobs" -d @- >/dev/null <<'EOF' || fail "creating the Job failed"
+{"apiVersion": "batch/v1", "kind": "Job",
+ "metadata": {"name": "smoke"},
+ "spec": {"backoffLimit": 0,
+          "template": {"spec": {"restartPolicy": "Never",
+                                "containers": [{"name": "main",
+                                                "image": "registry.invalid/never-pulled:latest",
+                                                "command": ["true"]}]}}}}
 EOF
+log "job.batch/smoke created"
 pod_created() {
   [[ -n "$("${K[@]}" -n smoke get pods -l batch.kubernetes.io/job-name=smoke -o name)" ]]
 }
@@ -280,5 +288,13 @@ log "Job's Pod created after $(( $(now_ms) - t0 )) ms"
 "${K[@]}" -n smoke get jobs,pods -o wide >&2
 sa="$("${K[@]}" -n smoke get pods -o jsonpath='{.items[0].spec.serviceAccountName}')"
 [[ "$sa" == default ]] || fail "pod has serviceAccountName '$sa', expected 'default'"
+# Service-account tokens: TokenRequest (signed with --service-account-signing-key-file)
+# and authentication of the issued token (verified with --service-account-key-file).
+tok="$("${K[@]}" -n smoke create token default --duration=10m)" || fail "TokenRequest failed"
+who="$(curl -fsS --cacert "$P/ca.crt" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+  -X POST "$API/apis/authentication.k8s.io/v1/selfsubjectreviews" \
+  -d '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}')" || fail "SA token rejected"
+[[ "$who" == *'"username":"system:serviceaccount:smoke:default"'* ]] || fail "unexpected SelfSubjectReview: $who"
+log "service-account token for smoke/default issued and accepted"
 log "RSS: etcd $(rss_mb "$ETCD_PID"), kube-apiserver $(rss_mb "$APISERVER_PID"), kube-controller-manager $(rss_mb "$KCM_PID")"
 RESULT=PASS

@@ -99,8 +99,9 @@ public final class BackupPipeline {
             }
             rawBytes = meter.rawBytes.get();
             stored = sink.commit();
-            Console.info("backup %s: pg_dump wrote %s, stored %s in %.1f s", backupId, Console.bytes(rawBytes),
-                    Console.bytes(stored.size()), meter.elapsedSeconds());
+            Console.info("backup %s: pg_dump wrote %s, stored %s in %d %s in %.1f s", backupId,
+                    Console.bytes(rawBytes), Console.bytes(stored.size()), stored.parts(),
+                    stored.parts() == 1 ? "part" : "parts", meter.elapsedSeconds());
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (InterruptedException e) {

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import picocli.CommandLine.ITypeConverter;
 
-/** Parses {@code 10s}, {@code 2m}, {@code 1h}, {@code 0} and ISO-8601 ({@code PT10S}). */
+/** Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 0} and ISO-8601 ({@code PT10S}). */
 final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
@@ -14,6 +14,9 @@ final class DurationConverter implements ITypeConverter<Duration> {
         }
         if (v.toUpperCase().startsWith("P")) {
             return Duration.parse(v);
+        }
+        if (v.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
         }
         long n = Long.parseLong(v.substring(0, v.length() - 1));
         return switch (v.charAt(v.length() - 1)) {

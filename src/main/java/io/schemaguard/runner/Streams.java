@@ -50,6 +50,36 @@ public final class Streams {
         };
     }
 
+    /** Counts the bytes read through it, however they are read. */
+    public static InputStream counting(InputStream in, AtomicLong counter) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    counter.incrementAndGet();
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    counter.addAndGet(n);
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                long skipped = super.skip(n);
+                counter.addAndGet(skipped);
+                return skipped;
+            }
+        };
+    }
+
     /** Copies everything, counting into {@code counter} as it goes; returns the byte count. */
     public static long copy(InputStream in, OutputStream out, AtomicLong counter) throws IOException {
         byte[] buffer = new byte[BUFFER];

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.storage.BackupCatalog;
@@ -67,23 +68,14 @@ final class VerifyCommand extends RunnerCommand {
     /** One read: hashes the stored bytes while decompressing them, so both checks cost a single pass. */
     static Check check(ObjectStore store, String key, CompressionAlgorithm compression) {
         MessageDigest sha = Streams.sha256();
-        long[] stored = new long[1];
+        AtomicLong stored = new AtomicLong();
         try (InputStream raw = store.open(key);
-                InputStream counted = new java.io.FilterInputStream(new DigestInputStream(raw, sha)) {
-                    @Override
-                    public int read(byte[] b, int off, int len) throws IOException {
-                        int n = super.read(b, off, len);
-                        if (n > 0) {
-                            stored[0] += n;
-                        }
-                        return n;
-                    }
-                };
+                InputStream counted = Streams.counting(new DigestInputStream(raw, sha), stored);
                 InputStream decoded = Compressors.decompress(compression, counted)) {
             long rawSize = Streams.drain(decoded);
             // drain the rest (trailing bytes after the last frame would otherwise go unhashed)
             Streams.drain(counted);
-            return new Check(Streams.hex(sha.digest()), stored[0], rawSize);
+            return new Check(Streams.hex(sha.digest()), stored.get(), rawSize);
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (IOException e) {

@@ -183,7 +183,7 @@ public final class FileObjectStore implements ObjectStore {
                 channel.force(true);
                 channel.close();
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                return new StoredObject(key, total, Files.getLastModifiedTime(target).toInstant());
+                return new StoredObject(key, total, Files.getLastModifiedTime(target).toInstant(), 1);
             } catch (IOException e) {
                 abort();
                 throw classify(e, "write " + target);

@@ -107,7 +107,7 @@ final class S3MultipartSink extends UploadSink {
                 store.client().completeMultipartUpload(r -> r.bucket(store.location().bucket()).key(fullKey)
                         .uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
             }
-            return new StoredObject(key, total, Instant.now());
+            return new StoredObject(key, total, Instant.now(), Math.max(1, parts.size()));
         } catch (SdkException e) {
             abort();
             throw store.classify(e, "upload " + store.location().url(key));

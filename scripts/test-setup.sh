@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the tests start for real: PostgreSQL's server and client programs (Debian packages),
+# and, when running as root (sessions and CI do), an unprivileged user to run PostgreSQL as, since
+# PostgreSQL refuses to run as root. S3Proxy comes from Maven Central during the build.
+# Idempotent: a second run changes nothing.
+set -euo pipefail
+
+PG_USER="${SCHEMAGUARD_PG_USER:-schemaguard-pg}"
+
+have_postgres() {
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && compgen -G "/usr/lib/postgresql/*/bin/pg_dump" >/dev/null
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if ! have_postgres; then
+  echo "test-setup: installing PostgreSQL from Debian packages" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null
+  # The package may start a system cluster; the tests run their own throwaway clusters instead.
+  as_root service postgresql stop >/dev/null 2>&1 || true
+fi
+
+if [ "$(id -u)" -eq 0 ] && ! id "$PG_USER" >/dev/null 2>&1; then
+  echo "test-setup: creating unprivileged user $PG_USER for PostgreSQL" >&2
+  useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
+fi
+
+for tool in java; do
+  command -v "$tool" >/dev/null || { echo "test-setup: $tool is required" >&2; exit 1; }
+done
+echo "test-setup: PostgreSQL $(ls /usr/lib/postgresql | sort -n | tail -1) ready" >&2

@@ -1,0 +1,217 @@
+package io.schemaguard.backup;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.DatabaseBackup;
+import io.schemaguard.api.DatabaseBackupStatus;
+import io.schemaguard.jobs.Conditions;
+import io.schemaguard.jobs.JobState;
+import io.schemaguard.operator.EventRecorder.Event;
+import io.schemaguard.runner.Console;
+import io.schemaguard.runner.RunnerResult;
+
+/**
+ * Derives a DatabaseBackup's status from what its Job and pods show, starting from the previous
+ * status (so transition times survive), and names the Events each transition deserves. Pure: no
+ * client, no clock.
+ *
+ * <p>A backup is {@code Succeeded} only when the Job completed and the runner reported the stored
+ * object's SHA-256, which it does only after reading the object back and committing the manifest.
+ */
+public final class BackupStatusAggregator {
+
+    /** Everything observed in one reconciliation. {@code blocker} explains why no Job can exist yet. */
+    public record Observation(JobState state, String jobName, String backupId, String blocker, String blockerReason) {
+        public static Observation ofJob(JobState state, String jobName, String backupId) {
+            return new Observation(state, jobName, backupId, null, null);
+        }
+
+        public static Observation blocked(String reason, String message) {
+            return new Observation(new JobState(null, List.of()), null, null, message, reason);
+        }
+    }
+
+    public record Result(DatabaseBackupStatus status, List<Event> events) {
+    }
+
+    private BackupStatusAggregator() {
+    }
+
+    public static Result aggregate(DatabaseBackup backup, Observation observation, Instant now) {
+        DatabaseBackupStatus previous = backup.getStatus() == null ? new DatabaseBackupStatus() : backup.getStatus();
+        long generation = backup.getMetadata().getGeneration() == null ? 0 : backup.getMetadata().getGeneration();
+        String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
+        DatabaseBackupStatus s = copy(previous);
+        s.setObservedGeneration(generation);
+        List<Event> events = new ArrayList<>();
+
+        if (previous.getPhase() != null && previous.getPhase().isTerminal()) {
+            // Finished backups never change: editing or re-reconciling them must not re-run anything.
+            return new Result(s, events);
+        }
+        if (s.getDatabase() == null && backup.getSpec().getDatabase() != null) {
+            s.setDatabase(backup.getSpec().getDatabase().getName());
+        }
+        if (observation.blocker() != null) {
+            s.setPhase(BackupPhase.Pending);
+            setConditions(s, false, observation.blockerReason(), observation.blocker(), true, "Blocked", false,
+                    generation, time);
+            if (!observation.blockerReason().equals(readyReason(previous))) {
+                events.add(Event.warning(observation.blockerReason(), observation.blocker()));
+            }
+            return new Result(s, events);
+        }
+
+        JobState state = observation.state();
+        s.setJobName(observation.jobName());
+        s.setBackupId(observation.backupId());
+        state.startTime().ifPresent(s::setStartedAt);
+        s.setFailedAttempts(state.failedAttempts());
+
+        if (state.complete()) {
+            Optional<RunnerResult> result = state.succeededPod().flatMap(JobState::result);
+            if (result.isPresent() && result.get().succeeded() && result.get().sha256() != null) {
+                RunnerResult r = result.get();
+                s.setPhase(BackupPhase.Succeeded);
+                s.setLocation(r.location());
+                s.setSizeBytes(r.sizeBytes());
+                s.setSize(r.sizeBytes() == null ? null : Console.bytes(r.sizeBytes()));
+                s.setSha256(r.sha256());
+                s.setServerVersion(r.serverVersion());
+                s.setPgDumpVersion(r.pgDumpVersion());
+                if (r.database() != null) {
+                    s.setDatabase(r.database());
+                }
+                s.setCompletedAt(state.completionTime().orElse(time));
+                String message = "stored " + s.getSize() + " at " + r.location() + " (sha256 " + r.sha256() + ")";
+                setConditions(s, true, "BackupSucceeded", message, false, "Completed", false, generation, time);
+                events.add(Event.normal("Succeeded", message));
+            } else {
+                fail(s, "ResultMissing", "the Job completed but its pod left no verified result, so the backup is not"
+                        + " trusted", generation, time, events);
+            }
+            return new Result(s, events);
+        }
+
+        reportNewFailedAttempts(previous, state, events);
+
+        if (state.failed()) {
+            Optional<Pod> lastFailed = state.lastFailedPod();
+            Optional<RunnerResult> result = lastFailed.flatMap(JobState::result);
+            String reason;
+            String message;
+            if (result.isPresent() && !result.get().succeeded()) {
+                reason = result.get().reason();
+                message = result.get().message();
+            } else {
+                JobCondition c = state.failedCondition().orElseThrow();
+                reason = c.getReason() == null ? "JobFailed" : c.getReason();
+                message = Objects.requireNonNullElse(c.getMessage(), "the backup Job failed")
+                        + lastFailed.flatMap(JobState::terminationMessage).map(m -> "; last output: " + m).orElse("");
+            }
+            s.setCompletedAt(time);
+            fail(s, reason, message, generation, time, events);
+            return new Result(s, events);
+        }
+
+        Optional<JobState.StuckPod> stuck = state.stuckPod();
+        if (stuck.isPresent()) {
+            JobState.StuckPod p = stuck.get();
+            String reason = stuckReason(p);
+            s.setPhase(BackupPhase.Pending);
+            setConditions(s, false, reason, "pod " + p.podName() + " cannot start: " + p.message(), true,
+                    "WaitingForPod", false, generation, time);
+            if (!reason.equals(readyReason(previous))) {
+                events.add(Event.warning(reason, "pod " + p.podName() + " cannot start: " + p.message()));
+            }
+            return new Result(s, events);
+        }
+
+        if (state.runningPod().isPresent()) {
+            s.setPhase(BackupPhase.Running);
+            String message = "pg_dump running in pod " + state.runningPod().get().getMetadata().getName()
+                    + (state.failedAttempts() > 0 ? " (attempt " + (state.failedAttempts() + 1) + ")" : "");
+            setConditions(s, false, "BackupRunning", message, true, "BackupRunning", false, generation, time);
+            if (previous.getPhase() != BackupPhase.Running) {
+                events.add(Event.normal("Started", message));
+            }
+            return new Result(s, events);
+        }
+
+        s.setPhase(BackupPhase.Pending);
+        String message = state.job() == null ? "creating the backup Job" : "Job " + observation.jobName()
+                + " is waiting for its pod";
+        setConditions(s, false, "JobPending", message, true, "JobPending", false, generation, time);
+        return new Result(s, events);
+    }
+
+    private static void reportNewFailedAttempts(DatabaseBackupStatus previous, JobState state, List<Event> events) {
+        int before = previous.getFailedAttempts() == null ? 0 : previous.getFailedAttempts();
+        if (state.failedAttempts() > before) {
+            Optional<Pod> pod = state.lastFailedPod();
+            Optional<RunnerResult> result = pod.flatMap(JobState::result);
+            String detail = result.map(r -> r.reason() + ": " + r.message())
+                    .or(() -> pod.flatMap(JobState::terminationMessage))
+                    .orElse("the pod failed without a result");
+            events.add(Event.warning("BackupAttemptFailed", "attempt " + state.failedAttempts() + " failed: " + detail));
+        }
+    }
+
+    private static String stuckReason(JobState.StuckPod p) {
+        String m = p.message().toLowerCase();
+        if (p.reason().equals("CreateContainerConfigError") && m.contains("secret")) {
+            return "SecretNotFound";
+        }
+        return p.reason().contains("Image") ? "ImageUnavailable" : "PodConfigError";
+    }
+
+    private static void fail(DatabaseBackupStatus s, String reason, String message, long generation, String time,
+            List<Event> events) {
+        s.setPhase(BackupPhase.Failed);
+        setConditions(s, false, reason, message, false, "Failed", true, generation, time);
+        events.add(Event.warning(reason, message));
+    }
+
+    private static void setConditions(DatabaseBackupStatus s, boolean ready, String readyReason, String message,
+            boolean progressing, String progressingReason, boolean failed, long generation, String time) {
+        var c = Conditions.set(s.getConditions(), Conditions.READY, ready, readyReason, message, generation, time);
+        c = Conditions.set(c, Conditions.PROGRESSING, progressing, progressingReason, progressing ? message : "",
+                generation, time);
+        c = Conditions.set(c, Conditions.FAILED, failed, failed ? readyReason : "NotFailed", failed ? message : "",
+                generation, time);
+        s.setConditions(c);
+    }
+
+    private static String readyReason(DatabaseBackupStatus status) {
+        var c = Conditions.find(status.getConditions(), Conditions.READY);
+        return c == null ? null : c.getReason();
+    }
+
+    private static DatabaseBackupStatus copy(DatabaseBackupStatus p) {
+        DatabaseBackupStatus s = new DatabaseBackupStatus();
+        s.setObservedGeneration(p.getObservedGeneration());
+        s.setPhase(p.getPhase());
+        s.setConditions(new ArrayList<>(p.getConditions() == null ? List.of() : p.getConditions()));
+        s.setJobName(p.getJobName());
+        s.setBackupId(p.getBackupId());
+        s.setDatabase(p.getDatabase());
+        s.setLocation(p.getLocation());
+        s.setSizeBytes(p.getSizeBytes());
+        s.setSize(p.getSize());
+        s.setSha256(p.getSha256());
+        s.setServerVersion(p.getServerVersion());
+        s.setPgDumpVersion(p.getPgDumpVersion());
+        s.setStartedAt(p.getStartedAt());
+        s.setCompletedAt(p.getCompletedAt());
+        s.setFailedAttempts(p.getFailedAttempts());
+        return s;
+    }
+}
