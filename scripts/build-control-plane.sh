@@ -108,7 +108,7 @@ trap cleanup EXIT
 
 # Invalidate before touching anything in BIN.
 rm -f "$STAMP"
-stamp_line() { [[ -f "$BIN/.stamp.$1" ]] && cat "$BIN/.stamp.$1" || true; }
+stamp_line() { if [[ -f "$BIN/.stamp.$1" ]]; then cat "$BIN/.stamp.$1"; fi; }
 
 log "go: $(go version) (GOTOOLCHAIN=$(go env GOTOOLCHAIN))"
 
@@ -119,7 +119,7 @@ for b in "${KUBE_BINS[@]}"; do [[ -x "$BIN/$b" ]] || need_kube=1; done
 
 if (( need_kube )); then
   log "resolving k8s.io/kubernetes@$K8S_VERSION from the module proxy"
-  info_json="$(cd "$WORK" && GOFLAGS= go mod download -json "k8s.io/kubernetes@$K8S_VERSION")" \
+  info_json="$(cd "$WORK" && GOFLAGS='' go mod download -json "k8s.io/kubernetes@$K8S_VERSION")" \
     || die "cannot download k8s.io/kubernetes@$K8S_VERSION: $info_json"
   k8s_gomod="$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p' <<<"$info_json")"
   k8s_info="$(sed -n 's/^[[:space:]]*"Info": "\(.*\)",$/\1/p' <<<"$info_json")"

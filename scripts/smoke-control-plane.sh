@@ -294,7 +294,23 @@ tok="$("${K[@]}" -n smoke create token default --duration=10m)" || fail "TokenRe
 who="$(curl -fsS --cacert "$P/ca.crt" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
   -X POST "$API/apis/authentication.k8s.io/v1/selfsubjectreviews" \
   -d '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}')" || fail "SA token rejected"
-[[ "$who" == *'"username":"system:serviceaccount:smoke:default"'* ]] || fail "unexpected SelfSubjectReview: $who"
+grep -q '"username": *"system:serviceaccount:smoke:default"' <<<"$who" || fail "unexpected SelfSubjectReview: $who"
 log "service-account token for smoke/default issued and accepted"
-log "RSS: etcd $(rss_mb "$ETCD_PID"), kube-apiserver $(rss_mb "$APISERVER_PID"), kube-controller-manager $(rss_mb "$KCM_PID")"
+# garbage collector: deleting the Job (background propagation) removes its Pod.
+t0=$(now_ms)
+curl_admin -X DELETE -H 'Content-Type: application/json' \
+  -d '{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"}' \
+  "$API/apis/batch/v1/namespaces/smoke/jobs/smoke" >/dev/null || fail "deleting the Job failed"
+pod_gone() { [[ -z "$("${K[@]}" -n smoke get pods -o name)" ]]; }
+wait_for "garbage collector (Pod of deleted Job)" "$KCM_PID" pod_gone
+log "garbage collector removed the Job's Pod after $(( $(now_ms) - t0 )) ms"
+# RSS while everything is still running
+rss_line="etcd $(rss_mb "$ETCD_PID"), kube-apiserver $(rss_mb "$APISERVER_PID"), kube-controller-manager $(rss_mb "$KCM_PID")"
+# namespace controller: a deleted namespace is emptied and disappears.
+t0=$(now_ms)
+"${K[@]}" delete namespace smoke --wait=false >&2
+ns_gone() { ! curl_admin "$API/api/v1/namespaces/smoke" >/dev/null 2>&1; }
+wait_for "namespace controller (deleting namespace smoke)" "$KCM_PID" ns_gone
+log "namespace smoke deleted after $(( $(now_ms) - t0 )) ms"
+log "RSS: $rss_line"
 RESULT=PASS

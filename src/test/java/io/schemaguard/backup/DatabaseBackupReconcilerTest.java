@@ -1,0 +1,195 @@
+package io.schemaguard.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.DatabaseBackup;
+import io.schemaguard.jobs.Conditions;
+import io.schemaguard.jobs.Labels;
+import io.schemaguard.testing.Fixtures;
+import io.schemaguard.testing.JobFixtures;
+
+/**
+ * The reconciler against the Fabric8 mock server (CRUD mode): resource -> Job, Job/pod outcome ->
+ * status and Events. The mock server has no Job controller and no kubelet, so the tests play them by
+ * writing Job and pod status the way those would. Fast feedback, not proof of cluster behaviour.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class DatabaseBackupReconcilerTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @Inject
+    KubernetesClient client;
+
+    private String namespace(String name) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .createOr(NonDeletingOperation::update);
+        return name;
+    }
+
+    private DatabaseBackup create(String ns, String name) {
+        return client.resource(Fixtures.backup(ns, name, "orders-db", 5432, "shop",
+                Fixtures.s3("team-backups", "http://minio:9000", "s3-credentials"))).create();
+    }
+
+    private DatabaseBackup fetch(String ns, String name) {
+        return client.resources(DatabaseBackup.class).inNamespace(ns).withName(name).get();
+    }
+
+    private Job awaitJob(String ns, String name) {
+        return await().atMost(TIMEOUT).until(() -> client.batch().v1().jobs().inNamespace(ns).withName(name).get(),
+                j -> j != null);
+    }
+
+    private DatabaseBackup awaitPhase(String ns, String name, BackupPhase phase) {
+        return await().atMost(TIMEOUT).until(() -> fetch(ns, name),
+                b -> b.getStatus() != null && b.getStatus().getPhase() == phase);
+    }
+
+    /** A pod of the Job, as the Job controller creates it and the kubelet reports it. */
+    private void podOf(Job job, Pod state) {
+        Pod pod = new PodBuilder(state).editMetadata()
+                .withNamespace(job.getMetadata().getNamespace())
+                .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
+                .addToLabels("job-name", job.getMetadata().getName())
+                .addToLabels("batch.kubernetes.io/job-name", job.getMetadata().getName())
+                .withAnnotations(job.getSpec().getTemplate().getMetadata().getAnnotations())
+                .endMetadata().build();
+        client.resource(pod).createOr(NonDeletingOperation::update);
+    }
+
+    private void jobStatus(Job job, Job withStatus) {
+        Job current = client.batch().v1().jobs().resource(job).get();
+        client.batch().v1().jobs().resource(new JobBuilder(current).withStatus(withStatus.getStatus()).build())
+                .updateStatus();
+    }
+
+    private List<Event> events(String ns, String name) {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+    }
+
+    @Test
+    void aBackupBecomesOneHardenedJobAndEndsSucceededWithTheRunnersChecksum() {
+        String ns = namespace("shop");
+        create(ns, "nightly");
+        Job job = awaitJob(ns, "nightly-backup");
+        assertThat(job.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getKind()).isEqualTo("DatabaseBackup"));
+        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("schemaguard:test");
+        assertThat(awaitPhase(ns, "nightly", BackupPhase.Pending).getStatus().getJobName()).isEqualTo("nightly-backup");
+
+        podOf(job, JobFixtures.running("nightly-backup-abcde", "2026-11-25T03:15:01Z"));
+        awaitPhase(ns, "nightly", BackupPhase.Running);
+
+        podOf(job, JobFixtures.terminated("nightly-backup-abcde", "2026-11-25T03:15:01Z", 0, JobFixtures.SUCCESS_MESSAGE));
+        jobStatus(job, JobFixtures.complete("nightly-backup"));
+        DatabaseBackup done = awaitPhase(ns, "nightly", BackupPhase.Succeeded);
+        assertThat(done.getStatus().getSha256()).isEqualTo("ab".repeat(32));
+        assertThat(done.getStatus().getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
+        assertThat(Conditions.find(done.getStatus().getConditions(), Conditions.READY).getStatus()).isEqualTo("True");
+
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(events(ns, "nightly")).extracting(Event::getReason)
+                .contains("JobCreated", "Started", "Succeeded"));
+        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).hasSize(1);
+    }
+
+    @Test
+    void aFailedJobFailsTheBackupWithTheRunnersReason() {
+        String ns = namespace("billing");
+        create(ns, "before-migration");
+        Job job = awaitJob(ns, "before-migration-backup");
+        podOf(job, JobFixtures.terminated("before-migration-backup-1", "2026-11-25T03:15:01Z", 3,
+                JobFixtures.failure("AuthenticationFailed", "authentication failed for user 'postgres'")));
+        jobStatus(job, JobFixtures.failed("before-migration-backup", 1, "BackoffLimitExceeded", "backoff limit"));
+        DatabaseBackup failed = awaitPhase(ns, "before-migration", BackupPhase.Failed);
+        var ready = Conditions.find(failed.getStatus().getConditions(), Conditions.READY);
+        assertThat(ready.getReason()).isEqualTo("AuthenticationFailed");
+        assertThat(ready.getMessage()).contains("authentication failed");
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(events(ns, "before-migration"))
+                .anySatisfy(e -> {
+                    assertThat(e.getReason()).isEqualTo("AuthenticationFailed");
+                    assertThat(e.getType()).isEqualTo("Warning");
+                }));
+    }
+
+    @Test
+    void aMissingSecretShowsAsAConditionWhileTheJobWaits() {
+        String ns = namespace("crm");
+        create(ns, "no-secret");
+        Job job = awaitJob(ns, "no-secret-backup");
+        podOf(job, JobFixtures.waiting("no-secret-backup-1", "2026-11-25T03:15:01Z", "CreateContainerConfigError",
+                "secret \"db-credentials\" not found"));
+        DatabaseBackup pending = await().atMost(TIMEOUT).until(() -> fetch(ns, "no-secret"), b -> b.getStatus() != null
+                && "SecretNotFound".equals(Conditions.find(b.getStatus().getConditions(), Conditions.READY).getReason()));
+        assertThat(pending.getStatus().getPhase()).isEqualTo(BackupPhase.Pending);
+        assertThat(Conditions.find(pending.getStatus().getConditions(), Conditions.READY).getMessage())
+                .contains("secret \"db-credentials\" not found");
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(events(ns, "no-secret")).extracting(Event::getReason)
+                .contains("SecretNotFound"));
+    }
+
+    @Test
+    void withoutStorageAndWithoutADefaultNoJobIsCreated() {
+        String ns = namespace("nostorage");
+        DatabaseBackup b = Fixtures.backup(ns, "orphan", "db", 5432, "shop", null);
+        client.resource(b).create();
+        DatabaseBackup pending = await().atMost(TIMEOUT).until(() -> fetch(ns, "orphan"), x -> x.getStatus() != null
+                && x.getStatus().getPhase() != null);
+        assertThat(pending.getStatus().getPhase()).isEqualTo(BackupPhase.Pending);
+        assertThat(Conditions.find(pending.getStatus().getConditions(), Conditions.READY).getReason())
+                .isEqualTo("StorageNotConfigured");
+        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).isEmpty();
+    }
+
+    @Test
+    void aFinishedBackupIsNeverRunAgain() {
+        String ns = namespace("finished");
+        create(ns, "done");
+        Job job = awaitJob(ns, "done-backup");
+        podOf(job, JobFixtures.terminated("done-backup-1", "2026-11-25T03:15:01Z", 0, JobFixtures.SUCCESS_MESSAGE));
+        jobStatus(job, JobFixtures.complete("done-backup"));
+        DatabaseBackup done = awaitPhase(ns, "done", BackupPhase.Succeeded);
+
+        // the Job disappears (deleted by hand) and the spec is edited: nothing is re-run
+        client.batch().v1().jobs().inNamespace(ns).withName("done-backup").delete();
+        done.getSpec().setBackoffLimit(5);
+        client.resource(done).update();
+        DatabaseBackup after = await().atMost(TIMEOUT).until(() -> fetch(ns, "done"),
+                b -> b.getStatus().getObservedGeneration().equals(b.getMetadata().getGeneration())
+                        && b.getMetadata().getGeneration() > 1);
+        assertThat(after.getStatus().getPhase()).isEqualTo(BackupPhase.Succeeded);
+        assertThat(after.getStatus().getSha256()).isEqualTo(done.getStatus().getSha256());
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(
+                () -> assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).isEmpty());
+    }
+
+    @Test
+    void podsOfOtherComponentsAreIgnored() {
+        assertThat(DatabaseBackupReconciler.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x")
+                .withName("p").endMetadata().build())).isEmpty();
+        assertThat(DatabaseBackupReconciler.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x").withName("p")
+                .withAnnotations(Map.of(Labels.OWNER_NAME_ANNOTATION, "nightly")).endMetadata().build()))
+                .singleElement().satisfies(id -> assertThat(id.getName()).isEqualTo("nightly"));
+    }
+}

@@ -1,0 +1,67 @@
+package io.schemaguard.testing;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.schemaguard.api.DatabaseBackup;
+import io.schemaguard.api.DatabaseBackupSpec;
+import io.schemaguard.api.DatabaseConnection;
+import io.schemaguard.api.S3Storage;
+import io.schemaguard.api.SecretKeySelector;
+import io.schemaguard.api.StorageSpec;
+import io.schemaguard.operator.OperatorConfig;
+
+/** Resources and settings for operator tests. */
+public final class Fixtures {
+    private Fixtures() {
+    }
+
+    public static DatabaseBackup backup(String namespace, String name, String dbHost, int dbPort, String dbName,
+            StorageSpec storage) {
+        DatabaseBackup b = new DatabaseBackup();
+        b.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+        DatabaseBackupSpec spec = new DatabaseBackupSpec();
+        DatabaseConnection db = new DatabaseConnection();
+        db.setHost(dbHost);
+        db.setPort(dbPort);
+        db.setName(dbName);
+        db.setUser("postgres");
+        db.setPasswordSecretRef(new SecretKeySelector("db-credentials", null));
+        spec.setDatabase(db);
+        spec.setStorage(storage);
+        b.setSpec(spec);
+        return b;
+    }
+
+    public static StorageSpec s3(String bucket, String endpoint, String credentialsSecret) {
+        S3Storage s3 = new S3Storage();
+        s3.setBucket(bucket);
+        s3.setPrefix("backups");
+        s3.setEndpoint(endpoint);
+        s3.setForcePathStyle(true);
+        s3.setCredentialsSecretRef(new S3Storage.S3Credentials(credentialsSecret));
+        StorageSpec storage = new StorageSpec();
+        storage.setS3(s3);
+        return storage;
+    }
+
+    public record Runner(String image, String imagePullPolicy, Optional<List<String>> imagePullSecrets, String cpuRequest,
+            Optional<String> cpuLimit, String memoryRequest, String memoryLimit, long runAsUser,
+            String progressInterval) implements OperatorConfig.Runner {
+    }
+
+    public static OperatorConfig.Runner runner() {
+        return new Runner("registry.example/schemaguard:1.2.3", "IfNotPresent", Optional.of(List.of("regcred")), "100m",
+                Optional.empty(), "256Mi", "512Mi", 65532, "30s");
+    }
+
+    public record DefaultStorage(Optional<String> bucket, Optional<String> prefix, Optional<String> endpoint,
+            String region, boolean forcePathStyle, Optional<String> credentialsSecret) implements OperatorConfig.DefaultStorage {
+    }
+
+    public static OperatorConfig.DefaultStorage noDefaultStorage() {
+        return new DefaultStorage(Optional.empty(), Optional.empty(), Optional.empty(), "us-east-1", false,
+                Optional.empty());
+    }
+}
