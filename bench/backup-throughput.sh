@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Backup throughput: pg_dump -Fc (what users run), pg_dump -Fc -Z0 (the single-stream limit) and
+# `schemaguard backup` to a loopback S3 server (S3Proxy), alternating, ROUNDS rounds each (default 3),
+# on a ~1 GiB pgbench database (created once in the cache, reused after).
+#
+# Throughput is the size of the uncompressed custom-format dump divided by wall time, in MB/s
+# (10^6 bytes); ratios are our throughput over theirs; size_vs_default is our stored object over
+# pg_dump -Fc's output; peak_rss_mib is the runner's peak RSS (GNU time, the JVM it execs).
+# The LAST line is: backup_mb_s=<n> vs_default=<r> vs_uncompressed=<r> size_vs_default=<r> peak_rss_mib=<n>
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+rounds="${ROUNDS:-3}"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
+scripts/test-setup.sh
+command -v /usr/bin/time >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq time >/dev/null; }
+[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
+
+trap 'bench_s3_stop; bench_pg_stop' EXIT
+bench_pg_start
+bench_s3_start
+
+db_size="$("$pg_bin/psql" -X -At -d bench -c "SELECT pg_database_size('bench')")"
+raw_size="$("$pg_bin/pg_dump" -Fc -Z0 bench | wc -c)"
+default_size="$("$pg_bin/pg_dump" -Fc bench | wc -c)"
+echo "bench: database $((db_size / 1048576)) MiB, pg_dump -Fc -Z0 $((raw_size / 1048576)) MiB, pg_dump -Fc $((default_size / 1048576)) MiB, $(nproc) CPUs" >&2
+
+declare -a t_default t_raw t_ours rss ours_size
+for round in $(seq 1 "$rounds"); do
+  s=$(now); "$pg_bin/pg_dump" -Fc bench > /dev/null; t_default+=("$(elapsed "$s")")
+  s=$(now); "$pg_bin/pg_dump" -Fc -Z0 bench > /dev/null; t_raw+=("$(elapsed "$s")")
+  s=$(now)
+  out="$(/usr/bin/time -f 'rss_kb=%M' scripts/schemaguard backup --database "postgresql://postgres@127.0.0.1:$PGPORT/bench" \
+    --to s3://bench/round-$round --endpoint "$S3_ENDPOINT" --path-style --pg-bin "$pg_bin" --progress-interval 0 2>&1)"
+  t_ours+=("$(elapsed "$s")")
+  rss+=("$(printf '%s\n' "$out" | sed -n 's/^rss_kb=//p')")
+  ours_size+=("$(find "$s3_dir/data/bench/round-$round" -name 'dump.*' -printf '%s\n' | head -1)")
+  printf 'bench: round %d: pg_dump -Fc %.2fs, pg_dump -Fc -Z0 %.2fs, schemaguard %.2fs (rss %s MiB, object %s MiB)\n' \
+    "$round" "${t_default[-1]}" "${t_raw[-1]}" "${t_ours[-1]}" "$((${rss[-1]} / 1024))" "$((${ours_size[-1]} / 1048576))" >&2
+done
+
+med_default="$(printf '%s\n' "${t_default[@]}" | median)"
+med_raw="$(printf '%s\n' "${t_raw[@]}" | median)"
+med_ours="$(printf '%s\n' "${t_ours[@]}" | median)"
+med_size="$(printf '%s\n' "${ours_size[@]}" | median)"
+peak_rss="$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)"
+awk -v raw="$raw_size" -v td="$med_default" -v tr="$med_raw" -v to="$med_ours" -v os="$med_size" -v ds="$default_size" \
+  -v rss="$peak_rss" 'BEGIN {
+    printf "backup_mb_s=%.1f vs_default=%.2f vs_uncompressed=%.2f size_vs_default=%.3f peak_rss_mib=%d\n",
+      raw / to / 1e6, td / to, tr / to, os / ds, rss / 1024 }'
