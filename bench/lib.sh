@@ -2,7 +2,9 @@
 # Shared by the benchmarks: a reusable ~1 GiB pgbench database in a local PostgreSQL cluster under
 # the cache, and an S3Proxy on loopback. Sourced, not run.
 
-cache="${SCHEMAGUARD_CACHE:-$HOME/.cache/schemaguard}/bench"
+# The cluster must be reachable by the unprivileged PostgreSQL user, which cannot enter /root, so
+# it lives under /var/tmp rather than ~/.cache (it is data, reused between runs, not a tool).
+cache="${SCHEMAGUARD_BENCH_DIR:-/var/tmp/schemaguard-bench}"
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 pg_user="${SCHEMAGUARD_PG_USER:-schemaguard-pg}"
 bench_scale="${BENCH_SCALE:-70}"          # pgbench scale 70 is about 1.05 GiB on disk
@@ -20,7 +22,7 @@ bench_pg_start() {
     echo "bench: creating a pgbench database at scale $bench_scale (first run only)" >&2
     rm -rf "$cache/pg"
     mkdir -p "$cache/pg"
-    [ "$(id -u)" -eq 0 ] && chown "$pg_user" "$cache/pg" && chmod 755 "$cache" "$(dirname "$cache")" 2>/dev/null || true
+    [ "$(id -u)" -eq 0 ] && chown "$pg_user" "$cache/pg"
     printf '%s\n' "$bench_password" > "$cache/pg/pw"
     [ "$(id -u)" -eq 0 ] && chown "$pg_user" "$cache/pg/pw"
     "${as_pg[@]}" "$pg_bin/initdb" -D "$data" -U postgres --auth=scram-sha-256 --pwfile="$cache/pg/pw" -E UTF8 \

@@ -11,6 +11,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DumpFormat;
@@ -59,12 +61,18 @@ public final class BackupPipeline {
     }
 
     public Outcome run(Request r) {
+        // Both preflights are network round trips (and the first S3 call warms up the SDK), so they
+        // run side by side; a database problem is reported first, being the first stage.
+        CompletableFuture<Void> storageCheck = CompletableFuture.runAsync(() -> r.store().checkAccess());
         ServerInfo server = DatabaseInspector.inspect(r.target());
         PgTools tools = locateTools(r.pgBin(), server);
         try {
-            r.store().checkAccess();
-        } catch (StorageException e) {
-            throw RunnerException.from(e);
+            storageCheck.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof StorageException se) {
+                throw RunnerException.from(se);
+            }
+            throw e;
         }
 
         String backupId = r.backupId() != null ? r.backupId() : BackupLayout.backupId(clock.instant(), randomSuffix());
