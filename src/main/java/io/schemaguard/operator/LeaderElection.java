@@ -1,18 +1,58 @@
 package io.schemaguard.operator;
 
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 
 /**
  * Leader election on a Lease in the operator's namespace, so a second replica stands by. The
- * Quarkus Operator SDK only applies it in the prod profile (not in dev mode or tests).
+ * Quarkus Operator SDK applies it in the prod profile (not in dev mode or tests).
+ *
+ * <p>A leader that loses its Lease while running must stop at once, or two replicas would create
+ * Jobs side by side. JOSDK 5.3.2 does that with {@code System.exit} from the stop-leading callback,
+ * which also runs during a normal shutdown and then deadlocks inside the shutdown hooks (the pod
+ * hangs until SIGKILL). Here the callback halts the JVM only when it is not already shutting down.
  */
-@Singleton
-public class LeaderElection extends LeaderElectionConfiguration {
-    public static final String LEASE_NAME = "schemaguard-operator";
+public class LeaderElection {
+    private static final Logger LOG = Logger.getLogger(LeaderElection.class);
 
-    public LeaderElection() {
-        super(LEASE_NAME);
+    @Produces
+    @Singleton
+    LeaderElectionConfiguration leaderElection(
+            @ConfigProperty(name = "schemaguard.leader-election.lease-name", defaultValue = "schemaguard-operator") String leaseName) {
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(leaseName)
+                .withExitOnStopLeading(false)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> LOG.infof("leading on Lease %s", leaseName),
+                        LeaderElection::stoppedLeading, leader -> {
+                        }))
+                .build();
+    }
+
+    static void stoppedLeading() {
+        if (jvmShuttingDown()) {
+            LOG.info("released leadership while shutting down");
+            return;
+        }
+        LOG.error("lost the leader-election Lease while running; halting so that only the new leader acts");
+        Runtime.getRuntime().halt(1);
+    }
+
+    /** Registering a shutdown hook fails once shutdown has begun: the one reliable way to ask. */
+    static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> {
+        });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
     }
 }

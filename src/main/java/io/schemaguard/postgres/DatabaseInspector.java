@@ -5,7 +5,6 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -63,7 +62,7 @@ public final class DatabaseInspector {
     }
 
     public static Connection connect(PgTarget target) throws SQLException {
-        return DriverManager.getConnection(target.jdbcUrl(), target.jdbcProperties());
+        return new org.postgresql.Driver().connect(target.jdbcUrl(), target.jdbcProperties());
     }
 
     public static RunnerException classify(SQLException e, PgTarget target) {

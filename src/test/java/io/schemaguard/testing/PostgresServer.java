@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -141,7 +140,9 @@ public final class PostgresServer {
         Properties p = new Properties();
         p.setProperty("user", SUPERUSER);
         p.setProperty("password", PASSWORD);
-        return DriverManager.getConnection(jdbcUrl(database), p);
+        // The driver directly, not DriverManager: Quarkus tests load classes in their own class
+        // loader, and DriverManager hides drivers registered by another one.
+        return new org.postgresql.Driver().connect(jdbcUrl(database), p);
     }
 
     /** Runs a client program (pg_restore, psql, ...) of this server's version against it. */

@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+# One image, two roles: the operator (`schemaguard operator`, the default) and the runner of the
+# backup Jobs (command `schemaguard`, args `backup ...`), which needs pg_dump. Build with
+#   docker build -t ghcr.io/schemaguard/schemaguard:0.1.0 .
+# A newer pg_dump dumps older servers, so the image carries the newest PostgreSQL major's client.
+
+# --- build: the Quarkus fast-jar --------------------------------------------------------------------
+FROM eclipse-temurin:17-jdk AS build
+ARG DEBIAN_FRONTEND=noninteractive
+# The Maven wrapper downloads Maven with curl (or wget) and unpacks it with unzip.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl unzip \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+COPY src src
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B package -DskipTests
+
+# --- runtime -----------------------------------------------------------------------------------------
+FROM debian:bookworm-slim
+ARG PG_MAJOR=19
+ARG DEBIAN_FRONTEND=noninteractive
+# The JRE from Debian; pg_dump, pg_restore and psql from the PostgreSQL project's apt repository
+# (PGDG), which has every supported major. curl and gnupg only fetch its key and are removed after.
+# openjdk's postinst links man pages into /usr/share/man/man1, which the slim image leaves out.
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends ca-certificates curl gnupg; \
+    curl -fsSL -o /tmp/pgdg.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc; \
+    gpg --dearmor -o /usr/share/keyrings/postgresql.gpg /tmp/pgdg.asc; \
+    echo "deb [signed-by=/usr/share/keyrings/postgresql.gpg] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+      > /etc/apt/sources.list.d/pgdg.list; \
+    apt-get update; \
+    mkdir -p /usr/share/man/man1; \
+    apt-get install -y --no-install-recommends openjdk-17-jre-headless "postgresql-client-${PG_MAJOR}"; \
+    apt-get purge -y --auto-remove curl gnupg; \
+    rm -rf /var/lib/apt/lists/* /tmp/pgdg.asc /root/.gnupg; \
+    "/usr/lib/postgresql/${PG_MAJOR}/bin/pg_dump" --version; \
+    java -version
+
+# Matches the runAsUser of the Deployment and of the Jobs (schemaguard.runner.run-as-user).
+RUN groupadd --gid 65532 schemaguard \
+ && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin schemaguard
+
+COPY --from=build /src/target/quarkus-app /opt/schemaguard/quarkus-app
+COPY --chmod=0755 src/main/scripts/schemaguard /usr/local/bin/schemaguard
+
+# SCHEMAGUARD_PG_BIN pins the runner to this major's tools; HOME and /tmp are the writable emptyDir
+# of a read-only root filesystem.
+ENV SCHEMAGUARD_HOME=/opt/schemaguard \
+    SCHEMAGUARD_PG_BIN=/usr/lib/postgresql/${PG_MAJOR}/bin \
+    LANG=C.UTF-8 \
+    HOME=/tmp
+
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["schemaguard"]
+CMD ["operator"]
