@@ -143,17 +143,18 @@ public final class S3ObjectStore implements ObjectStore {
             if ("NoSuchKey".equals(code) || status == 404) {
                 return new StorageException(StorageException.Kind.OBJECT_NOT_FOUND, "cannot " + action + ": not found", e);
             }
+            // quota errors come as 403 from some stores, so they are told apart before access errors
+            if (status == 507 || (code != null && (code.contains("Quota") || code.contains("StorageFull")
+                    || code.equals("EntityTooLarge") || code.equals("InsufficientStorage")))) {
+                return new StorageException(StorageException.Kind.FULL,
+                        "cannot " + action + ": storage is full or over quota (" + detail + ")", e);
+            }
             if (status == 403 || status == 401 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)
                     || "AccessDenied".equals(code)) {
                 return new StorageException(StorageException.Kind.ACCESS_DENIED,
                         "cannot " + action + ": access denied by " + endpointName() + " (" + detail
                                 + "): check the storage credentials and their permissions",
                         e);
-            }
-            if (status == 507 || (code != null && (code.contains("Quota") || code.contains("StorageFull")
-                    || code.equals("EntityTooLarge") || code.equals("InsufficientStorage")))) {
-                return new StorageException(StorageException.Kind.FULL,
-                        "cannot " + action + ": storage is full or over quota (" + detail + ")", e);
             }
             return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + detail + ": "
                     + firstLine(s3e.getMessage()), e);

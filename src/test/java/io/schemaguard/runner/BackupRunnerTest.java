@@ -216,6 +216,28 @@ class BackupRunnerTest {
     }
 
     @Test
+    void aFullDiskIsNamedAndLeavesNoPartialFile(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "mounting a tiny tmpfs needs root (CI and sessions run as root)");
+        Path tiny = dir.resolve("tiny");
+        Files.createDirectories(tiny);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.toString())
+                .inheritIO().start();
+        assertThat(mount.waitFor()).isZero();
+        try {
+            Runner.Result r = Runner.run(env(), "backup", "--database", pg.url(database), "--to", tiny.toString());
+            assertThat(r.exitCode()).isEqualTo(4);
+            assertThat(RunnerResult.parse(r.terminationMessage()).reason()).isEqualTo("StorageFull");
+            assertThat(r.stderr()).contains("no space left on device");
+            try (var files = Files.walk(tiny)) {
+                assertThat(files.filter(Files::isRegularFile)).as("no partial or complete dump remains").isEmpty();
+            }
+        } finally {
+            new ProcessBuilder("umount", tiny.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     void passwordOnTheCommandLineIsRefused() {
         Runner.Result r = Runner.run(env(), "backup", "--database",
                 "postgresql://postgres:" + PostgresServer.PASSWORD + "@127.0.0.1:" + pg.port() + "/" + database, "--to",
