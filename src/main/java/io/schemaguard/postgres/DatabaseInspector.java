@@ -13,13 +13,15 @@ import java.util.List;
 
 import io.schemaguard.runner.FailureReason;
 import io.schemaguard.runner.RunnerException;
+import io.schemaguard.storage.BackupManifest.Extension;
 import io.schemaguard.storage.BackupManifest.TableRows;
 
 /** Reads what a backup records about its source, and turns connection failures into clear reasons. */
 public final class DatabaseInspector {
 
     /** Server facts at dump time. */
-    public record ServerInfo(String version, int versionNum, String database, List<TableRows> tables) {
+    public record ServerInfo(String version, int versionNum, String database, List<TableRows> tables, List<String> roles,
+            List<Extension> extensions) {
         public int major() {
             return versionNum / 10000;
         }
@@ -33,6 +35,23 @@ public final class DatabaseInspector {
                AND n.nspname NOT LIKE 'pg\\_toast%'
                AND n.nspname NOT LIKE 'pg\\_temp%'
              ORDER BY 1, 2""";
+
+    /** Roles a restore will name: owners of schemas, relations, functions and types, and grantees. */
+    private static final String ROLES = """
+            WITH user_ns AS (
+                SELECT oid FROM pg_namespace
+                 WHERE nspname NOT IN ('pg_catalog', 'information_schema')
+                   AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%')
+            SELECT DISTINCT r.rolname FROM pg_roles r WHERE r.rolname NOT LIKE 'pg\\_%' AND r.oid IN (
+                SELECT nspowner FROM pg_namespace WHERE oid IN (SELECT oid FROM user_ns)
+                UNION SELECT relowner FROM pg_class WHERE relnamespace IN (SELECT oid FROM user_ns)
+                UNION SELECT proowner FROM pg_proc WHERE pronamespace IN (SELECT oid FROM user_ns)
+                UNION SELECT typowner FROM pg_type WHERE typnamespace IN (SELECT oid FROM user_ns)
+                UNION SELECT (aclexplode(relacl)).grantee FROM pg_class
+                       WHERE relnamespace IN (SELECT oid FROM user_ns) AND relacl IS NOT NULL)
+             ORDER BY 1""";
+
+    private static final String EXTENSIONS = "SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1";
 
     private DatabaseInspector() {
     }
@@ -52,10 +71,22 @@ public final class DatabaseInspector {
             List<TableRows> tables = new ArrayList<>();
             try (ResultSet rs = s.executeQuery(TABLES)) {
                 while (rs.next()) {
-                    tables.add(new TableRows(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                    tables.add(new TableRows(rs.getString(1), rs.getString(2), rs.getLong(3), null));
                 }
             }
-            return new ServerInfo(version, versionNum, database, tables);
+            List<String> roles = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery(ROLES)) {
+                while (rs.next()) {
+                    roles.add(rs.getString(1));
+                }
+            }
+            List<Extension> extensions = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery(EXTENSIONS)) {
+                while (rs.next()) {
+                    extensions.add(new Extension(rs.getString(1), rs.getString(2)));
+                }
+            }
+            return new ServerInfo(version, versionNum, database, tables, roles, extensions);
         } catch (SQLException e) {
             throw classify(e, target);
         }
@@ -117,7 +148,7 @@ public final class DatabaseInspector {
         return firstLine(m.contains("Connection refused") ? "connection refused" : m);
     }
 
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         if (s == null) {
             return "";
         }

@@ -58,6 +58,11 @@ final class BackupCommand extends RunnerCommand {
     @Option(names = "--created-by", hidden = true, description = "recorded in the manifest (the operator passes its resource)")
     String createdBy;
 
+    @Option(names = "--exact-counts", description = {
+            "count every table's rows in the dump's own snapshot and record them in the manifest, so a restore",
+            "can prove it got every row back; costs one extra full read of each table, beside the dump" })
+    boolean exactCounts;
+
     @Option(names = "--progress-interval", defaultValue = "10s", converter = DurationConverter.class,
             paramLabel = "DURATION", description = "progress log interval; 0 turns it off; default ${DEFAULT-VALUE}")
     Duration progressInterval;
@@ -83,14 +88,14 @@ final class BackupCommand extends RunnerCommand {
         PgTarget target = PgTarget.resolve(database, System.getenv());
         try (ObjectStore store = storage.open(to)) {
             BackupPipeline.Outcome outcome = new BackupPipeline(Clock.systemUTC()).run(new BackupPipeline.Request(
-                    target, store, dumpFormat, algorithm, level, threads, jobs, backupId, namespace, createdBy,
+                    target, store, dumpFormat, algorithm, level, threads, jobs, backupId, namespace, createdBy, exactCounts,
                     progressInterval, pgBin, workDir));
             BackupManifest m = outcome.manifest();
             String location = store.location().url(outcome.dumpKey());
             System.out.printf(Locale.ROOT, "backup %s of %s: %s, sha256 %s, %.1f s%n  %s%n", m.backupId(), m.database(),
                     Console.bytes(m.sizeBytes()), m.sha256(), m.durationSeconds(), location);
-            return new RunnerResult(RunnerResult.SUCCEEDED, null, null, m.backupId(), m.database(), location,
-                    m.sizeBytes(), m.sha256(), m.durationSeconds(), m.serverVersion(), m.pgDumpVersion());
+            return RunnerResult.success().backup(m.backupId(), m.database(), location, m.sizeBytes(), m.sha256())
+                    .versions(m.serverVersion(), m.pgDumpVersion()).duration(m.durationSeconds());
         }
     }
 }

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -20,6 +21,9 @@ import io.schemaguard.postgres.DatabaseInspector;
 import io.schemaguard.postgres.DatabaseInspector.ServerInfo;
 import io.schemaguard.postgres.PgTarget;
 import io.schemaguard.postgres.PgTools;
+import io.schemaguard.postgres.SchemaFingerprint;
+import io.schemaguard.postgres.SnapshotSession;
+import io.schemaguard.storage.BackupManifest.TableRows;
 import io.schemaguard.storage.BackupLayout;
 import io.schemaguard.storage.BackupManifest;
 import io.schemaguard.storage.ObjectStore;
@@ -45,6 +49,7 @@ public final class BackupPipeline {
             String backupId,
             String namespace,
             String createdBy,
+            boolean exactCounts,
             Duration progressInterval,
             Path pgBin,
             Path workDir) {
@@ -89,32 +94,46 @@ public final class BackupPipeline {
         MessageDigest sha = Streams.sha256();
         StoredObject stored;
         long rawBytes;
-        try (ProgressMeter meter = new ProgressMeter(r.progressInterval());
-                UploadSink sink = openSink(r.store(), dumpKey)) {
-            DumpProcess dump = startDump(tools, r);
-            try {
-                OutputStream hashed = new DigestOutputStream(Streams.countingUnclosable(sink, meter.storedBytes), sha);
-                try (OutputStream compressed = Compressors.compress(r.compression(), r.compressionLevel(),
-                        r.compressionThreads(), hashed)) {
-                    dump.writeTo(compressed, meter.rawBytes);
+        List<TableRows> tables;
+        String schemaFingerprint;
+        // The dump, the schema fingerprint and (when asked) exact row counts all read one exported
+        // snapshot, so the manifest describes exactly what the dump holds.
+        try (SnapshotSession snapshot = SnapshotSession.open(r.target())) {
+            CompletableFuture<String> fingerprint = CompletableFuture
+                    .supplyAsync(() -> SchemaFingerprint.of(tools, r.target(), snapshot.snapshotId()));
+            CompletableFuture<List<TableRows>> counts = r.exactCounts()
+                    ? CompletableFuture.supplyAsync(() -> snapshot.exactCounts(server.tables()))
+                    : CompletableFuture.completedFuture(server.tables());
+            try (ProgressMeter meter = new ProgressMeter(r.progressInterval());
+                    UploadSink sink = openSink(r.store(), dumpKey)) {
+                DumpProcess dump = startDump(tools, r, snapshot.snapshotId());
+                try {
+                    OutputStream hashed = new DigestOutputStream(Streams.countingUnclosable(sink, meter.storedBytes), sha);
+                    try (OutputStream compressed = Compressors.compress(r.compression(), r.compressionLevel(),
+                            r.compressionThreads(), hashed)) {
+                        dump.writeTo(compressed, meter.rawBytes);
+                    }
+                    dump.awaitSuccess();
+                } catch (IOException | RuntimeException e) {
+                    dump.destroy();
+                    throw failureOf(e);
+                } finally {
+                    dump.cleanup();
                 }
-                dump.awaitSuccess();
-            } catch (IOException | RuntimeException e) {
-                dump.destroy();
-                throw failureOf(e);
-            } finally {
-                dump.cleanup();
+                rawBytes = meter.rawBytes.get();
+                // side results first: if they fail, the upload is aborted rather than left without a manifest
+                tables = join(counts);
+                schemaFingerprint = join(fingerprint);
+                stored = sink.commit();
+                Console.info("backup %s: pg_dump wrote %s, stored %s in %d %s in %.1f s", backupId,
+                        Console.bytes(rawBytes), Console.bytes(stored.size()), stored.parts(),
+                        stored.parts() == 1 ? "part" : "parts", meter.elapsedSeconds());
+            } catch (StorageException e) {
+                throw RunnerException.from(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RunnerException(FailureReason.Internal, "interrupted", e);
             }
-            rawBytes = meter.rawBytes.get();
-            stored = sink.commit();
-            Console.info("backup %s: pg_dump wrote %s, stored %s in %d %s in %.1f s", backupId,
-                    Console.bytes(rawBytes), Console.bytes(stored.size()), stored.parts(),
-                    stored.parts() == 1 ? "part" : "parts", meter.elapsedSeconds());
-        } catch (StorageException e) {
-            throw RunnerException.from(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RunnerException(FailureReason.Internal, "interrupted", e);
         }
 
         String sha256 = Streams.hex(sha.digest());
@@ -124,7 +143,8 @@ public final class BackupPipeline {
                 server.database(), r.target().host() + ":" + r.target().port(), r.format().pgDumpName(),
                 r.compression().id(), r.compression() == CompressionAlgorithm.NONE ? null : r.compressionLevel(),
                 dumpName, stored.size(), rawBytes, sha256, server.version(), tools.version(), startedAt, finishedAt,
-                Duration.between(startedAt, finishedAt).toMillis() / 1000.0, r.createdBy(), server.tables());
+                Duration.between(startedAt, finishedAt).toMillis() / 1000.0, r.createdBy(), tables, schemaFingerprint,
+                server.roles(), server.extensions(), null);
         try {
             r.store().put(folder + "/" + BackupLayout.MANIFEST, manifest.toJson(), "application/json");
         } catch (StorageException e) {
@@ -184,9 +204,9 @@ public final class BackupPipeline {
         }
     }
 
-    private static DumpProcess startDump(PgTools tools, Request r) {
+    private static DumpProcess startDump(PgTools tools, Request r, String snapshot) {
         try {
-            return DumpProcess.start(tools, r.target(), r.format(), r.jobs(), r.workDir());
+            return DumpProcess.start(tools, r.target(), r.format(), r.jobs(), r.workDir(), snapshot);
         } catch (IOException e) {
             throw new RunnerException(FailureReason.DumpFailed, "cannot start pg_dump: " + e.getMessage(), e);
         }
@@ -205,6 +225,18 @@ public final class BackupPipeline {
             return RunnerException.from(se);
         }
         return new RunnerException(FailureReason.DumpFailed, "dump stream failed: " + e.getMessage(), e);
+    }
+
+    /** The value of a side task, its failure rethrown as the runner failure it carries. */
+    static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
     }
 
     private static String randomSuffix() {

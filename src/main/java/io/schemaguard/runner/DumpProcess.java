@@ -45,12 +45,16 @@ final class DumpProcess {
         this.stderrPump.start();
     }
 
-    static DumpProcess start(PgTools tools, PgTarget target, DumpFormat format, Integer jobs, Path workDir)
-            throws IOException {
+    /** @param snapshot an exported snapshot for pg_dump to read in ({@code --snapshot}), or null */
+    static DumpProcess start(PgTools tools, PgTarget target, DumpFormat format, Integer jobs, Path workDir,
+            String snapshot) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(tools.pgDump().toString());
         command.add("--format=" + format.pgDumpName());
         command.add("--no-password");
+        if (snapshot != null) {
+            command.add("--snapshot=" + snapshot);
+        }
         Path scratch = null;
         if (format != DumpFormat.PLAIN) {
             // pg_dump's own compression is single-threaded zlib; the runner compresses instead.

@@ -8,11 +8,14 @@ package io.schemaguard.runner;
 public enum FailureReason {
     InvalidArguments(2),
     PgToolTooOld(2),
+    TargetNotEmpty(2),
+    PrerequisitesMissing(2),
     DatabaseUnreachable(3),
     AuthenticationFailed(3),
     DatabaseNotFound(3),
     DatabaseError(3),
     DumpFailed(3),
+    RestoreFailed(3),
     StorageUnreachable(4),
     StorageAccessDenied(4),
     BucketNotFound(4),
@@ -21,6 +24,8 @@ public enum FailureReason {
     StorageError(4),
     ChecksumMismatch(5),
     ManifestInvalid(5),
+    RowCountMismatch(5),
+    VerificationFailed(5),
     Internal(1);
 
     private final int exitCode;

@@ -25,8 +25,7 @@ final class ListCommand extends RunnerCommand {
         try (ObjectStore store = storage.open(from)) {
             List<BackupCatalog.Entry> entries = new BackupCatalog(store).entries();
             print(entries, System.out);
-            return new RunnerResult(RunnerResult.SUCCEEDED, null, entries.size() + " backups", null, null,
-                    store.location().toString(), null, null, null, null, null);
+            return RunnerResult.success().message(entries.size() + " backups under " + store.location());
         }
     }
 

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -14,22 +15,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * The one-line JSON a runner leaves in the pod's termination message, so the operator learns the
  * outcome from the Pod status without any storage or database credentials. Kept well under the
- * kubelet's 4 KiB limit.
+ * kubelet's 4 KiB limit. Fields a command does not produce stay null and are not written.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record RunnerResult(
-        String status,
-        String reason,
-        String message,
-        String backupId,
-        String database,
-        String location,
-        Long sizeBytes,
-        String sha256,
-        Double durationSeconds,
-        String serverVersion,
-        String pgDumpVersion) {
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+public final class RunnerResult {
 
     public static final String SUCCEEDED = "Succeeded";
     public static final String FAILED = "Failed";
@@ -37,16 +29,153 @@ public record RunnerResult(
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    private String status;
+    private String reason;
+    private String message;
+    // a stored backup
+    private String backupId;
+    private String database;
+    private String location;
+    private Long sizeBytes;
+    private String sha256;
+    private Double durationSeconds;
+    private String serverVersion;
+    private String pgDumpVersion;
+    // a restore
+    private Integer restoredTables;
+    private Long restoredRows;
+    private String rowCheck;
+    private String safetyBackupId;
+    // verification by restore
+    private String verification;
+    private String verificationMessage;
+
+    private RunnerResult() {
+    }
+
+    public static RunnerResult success() {
+        RunnerResult r = new RunnerResult();
+        r.status = SUCCEEDED;
+        return r;
+    }
+
     public static RunnerResult failed(FailureReason reason, String message) {
-        String m = message == null ? "" : message;
-        if (m.length() > MAX_MESSAGE) {
-            m = m.substring(0, MAX_MESSAGE - 3) + "...";
-        }
-        return new RunnerResult(FAILED, reason.name(), m, null, null, null, null, null, null, null, null);
+        RunnerResult r = new RunnerResult();
+        r.status = FAILED;
+        r.reason = reason.name();
+        r.message = truncate(message);
+        return r;
+    }
+
+    public RunnerResult message(String message) {
+        this.message = truncate(message);
+        return this;
+    }
+
+    public RunnerResult backup(String backupId, String database, String location, Long sizeBytes, String sha256) {
+        this.backupId = backupId;
+        this.database = database;
+        this.location = location;
+        this.sizeBytes = sizeBytes;
+        this.sha256 = sha256;
+        return this;
+    }
+
+    public RunnerResult versions(String serverVersion, String pgDumpVersion) {
+        this.serverVersion = serverVersion;
+        this.pgDumpVersion = pgDumpVersion;
+        return this;
+    }
+
+    public RunnerResult duration(double seconds) {
+        this.durationSeconds = Math.round(seconds * 1000) / 1000.0;
+        return this;
+    }
+
+    public RunnerResult restored(int tables, long rows, String rowCheck, String safetyBackupId) {
+        this.restoredTables = tables;
+        this.restoredRows = rows;
+        this.rowCheck = rowCheck;
+        this.safetyBackupId = safetyBackupId;
+        return this;
+    }
+
+    public RunnerResult verification(String result, String message) {
+        this.verification = result;
+        this.verificationMessage = truncate(message);
+        return this;
     }
 
     public boolean succeeded() {
         return SUCCEEDED.equals(status);
+    }
+
+    public String status() {
+        return status;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    public String message() {
+        return message;
+    }
+
+    public String backupId() {
+        return backupId;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    public String location() {
+        return location;
+    }
+
+    public Long sizeBytes() {
+        return sizeBytes;
+    }
+
+    public String sha256() {
+        return sha256;
+    }
+
+    public Double durationSeconds() {
+        return durationSeconds;
+    }
+
+    public String serverVersion() {
+        return serverVersion;
+    }
+
+    public String pgDumpVersion() {
+        return pgDumpVersion;
+    }
+
+    public Integer restoredTables() {
+        return restoredTables;
+    }
+
+    public Long restoredRows() {
+        return restoredRows;
+    }
+
+    public String rowCheck() {
+        return rowCheck;
+    }
+
+    public String safetyBackupId() {
+        return safetyBackupId;
+    }
+
+    public String verification() {
+        return verification;
+    }
+
+    public String verificationMessage() {
+        return verificationMessage;
     }
 
     public String toJson() {
@@ -64,7 +193,7 @@ public record RunnerResult(
         }
         try {
             RunnerResult r = JSON.readValue(text.strip(), RunnerResult.class);
-            return r.status() == null ? null : r;
+            return r.status == null ? null : r;
         } catch (IOException e) {
             return null;
         }
@@ -80,5 +209,17 @@ public record RunnerResult(
         } catch (IOException e) {
             System.err.println("warning: could not write the termination message to " + path + ": " + e.getMessage());
         }
+    }
+
+    @Override
+    public String toString() {
+        return toJson();
+    }
+
+    private static String truncate(String message) {
+        if (message == null) {
+            return null;
+        }
+        return message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE - 3) + "..." : message;
     }
 }

@@ -65,6 +65,34 @@ public final class BackupCatalog {
         return matches.get(0);
     }
 
+    /**
+     * The newest complete backup, optionally of one namespace and database (the first two folder
+     * segments). Refuses to guess when backups of several databases match.
+     */
+    public Entry latest(String namespace, String database) {
+        List<Entry> complete = entries().stream().filter(Entry::complete)
+                .filter(e -> namespace == null || segments(e)[0].equals(BackupLayout.segment(namespace)))
+                .filter(e -> database == null || segments(e)[1].equals(BackupLayout.segment(database)))
+                .toList();
+        if (complete.isEmpty()) {
+            throw new StorageException(StorageException.Kind.OBJECT_NOT_FOUND, "no complete backup"
+                    + (database == null ? "" : " of " + database) + " under " + store.location());
+        }
+        List<String> databases = complete.stream().map(e -> e.folder().substring(0, e.folder().lastIndexOf('/')))
+                .distinct().toList();
+        if (databases.size() > 1) {
+            throw new IllegalArgumentException("'latest' is ambiguous: backups of " + databases
+                    + " match; name the source database (and namespace)");
+        }
+        return complete.get(complete.size() - 1);
+    }
+
+    private static String[] segments(Entry e) {
+        String[] parts = e.folder().split("/");
+        return parts.length >= 3 ? new String[] { parts[parts.length - 3], parts[parts.length - 2] }
+                : new String[] { "", "" };
+    }
+
     private Entry read(String folder, List<StoredObject> objects) {
         String backupId = folder.substring(folder.lastIndexOf('/') + 1);
         boolean hasManifest = objects.stream().anyMatch(o -> o.key().equals(folder + "/" + BackupLayout.MANIFEST));
