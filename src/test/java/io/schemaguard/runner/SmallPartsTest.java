@@ -45,10 +45,13 @@ class SmallPartsTest {
 
     @Test
     void configurationErrorsShareOneExitCodeThatThePodFailurePolicyStopsOn() {
-        assertThat(FailureReason.InvalidArguments.exitCode()).isEqualTo(FailureReason.CONFIGURATION_EXIT_CODE);
-        assertThat(FailureReason.PgToolTooOld.exitCode()).isEqualTo(FailureReason.CONFIGURATION_EXIT_CODE);
+        var notWorthRetrying = java.util.EnumSet.of(FailureReason.InvalidArguments, FailureReason.PgToolTooOld,
+                FailureReason.TargetNotEmpty, FailureReason.PrerequisitesMissing);
+        for (FailureReason r : notWorthRetrying) {
+            assertThat(r.exitCode()).as(r.name()).isEqualTo(FailureReason.CONFIGURATION_EXIT_CODE);
+        }
         for (FailureReason r : FailureReason.values()) {
-            if (r != FailureReason.InvalidArguments && r != FailureReason.PgToolTooOld) {
+            if (!notWorthRetrying.contains(r)) {
                 assertThat(r.exitCode()).as(r.name()).isNotEqualTo(FailureReason.CONFIGURATION_EXIT_CODE).isNotZero();
             }
         }
