@@ -7,6 +7,7 @@ import java.util.Locale;
 
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DumpFormat;
+import io.schemaguard.api.VerifyMode;
 import io.schemaguard.postgres.PgTarget;
 import io.schemaguard.storage.BackupManifest;
 import io.schemaguard.storage.ObjectStore;
@@ -63,6 +64,18 @@ final class BackupCommand extends RunnerCommand {
             "can prove it got every row back; costs one extra full read of each table, beside the dump" })
     boolean exactCounts;
 
+    @Option(names = "--verify", defaultValue = "checksum", paramLabel = "MODE", description = {
+            "checksum (default): read the stored object back and compare its SHA-256;",
+            "restore: also restore it into a scratch database (created and dropped on the source server, or on",
+            "--verify-server) and compare exact row counts and the schema with the source; implies --exact-counts;",
+            "none: trust the upload's per-part checksums" })
+    String verify;
+
+    @Option(names = "--verify-server", paramLabel = "URL", description = {
+            "postgresql://user@host:port for --verify restore on another server; its password comes from",
+            "$SCHEMAGUARD_VERIFY_PGPASSWORD (or $PGPASSWORD); the user needs CREATEDB" })
+    String verifyServer;
+
     @Option(names = "--progress-interval", defaultValue = "10s", converter = DurationConverter.class,
             paramLabel = "DURATION", description = "progress log interval; 0 turns it off; default ${DEFAULT-VALUE}")
     Duration progressInterval;
@@ -86,16 +99,32 @@ final class BackupCommand extends RunnerCommand {
         int threads = compressionThreads >= 0 ? compressionThreads
                 : Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0;
         PgTarget target = PgTarget.resolve(database, System.getenv());
+        VerifyMode verifyMode = VerifyMode.parse(verify);
+        PgTarget verifyTarget = null;
+        if (verifyServer != null) {
+            java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+            env.remove("DATABASE_URL");
+            if (System.getenv("SCHEMAGUARD_VERIFY_PGPASSWORD") != null) {
+                env.put("PGPASSWORD", System.getenv("SCHEMAGUARD_VERIFY_PGPASSWORD"));
+            }
+            verifyTarget = PgTarget.resolve(verifyServer, env);
+        }
         try (ObjectStore store = storage.open(to)) {
             BackupPipeline.Outcome outcome = new BackupPipeline(Clock.systemUTC()).run(new BackupPipeline.Request(
-                    target, store, dumpFormat, algorithm, level, threads, jobs, backupId, namespace, createdBy, exactCounts,
+                    target, store, dumpFormat, algorithm, level, threads, jobs, backupId, namespace, createdBy,
+                    exactCounts || verifyMode == VerifyMode.Restore, verifyMode, verifyTarget,
                     progressInterval, pgBin, workDir));
             BackupManifest m = outcome.manifest();
             String location = store.location().url(outcome.dumpKey());
             System.out.printf(Locale.ROOT, "backup %s of %s: %s, sha256 %s, %.1f s%n  %s%n", m.backupId(), m.database(),
                     Console.bytes(m.sizeBytes()), m.sha256(), m.durationSeconds(), location);
-            return RunnerResult.success().backup(m.backupId(), m.database(), location, m.sizeBytes(), m.sha256())
+            RunnerResult result = RunnerResult.success()
+                    .backup(m.backupId(), m.database(), location, m.sizeBytes(), m.sha256())
                     .versions(m.serverVersion(), m.pgDumpVersion()).duration(m.durationSeconds());
+            if (m.verification() != null) {
+                result.verification(m.verification().result(), m.verification().message());
+            }
+            return result;
         }
     }
 }

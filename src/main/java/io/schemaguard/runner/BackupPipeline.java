@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,12 +18,15 @@ import java.util.concurrent.CompletionException;
 
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DumpFormat;
+import io.schemaguard.api.VerifyMode;
 import io.schemaguard.postgres.DatabaseInspector;
 import io.schemaguard.postgres.DatabaseInspector.ServerInfo;
 import io.schemaguard.postgres.PgTarget;
 import io.schemaguard.postgres.PgTools;
 import io.schemaguard.postgres.SchemaFingerprint;
 import io.schemaguard.postgres.SnapshotSession;
+import io.schemaguard.postgres.TargetDatabase;
+import io.schemaguard.storage.BackupManifest.Verification;
 import io.schemaguard.storage.BackupManifest.TableRows;
 import io.schemaguard.storage.BackupLayout;
 import io.schemaguard.storage.BackupManifest;
@@ -50,6 +54,8 @@ public final class BackupPipeline {
             String namespace,
             String createdBy,
             boolean exactCounts,
+            VerifyMode verify,
+            PgTarget verifyServer,
             Duration progressInterval,
             Path pgBin,
             Path workDir) {
@@ -137,20 +143,81 @@ public final class BackupPipeline {
         }
 
         String sha256 = Streams.hex(sha.digest());
-        verifyStored(r.store(), dumpKey, sha256, stored.size());
+        if (r.verify() != VerifyMode.None) {
+            verifyStored(r.store(), dumpKey, sha256, stored.size());
+        }
+        Verification verification = r.verify() == VerifyMode.Restore
+                ? verifyByRestore(r, tools, backupId, dumpKey, tables, schemaFingerprint)
+                : null;
         Instant finishedAt = clock.instant();
         BackupManifest manifest = new BackupManifest(BackupManifest.SCHEMA_VERSION, backupId, r.namespace(),
                 server.database(), r.target().host() + ":" + r.target().port(), r.format().pgDumpName(),
                 r.compression().id(), r.compression() == CompressionAlgorithm.NONE ? null : r.compressionLevel(),
                 dumpName, stored.size(), rawBytes, sha256, server.version(), tools.version(), startedAt, finishedAt,
                 Duration.between(startedAt, finishedAt).toMillis() / 1000.0, r.createdBy(), tables, schemaFingerprint,
-                server.roles(), server.extensions(), null);
+                server.roles(), server.extensions(), verification);
         try {
             r.store().put(folder + "/" + BackupLayout.MANIFEST, manifest.toJson(), "application/json");
         } catch (StorageException e) {
             throw RunnerException.from(e);
         }
+        if (verification != null && !Verification.PASSED.equals(verification.result())) {
+            // The dump stays, with a manifest saying it failed verification: evidence is never deleted.
+            throw new RunnerException(FailureReason.VerificationFailed, "backup " + backupId
+                    + " failed verification by restore: " + verification.message());
+        }
         return new Outcome(manifest, dumpKey);
+    }
+
+    /**
+     * Restores the fresh dump into a scratch database (on the source server, or on a separate
+     * verification server), compares exact row counts and the schema fingerprint with the source at
+     * dump time, and drops the scratch database whatever happens.
+     */
+    private Verification verifyByRestore(Request r, PgTools tools, String backupId, String dumpKey,
+            List<TableRows> tables, String sourceFingerprint) {
+        PgTarget server = r.verifyServer() != null ? r.verifyServer() : r.target();
+        PgTarget scratch = new PgTarget(server.host(), server.port(),
+                "schemaguard_verify_" + backupId.toLowerCase().replaceAll("[^a-z0-9]", "_"), server.user(),
+                server.password(), server.sslMode());
+        long start = System.nanoTime();
+        Console.info("backup %s: verifying by restore into %s", backupId, scratch.describe());
+        try {
+            // a retried Job reuses the backup id: a scratch database left by a killed attempt goes first
+            TargetDatabase.drop(scratch);
+            TargetDatabase.prepare(scratch);
+            RestorePipeline.streamInto(r.store(), dumpKey, r.compression(), tools, scratch,
+                    new RestoreProcess.Options(r.format(), false, r.verifyServer() != null, r.jobs(), r.workDir()));
+            List<TableRows> counted = TargetDatabase.count(scratch, tables);
+            List<String> problems = new ArrayList<>();
+            for (int i = 0; i < tables.size(); i++) {
+                if (!counted.get(i).exactRows().equals(tables.get(i).exactRows())) {
+                    problems.add(tables.get(i).qualifiedName() + ": " + counted.get(i).exactRows() + " rows restored, "
+                            + tables.get(i).exactRows() + " dumped");
+                }
+            }
+            String restoredFingerprint = SchemaFingerprint.of(tools, scratch, null);
+            if (!restoredFingerprint.equals(sourceFingerprint)) {
+                problems.add("the restored schema differs from the source's at dump time");
+            }
+            long rows = counted.stream().mapToLong(t -> Math.max(0, t.exactRows())).sum();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            String message = problems.isEmpty() ? counted.size() + " tables and " + rows + " rows match the source"
+                    : String.join("; ", problems);
+            Console.info("backup %s: verification %s in %.1f s: %s", backupId, problems.isEmpty() ? "passed" : "FAILED",
+                    seconds, message);
+            return new Verification(problems.isEmpty() ? Verification.PASSED : Verification.FAILED, counted.size(), rows,
+                    Math.round(seconds * 1000) / 1000.0, message);
+        } catch (RunnerException e) {
+            return new Verification(Verification.FAILED, 0, 0, (System.nanoTime() - start) / 1e9,
+                    e.reason() + ": " + e.getMessage());
+        } finally {
+            try {
+                TargetDatabase.drop(scratch);
+            } catch (RunnerException e) {
+                Console.info("warning: could not drop scratch database %s: %s", scratch.database(), e.getMessage());
+            }
+        }
     }
 
     /**

@@ -29,6 +29,14 @@ final class ListCommand extends RunnerCommand {
         }
     }
 
+    private static String status(BackupManifest m) {
+        if (m.verification() == null) {
+            return "complete";
+        }
+        return BackupManifest.Verification.PASSED.equals(m.verification().result()) ? "complete, restore-verified"
+                : "VERIFICATION FAILED (" + m.verification().message() + ")";
+    }
+
     static void print(List<BackupCatalog.Entry> entries, PrintStream out) {
         String format = "%-28s  %-20s  %-24s  %10s  %-12s  %s%n";
         out.printf(Locale.ROOT, format, "BACKUP", "TIME", "DATABASE", "SIZE", "SHA256", "STATUS");
@@ -41,7 +49,7 @@ final class ListCommand extends RunnerCommand {
                         "INCOMPLETE (" + e.problem() + ")");
             } else {
                 out.printf(Locale.ROOT, format, e.backupId(), m.finishedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
-                        database, Console.bytes(m.sizeBytes()), m.sha256().substring(0, 12), "complete");
+                        database, Console.bytes(m.sizeBytes()), m.sha256().substring(0, 12), status(m));
             }
         }
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DumpFormat;
+import io.schemaguard.api.VerifyMode;
 import io.schemaguard.postgres.PgTarget;
 import io.schemaguard.postgres.PgTools;
 import io.schemaguard.postgres.TargetDatabase;
@@ -97,20 +98,8 @@ public final class RestorePipeline {
 
         Console.info("restore %s: restoring %s into %s (%s format%s)", m.backupId(), Console.bytes(m.rawSizeBytes()),
                 r.target().describe(), format.pgDumpName(), r.replace() ? ", replacing existing objects" : "");
-        AtomicLong fed = new AtomicLong();
-        try (InputStream stored = r.store().open(backup.dumpKey());
-                InputStream decoded = Compressors.decompress(backup.compression(), stored)) {
-            RestoreProcess.run(tools, r.target(),
-                    new RestoreProcess.Options(format, r.replace(), r.skipOwnership(), r.jobs(), r.workDir()), decoded, fed);
-        } catch (StorageException e) {
-            throw RunnerException.from(e);
-        } catch (IOException e) {
-            throw new RunnerException(FailureReason.RestoreFailed, "reading the backup failed mid-restore (" + e.getMessage()
-                    + "); the restore ran in one transaction and was rolled back", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RunnerException(FailureReason.Internal, "interrupted", e);
-        }
+        streamInto(r.store(), backup.dumpKey(), backup.compression(), tools, r.target(),
+                new RestoreProcess.Options(format, r.replace(), r.skipOwnership(), r.jobs(), r.workDir()));
 
         List<TableRows> counted = TargetDatabase.count(r.target(), m.tables() == null ? List.of() : m.tables());
         String rowCheck = compareRows(m, counted);
@@ -120,6 +109,23 @@ public final class RestorePipeline {
                 counted.size(), rows, r.target().describe(), seconds, rowCheck);
         return new Outcome(m, backup.url(r.store()), counted.size(), rows, rowCheck, safetyBackupId, state.created(),
                 seconds);
+    }
+
+    /** Streams a stored dump through decompression into pg_restore or psql. */
+    static void streamInto(ObjectStore store, String dumpKey, CompressionAlgorithm compression, PgTools tools,
+            PgTarget target, RestoreProcess.Options options) {
+        AtomicLong fed = new AtomicLong();
+        try (InputStream stored = store.open(dumpKey); InputStream decoded = Compressors.decompress(compression, stored)) {
+            RestoreProcess.run(tools, target, options, decoded, fed);
+        } catch (StorageException e) {
+            throw RunnerException.from(e);
+        } catch (IOException e) {
+            throw new RunnerException(FailureReason.RestoreFailed, "reading the backup failed mid-restore (" + e.getMessage()
+                    + "); the restore ran in one transaction and was rolled back", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunnerException(FailureReason.Internal, "interrupted", e);
+        }
     }
 
     /**
@@ -150,7 +156,8 @@ public final class RestorePipeline {
         BackupPipeline.Outcome safety = new BackupPipeline(clock).run(new BackupPipeline.Request(r.target(), r.store(),
                 DumpFormat.CUSTOM, CompressionAlgorithm.ZSTD, CompressionAlgorithm.ZSTD.defaultLevel(),
                 Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0, null, null, r.namespace(),
-                "safety backup before restoring " + source.backupId(), false, Duration.ofSeconds(30), tools.binDir(),
+                "safety backup before restoring " + source.backupId(), false, VerifyMode.Checksum, null,
+                Duration.ofSeconds(30), tools.binDir(),
                 r.workDir()));
         Console.info("restore %s: safety backup %s stored at %s", source.backupId(), safety.manifest().backupId(),
                 r.store().location().url(safety.dumpKey()));

@@ -66,11 +66,13 @@ public final class BackupCatalog {
     }
 
     /**
-     * The newest complete backup, optionally of one namespace and database (the first two folder
+     * The newest complete backup that did not fail a verification, optionally of one namespace and database (the first two folder
      * segments). Refuses to guess when backups of several databases match.
      */
     public Entry latest(String namespace, String database) {
         List<Entry> complete = entries().stream().filter(Entry::complete)
+                .filter(e -> e.manifest().verification() == null
+                        || BackupManifest.Verification.PASSED.equals(e.manifest().verification().result()))
                 .filter(e -> namespace == null || segments(e)[0].equals(BackupLayout.segment(namespace)))
                 .filter(e -> database == null || segments(e)[1].equals(BackupLayout.segment(database)))
                 .toList();

@@ -274,6 +274,40 @@ class RestoreRunnerTest {
         }
     }
 
+    @Test
+    void verificationByRestoreProvesABackupAndAFailedOneKeepsTheDumpAndSaysSo() throws Exception {
+        String verifyBucket = "verify-" + System.nanoTime();
+        s3.createBucket(verifyBucket);
+        Runner.Result ok = Runner.run(env(), "backup", "--database", pg.url(source), "--to", "s3://" + verifyBucket,
+                "--endpoint", s3.endpoint(), "--path-style", "--verify", "restore");
+        assertThat(ok.exitCode()).as(ok.toString()).isZero();
+        RunnerResult passed = RunnerResult.parse(ok.terminationMessage());
+        assertThat(passed.verification()).isEqualTo("Passed");
+        assertThat(passed.verificationMessage()).contains("4 tables and 257001 rows match the source");
+        var manifest = io.schemaguard.storage.BackupManifest.fromJson(s3.get(verifyBucket, s3.keys(verifyBucket).stream()
+                .filter(k -> k.endsWith("manifest.json")).findFirst().orElseThrow()));
+        assertThat(manifest.verification().result()).isEqualTo("Passed");
+        assertThat(manifest.hasExactCounts()).isTrue();
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_database WHERE datname LIKE 'schemaguard_verify_%'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("scratch databases are dropped").isZero();
+        }
+
+        int closed = io.schemaguard.testing.Ports.free();
+        Runner.Result failed = Runner.run(env(), "backup", "--database", pg.url(source), "--to", "s3://" + verifyBucket,
+                "--endpoint", s3.endpoint(), "--path-style", "--verify", "restore", "--verify-server",
+                "postgresql://postgres@127.0.0.1:" + closed);
+        assertThat(failed.exitCode()).isEqualTo(5);
+        RunnerResult result = RunnerResult.parse(failed.terminationMessage());
+        assertThat(result.reason()).isEqualTo("VerificationFailed");
+        assertThat(result.message()).contains("unreachable");
+        Runner.Result listed = Runner.run(env(), "list", "--from", "s3://" + verifyBucket, "--endpoint", s3.endpoint(),
+                "--path-style");
+        assertThat(listed.stdout()).contains("complete, restore-verified").contains("VERIFICATION FAILED");
+        assertThat(s3.keys(verifyBucket).stream().filter(k -> k.contains("dump."))).as("the dump is kept").hasSize(2);
+    }
+
     // --- comparisons -------------------------------------------------------------------------
 
     /** pg_dump --schema-only, minus the random \restrict key lines newer pg_dump versions print. */
