@@ -4,11 +4,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.schemaguard.api.BackupPhase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
@@ -101,36 +98,24 @@ public final class BackupStatusAggregator {
             return new Result(s, events);
         }
 
-        reportNewFailedAttempts(previous, state, events);
+        state.newFailedAttempt(previous.getFailedAttempts() == null ? 0 : previous.getFailedAttempts())
+                .ifPresent(detail -> events.add(Event.warning("BackupAttemptFailed", detail)));
 
         if (state.failed()) {
-            Optional<Pod> lastFailed = state.lastFailedPod();
-            Optional<RunnerResult> result = lastFailed.flatMap(JobState::result);
-            String reason;
-            String message;
-            if (result.isPresent() && !result.get().succeeded()) {
-                reason = result.get().reason();
-                message = result.get().message();
-            } else {
-                JobCondition c = state.failedCondition().orElseThrow();
-                reason = c.getReason() == null ? "JobFailed" : c.getReason();
-                message = Objects.requireNonNullElse(c.getMessage(), "the backup Job failed")
-                        + lastFailed.flatMap(JobState::terminationMessage).map(m -> "; last output: " + m).orElse("");
-            }
+            JobState.Failure failure = state.failure();
             s.setCompletedAt(time);
-            fail(s, reason, message, generation, time, events);
+            fail(s, failure.reason(), failure.message(), generation, time, events);
             return new Result(s, events);
         }
 
         Optional<JobState.StuckPod> stuck = state.stuckPod();
         if (stuck.isPresent()) {
             JobState.StuckPod p = stuck.get();
-            String reason = stuckReason(p);
+            String reason = p.conditionReason();
             s.setPhase(BackupPhase.Pending);
-            setConditions(s, false, reason, "pod " + p.podName() + " cannot start: " + p.message(), true,
-                    "WaitingForPod", false, generation, time);
+            setConditions(s, false, reason, p.describe(), true, "WaitingForPod", false, generation, time);
             if (!reason.equals(readyReason(previous))) {
-                events.add(Event.warning(reason, "pod " + p.podName() + " cannot start: " + p.message()));
+                events.add(Event.warning(reason, p.describe()));
             }
             return new Result(s, events);
         }
@@ -151,26 +136,6 @@ public final class BackupStatusAggregator {
                 + " is waiting for its pod";
         setConditions(s, false, "JobPending", message, true, "JobPending", false, generation, time);
         return new Result(s, events);
-    }
-
-    private static void reportNewFailedAttempts(DatabaseBackupStatus previous, JobState state, List<Event> events) {
-        int before = previous.getFailedAttempts() == null ? 0 : previous.getFailedAttempts();
-        if (state.failedAttempts() > before) {
-            Optional<Pod> pod = state.lastFailedPod();
-            Optional<RunnerResult> result = pod.flatMap(JobState::result);
-            String detail = result.map(r -> r.reason() + ": " + r.message())
-                    .or(() -> pod.flatMap(JobState::terminationMessage))
-                    .orElse("the pod failed without a result");
-            events.add(Event.warning("BackupAttemptFailed", "attempt " + state.failedAttempts() + " failed: " + detail));
-        }
-    }
-
-    private static String stuckReason(JobState.StuckPod p) {
-        String m = p.message().toLowerCase();
-        if (p.reason().equals("CreateContainerConfigError") && m.contains("secret")) {
-            return "SecretNotFound";
-        }
-        return p.reason().contains("Image") ? "ImageUnavailable" : "PodConfigError";
     }
 
     private static void fail(DatabaseBackupStatus s, String reason, String message, long generation, String time,

@@ -21,6 +21,21 @@ public record JobState(Job job, List<Pod> pods) {
 
     /** A pod that cannot start its container, and why (kubelet's reason and message). */
     public record StuckPod(String podName, String reason, String message) {
+        /** The condition reason users see: a missing Secret is the common case and gets its own. */
+        public String conditionReason() {
+            if (reason.equals("CreateContainerConfigError") && message.toLowerCase().contains("secret")) {
+                return "SecretNotFound";
+            }
+            return reason.contains("Image") ? "ImageUnavailable" : "PodConfigError";
+        }
+
+        public String describe() {
+            return "pod " + podName + " cannot start: " + message;
+        }
+    }
+
+    /** Why a failed Job failed: the runner's own reason when its last pod left one, else the Job's. */
+    public record Failure(String reason, String message) {
     }
 
     private static final List<String> STUCK_REASONS = List.of("CreateContainerConfigError", "CreateContainerError",
@@ -80,6 +95,32 @@ public record JobState(Job job, List<Pod> pods) {
             }
         }
         return Optional.empty();
+    }
+
+    /** Why the Job failed; only meaningful when {@link #failed()}. */
+    public Failure failure() {
+        Optional<Pod> lastFailed = lastFailedPod();
+        Optional<RunnerResult> result = lastFailed.flatMap(JobState::result);
+        if (result.isPresent() && !result.get().succeeded()) {
+            return new Failure(result.get().reason(), result.get().message());
+        }
+        JobCondition c = failedCondition().orElse(null);
+        String reason = c == null || c.getReason() == null ? "JobFailed" : c.getReason();
+        String message = (c == null || c.getMessage() == null ? "the Job failed" : c.getMessage())
+                + lastFailed.flatMap(JobState::terminationMessage).map(m -> "; last output: " + m).orElse("");
+        return new Failure(reason, message);
+    }
+
+    /** What went wrong in the newest failed attempt, for an Event; empty when no attempt failed since {@code before}. */
+    public Optional<String> newFailedAttempt(int before) {
+        if (failedAttempts() <= before) {
+            return Optional.empty();
+        }
+        Optional<Pod> pod = lastFailedPod();
+        String detail = pod.flatMap(JobState::result).filter(r -> !r.succeeded()).map(r -> r.reason() + ": " + r.message())
+                .or(() -> pod.flatMap(JobState::terminationMessage))
+                .orElse("the pod failed without a result");
+        return Optional.of("attempt " + failedAttempts() + " failed: " + detail);
     }
 
     /** The runner's result left in the pod's termination message, if it left one. */
