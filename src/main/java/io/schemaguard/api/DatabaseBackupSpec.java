@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 @ValidationRule(value = "self == oldSelf", message = "spec is immutable: create a new DatabaseBackup instead")
 @ValidationRule(value = "self.compression != 'none' || !has(self.compressionLevel)",
         message = "compressionLevel cannot be set when compression is none")
+@ValidationRule(value = "!has(self.verificationServer) || self.verify == 'Restore'",
+        message = "verificationServer is only used with verify: Restore")
 @ValidationRule(value = "self.compression != 'gzip' || !has(self.compressionLevel) || self.compressionLevel <= 9",
         message = "gzip compressionLevel must be between 1 and 9")
 public class DatabaseBackupSpec {
@@ -38,6 +40,21 @@ public class DatabaseBackupSpec {
     @Min(1)
     @Max(16)
     private Integer jobs;
+
+    /**
+     * Checksum (default): the stored object is read back and its SHA-256 compared. Restore: it is also
+     * restored into a scratch database and exact row counts and the schema compared with the source.
+     * None: only the upload's per-part checksums.
+     */
+    @Default("Checksum")
+    private VerifyMode verify = VerifyMode.Checksum;
+
+    /** Where verification by restore creates its scratch database; absent means the source server. */
+    private VerificationServer verificationServer;
+
+    /** Count every table's rows in the dump's snapshot (one extra read of each table); implied by Restore. */
+    @Default("false")
+    private Boolean exactRowCounts = false;
 
     /** Pod failures retried by the Job before the backup is Failed. */
     @Min(0)
@@ -102,6 +119,30 @@ public class DatabaseBackupSpec {
 
     public void setJobs(Integer jobs) {
         this.jobs = jobs;
+    }
+
+    public VerifyMode getVerify() {
+        return verify;
+    }
+
+    public void setVerify(VerifyMode verify) {
+        this.verify = verify;
+    }
+
+    public VerificationServer getVerificationServer() {
+        return verificationServer;
+    }
+
+    public void setVerificationServer(VerificationServer verificationServer) {
+        this.verificationServer = verificationServer;
+    }
+
+    public Boolean getExactRowCounts() {
+        return exactRowCounts;
+    }
+
+    public void setExactRowCounts(Boolean exactRowCounts) {
+        this.exactRowCounts = exactRowCounts;
     }
 
     public Integer getBackoffLimit() {

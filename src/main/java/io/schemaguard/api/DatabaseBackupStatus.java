@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DatabaseBackupStatus {
     private Long observedGeneration;
-    private BackupPhase phase;
+    private Phase phase;
     private List<Condition> conditions = new ArrayList<>();
     private String jobName;
     /** Identifier of the backup in storage: {@code <timestamp>-<id>}. */
@@ -28,6 +28,7 @@ public class DatabaseBackupStatus {
     private String startedAt;
     private String completedAt;
     private Integer failedAttempts;
+    private VerificationStatus verification;
 
     public Long getObservedGeneration() {
         return observedGeneration;
@@ -37,11 +38,11 @@ public class DatabaseBackupStatus {
         this.observedGeneration = observedGeneration;
     }
 
-    public BackupPhase getPhase() {
+    public Phase getPhase() {
         return phase;
     }
 
-    public void setPhase(BackupPhase phase) {
+    public void setPhase(Phase phase) {
         this.phase = phase;
     }
 
@@ -139,6 +140,14 @@ public class DatabaseBackupStatus {
 
     public void setCompletedAt(String completedAt) {
         this.completedAt = completedAt;
+    }
+
+    public VerificationStatus getVerification() {
+        return verification;
+    }
+
+    public void setVerification(VerificationStatus verification) {
+        this.verification = verification;
     }
 
     public Integer getFailedAttempts() {

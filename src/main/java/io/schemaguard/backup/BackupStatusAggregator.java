@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
+import io.schemaguard.api.VerificationStatus;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.JobState;
 import io.schemaguard.operator.EventRecorder.Event;
@@ -58,7 +59,7 @@ public final class BackupStatusAggregator {
             s.setDatabase(backup.getSpec().getDatabase().getName());
         }
         if (observation.blocker() != null) {
-            s.setPhase(BackupPhase.Pending);
+            s.setPhase(Phase.Pending);
             setConditions(s, false, observation.blockerReason(), observation.blocker(), true, "Blocked", false,
                     generation, time);
             if (!observation.blockerReason().equals(readyReason(previous))) {
@@ -77,7 +78,7 @@ public final class BackupStatusAggregator {
             Optional<RunnerResult> result = state.succeededPod().flatMap(JobState::result);
             if (result.isPresent() && result.get().succeeded() && result.get().sha256() != null) {
                 RunnerResult r = result.get();
-                s.setPhase(BackupPhase.Succeeded);
+                s.setPhase(Phase.Succeeded);
                 s.setLocation(r.location());
                 s.setSizeBytes(r.sizeBytes());
                 s.setSize(r.sizeBytes() == null ? null : Console.bytes(r.sizeBytes()));
@@ -86,6 +87,9 @@ public final class BackupStatusAggregator {
                 s.setPgDumpVersion(r.pgDumpVersion());
                 if (r.database() != null) {
                     s.setDatabase(r.database());
+                }
+                if (r.verification() != null) {
+                    s.setVerification(new VerificationStatus(r.verification(), r.verificationMessage()));
                 }
                 s.setCompletedAt(state.completionTime().orElse(time));
                 String message = "stored " + s.getSize() + " at " + r.location() + " (sha256 " + r.sha256() + ")";
@@ -103,6 +107,9 @@ public final class BackupStatusAggregator {
 
         if (state.failed()) {
             JobState.Failure failure = state.failure();
+            if ("VerificationFailed".equals(failure.reason())) {
+                s.setVerification(new VerificationStatus("Failed", failure.message()));
+            }
             s.setCompletedAt(time);
             fail(s, failure.reason(), failure.message(), generation, time, events);
             return new Result(s, events);
@@ -112,7 +119,7 @@ public final class BackupStatusAggregator {
         if (stuck.isPresent()) {
             JobState.StuckPod p = stuck.get();
             String reason = p.conditionReason();
-            s.setPhase(BackupPhase.Pending);
+            s.setPhase(Phase.Pending);
             setConditions(s, false, reason, p.describe(), true, "WaitingForPod", false, generation, time);
             if (!reason.equals(readyReason(previous))) {
                 events.add(Event.warning(reason, p.describe()));
@@ -121,17 +128,17 @@ public final class BackupStatusAggregator {
         }
 
         if (state.runningPod().isPresent()) {
-            s.setPhase(BackupPhase.Running);
+            s.setPhase(Phase.Running);
             String message = "pg_dump running in pod " + state.runningPod().get().getMetadata().getName()
                     + (state.failedAttempts() > 0 ? " (attempt " + (state.failedAttempts() + 1) + ")" : "");
             setConditions(s, false, "BackupRunning", message, true, "BackupRunning", false, generation, time);
-            if (previous.getPhase() != BackupPhase.Running) {
+            if (previous.getPhase() != Phase.Running) {
                 events.add(Event.normal("Started", message));
             }
             return new Result(s, events);
         }
 
-        s.setPhase(BackupPhase.Pending);
+        s.setPhase(Phase.Pending);
         String message = state.job() == null ? "creating the backup Job" : "Job " + observation.jobName()
                 + " is waiting for its pod";
         setConditions(s, false, "JobPending", message, true, "JobPending", false, generation, time);
@@ -140,19 +147,15 @@ public final class BackupStatusAggregator {
 
     private static void fail(DatabaseBackupStatus s, String reason, String message, long generation, String time,
             List<Event> events) {
-        s.setPhase(BackupPhase.Failed);
+        s.setPhase(Phase.Failed);
         setConditions(s, false, reason, message, false, "Failed", true, generation, time);
         events.add(Event.warning(reason, message));
     }
 
     private static void setConditions(DatabaseBackupStatus s, boolean ready, String readyReason, String message,
             boolean progressing, String progressingReason, boolean failed, long generation, String time) {
-        var c = Conditions.set(s.getConditions(), Conditions.READY, ready, readyReason, message, generation, time);
-        c = Conditions.set(c, Conditions.PROGRESSING, progressing, progressingReason, progressing ? message : "",
-                generation, time);
-        c = Conditions.set(c, Conditions.FAILED, failed, failed ? readyReason : "NotFailed", failed ? message : "",
-                generation, time);
-        s.setConditions(c);
+        s.setConditions(Conditions.ofRun(s.getConditions(), ready, readyReason, message, progressing, progressingReason,
+                failed, generation, time));
     }
 
     private static String readyReason(DatabaseBackupStatus status) {
@@ -177,6 +180,7 @@ public final class BackupStatusAggregator {
         s.setStartedAt(p.getStartedAt());
         s.setCompletedAt(p.getCompletedAt());
         s.setFailedAttempts(p.getFailedAttempts());
+        s.setVerification(p.getVerification());
         return s;
     }
 }

@@ -41,6 +41,17 @@ public final class Conditions {
         return result;
     }
 
+    /**
+     * The three conditions of a run at once: Ready (with the reason users read), Progressing, and
+     * Failed (which repeats Ready's reason and message when the run failed).
+     */
+    public static List<Condition> ofRun(List<Condition> existing, boolean ready, String readyReason, String message,
+            boolean progressing, String progressingReason, boolean failed, long generation, String now) {
+        List<Condition> c = set(existing, READY, ready, readyReason, message, generation, now);
+        c = set(c, PROGRESSING, progressing, progressingReason, progressing ? message : "", generation, now);
+        return set(c, FAILED, failed, failed ? readyReason : "NotFailed", failed ? message : "", generation, now);
+    }
+
     public static Condition find(List<Condition> conditions, String type) {
         if (conditions == null) {
             return null;

@@ -29,6 +29,14 @@ public final class KubernetesNames {
         return (prefix + "-" + hash + "-" + suffix).toLowerCase(Locale.ROOT);
     }
 
+    /** A resource name as a label value (at most 63 characters, shortened with a hash when longer). */
+    public static String labelValue(String name) {
+        if (name.length() <= 63) {
+            return name;
+        }
+        return name.substring(0, 57).replaceAll("[-.]+$", "") + "-" + hash(name).substring(0, 5);
+    }
+
     static String hash(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));

@@ -32,6 +32,10 @@ final class RestoreCommand extends RunnerCommand {
     @Option(names = "--replace", description = "replace the objects of a database that has data (clean + recreate)")
     boolean replace;
 
+    @Option(names = "--confirm", paramLabel = "DATABASE",
+            description = "with --replace: the target database's name, checked against the real one")
+    String confirm;
+
     @Option(names = "--no-safety-backup", description = "with --replace: do not back the target up first")
     boolean noSafetyBackup;
 
@@ -62,6 +66,10 @@ final class RestoreCommand extends RunnerCommand {
     @Override
     protected RunnerResult execute() {
         PgTarget target = PgTarget.resolve(database, System.getenv());
+        if (replace && confirm != null && !confirm.equals(target.database())) {
+            throw new IllegalArgumentException("--confirm " + confirm + " does not match the target database '"
+                    + target.database() + "': nothing was restored");
+        }
         try (ObjectStore store = storage.open(from)) {
             RestorePipeline.Outcome o = new RestorePipeline(Clock.systemUTC()).run(new RestorePipeline.Request(store,
                     backup, sourceNamespace, sourceDatabase, target, replace, !noSafetyBackup, noOwner, jobs, namespace,

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.backup.BackupStatusAggregator.Observation;
@@ -40,7 +40,7 @@ class BackupStatusAggregatorTest {
                 Observation.ofJob(new JobState(job, List.of(pods)), "b-backup", "20261125T031500Z-8f14e45f"), NOW);
     }
 
-    record Row(String name, Job job, List<Pod> pods, BackupPhase phase, String readyReason, boolean ready,
+    record Row(String name, Job job, List<Pod> pods, Phase phase, String readyReason, boolean ready,
             boolean progressing, List<String> eventReasons) {
         @Override
         public String toString() {
@@ -50,42 +50,42 @@ class BackupStatusAggregatorTest {
 
     static Stream<Arguments> table() {
         return Stream.of(
-                new Row("no job yet", null, List.of(), BackupPhase.Pending, "JobPending", false, true, List.of()),
-                new Row("job waiting for its pod", JobFixtures.active("b-backup"), List.of(), BackupPhase.Pending,
+                new Row("no job yet", null, List.of(), Phase.Pending, "JobPending", false, true, List.of()),
+                new Row("job waiting for its pod", JobFixtures.active("b-backup"), List.of(), Phase.Pending,
                         "JobPending", false, true, List.of()),
                 new Row("pod running", JobFixtures.active("b-backup"), List.of(JobFixtures.running("p1", T1)),
-                        BackupPhase.Running, "BackupRunning", false, true, List.of("Started")),
+                        Phase.Running, "BackupRunning", false, true, List.of("Started")),
                 new Row("missing secret", JobFixtures.active("b-backup"),
                         List.of(JobFixtures.waiting("p1", T1, "CreateContainerConfigError",
                                 "secret \"db-credentials\" not found")),
-                        BackupPhase.Pending, "SecretNotFound", false, true, List.of("SecretNotFound")),
+                        Phase.Pending, "SecretNotFound", false, true, List.of("SecretNotFound")),
                 new Row("image cannot be pulled", JobFixtures.active("b-backup"),
                         List.of(JobFixtures.waiting("p1", T1, "ImagePullBackOff", "back-off pulling image")),
-                        BackupPhase.Pending, "ImageUnavailable", false, true, List.of("ImageUnavailable")),
+                        Phase.Pending, "ImageUnavailable", false, true, List.of("ImageUnavailable")),
                 new Row("completed with a verified result", JobFixtures.complete("b-backup"),
                         List.of(JobFixtures.terminated("p1", T1, 0, JobFixtures.SUCCESS_MESSAGE)),
-                        BackupPhase.Succeeded, "BackupSucceeded", true, false, List.of("Succeeded")),
+                        Phase.Succeeded, "BackupSucceeded", true, false, List.of("Succeeded")),
                 new Row("completed without a result is not trusted", JobFixtures.complete("b-backup"),
-                        List.of(JobFixtures.terminated("p1", T1, 0, "")), BackupPhase.Failed, "ResultMissing", false,
+                        List.of(JobFixtures.terminated("p1", T1, 0, "")), Phase.Failed, "ResultMissing", false,
                         false, List.of("ResultMissing")),
                 new Row("failed with the runner's reason", JobFixtures.failed("b-backup", 3, "BackoffLimitExceeded",
                         "Job has reached the specified backoff limit"),
                         List.of(JobFixtures.terminated("p1", T1, 3, JobFixtures.failure("AuthenticationFailed", "bad pw")),
                                 JobFixtures.terminated("p2", T2, 3,
                                         JobFixtures.failure("AuthenticationFailed", "authentication failed"))),
-                        BackupPhase.Failed, "AuthenticationFailed", false, false,
+                        Phase.Failed, "AuthenticationFailed", false, false,
                         List.of("BackupAttemptFailed", "AuthenticationFailed")),
                 new Row("deadline exceeded without a result", JobFixtures.failed("b-backup", 0, "DeadlineExceeded",
-                        "Job was active longer than specified deadline"), List.of(), BackupPhase.Failed,
+                        "Job was active longer than specified deadline"), List.of(), Phase.Failed,
                         "DeadlineExceeded", false, false, List.of("DeadlineExceeded")),
                 new Row("crash leaves the log tail", JobFixtures.failed("b-backup", 1, "BackoffLimitExceeded", "limit"),
-                        List.of(JobFixtures.terminated("p1", T1, 137, "Killed: out of memory")), BackupPhase.Failed,
+                        List.of(JobFixtures.terminated("p1", T1, 137, "Killed: out of memory")), Phase.Failed,
                         "BackoffLimitExceeded", false, false, List.of("BackupAttemptFailed", "BackoffLimitExceeded")),
                 new Row("retrying after a failed attempt",
                         JobFixtures.withFailures(JobFixtures.active("b-backup"), 1),
                         List.of(JobFixtures.terminated("p1", T1, 3, JobFixtures.failure("DatabaseUnreachable", "refused")),
                                 JobFixtures.running("p2", T2)),
-                        BackupPhase.Running, "BackupRunning", false, true, List.of("BackupAttemptFailed", "Started")))
+                        Phase.Running, "BackupRunning", false, true, List.of("BackupAttemptFailed", "Started")))
                 .map(Arguments::of);
     }
 
@@ -102,7 +102,7 @@ class BackupStatusAggregatorTest {
         assertThat(Conditions.find(s.getConditions(), Conditions.PROGRESSING).getStatus())
                 .isEqualTo(row.progressing() ? "True" : "False");
         assertThat(Conditions.find(s.getConditions(), Conditions.FAILED).getStatus())
-                .isEqualTo(row.phase() == BackupPhase.Failed ? "True" : "False");
+                .isEqualTo(row.phase() == Phase.Failed ? "True" : "False");
         assertThat(result.events()).extracting(Event::reason).containsExactlyElementsOf(row.eventReasons());
     }
 
@@ -139,7 +139,7 @@ class BackupStatusAggregatorTest {
         b.getMetadata().setGeneration(2L);
         // the Job is gone (deleted by hand): still Succeeded, nothing to re-run, no new events
         var again = BackupStatusAggregator.aggregate(b, Observation.ofJob(new JobState(null, List.of()), "b-backup", "x"), NOW);
-        assertThat(again.status().getPhase()).isEqualTo(BackupPhase.Succeeded);
+        assertThat(again.status().getPhase()).isEqualTo(Phase.Succeeded);
         assertThat(again.status().getSha256()).isEqualTo(done.getSha256());
         assertThat(again.status().getObservedGeneration()).isEqualTo(2L);
         assertThat(again.events()).isEmpty();
@@ -169,7 +169,7 @@ class BackupStatusAggregatorTest {
     void missingStorageBlocksWithoutAJobAndWarnsOnce() {
         var first = BackupStatusAggregator.aggregate(backup(null),
                 Observation.blocked("StorageNotConfigured", "spec.storage is not set"), NOW);
-        assertThat(first.status().getPhase()).isEqualTo(BackupPhase.Pending);
+        assertThat(first.status().getPhase()).isEqualTo(Phase.Pending);
         assertThat(Conditions.find(first.status().getConditions(), Conditions.READY).getReason())
                 .isEqualTo("StorageNotConfigured");
         assertThat(first.events()).extracting(Event::reason).containsExactly("StorageNotConfigured");

@@ -19,7 +19,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.Labels;
@@ -94,7 +94,7 @@ class DatabaseBackupEndToEndTest {
 
         DatabaseBackup done = awaitFinished(ns, "orders-nightly");
         assertThat(done.getStatus().getPhase()).as(String.valueOf(done.getStatus().getConditions()))
-                .isEqualTo(BackupPhase.Succeeded);
+                .isEqualTo(Phase.Succeeded);
         String location = done.getStatus().getLocation();
         assertThat(location).startsWith("s3://e2e-backups/backups/" + ns + "/" + database + "/");
         String key = location.substring("s3://e2e-backups/".length());
@@ -116,7 +116,7 @@ class DatabaseBackupEndToEndTest {
         client.resource(b).create();
 
         DatabaseBackup failed = awaitFinished(ns, "orders-nightly");
-        assertThat(failed.getStatus().getPhase()).isEqualTo(BackupPhase.Failed);
+        assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
         assertThat(failed.getStatus().getFailedAttempts()).isEqualTo(2);
         var ready = Conditions.find(failed.getStatus().getConditions(), Conditions.READY);
         assertThat(ready.getReason()).isEqualTo("AuthenticationFailed");

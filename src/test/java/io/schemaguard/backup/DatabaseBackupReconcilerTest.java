@@ -21,7 +21,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.Labels;
@@ -61,7 +61,7 @@ class DatabaseBackupReconcilerTest {
                 j -> j != null);
     }
 
-    private DatabaseBackup awaitPhase(String ns, String name, BackupPhase phase) {
+    private DatabaseBackup awaitPhase(String ns, String name, Phase phase) {
         return await().atMost(TIMEOUT).until(() -> fetch(ns, name),
                 b -> b.getStatus() != null && b.getStatus().getPhase() == phase);
     }
@@ -97,14 +97,14 @@ class DatabaseBackupReconcilerTest {
         assertThat(job.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("DatabaseBackup"));
         assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("schemaguard:test");
-        assertThat(awaitPhase(ns, "nightly", BackupPhase.Pending).getStatus().getJobName()).isEqualTo("nightly-backup");
+        assertThat(awaitPhase(ns, "nightly", Phase.Pending).getStatus().getJobName()).isEqualTo("nightly-backup");
 
         podOf(job, JobFixtures.running("nightly-backup-abcde", "2026-11-25T03:15:01Z"));
-        awaitPhase(ns, "nightly", BackupPhase.Running);
+        awaitPhase(ns, "nightly", Phase.Running);
 
         podOf(job, JobFixtures.terminated("nightly-backup-abcde", "2026-11-25T03:15:01Z", 0, JobFixtures.SUCCESS_MESSAGE));
         jobStatus(job, JobFixtures.complete("nightly-backup"));
-        DatabaseBackup done = awaitPhase(ns, "nightly", BackupPhase.Succeeded);
+        DatabaseBackup done = awaitPhase(ns, "nightly", Phase.Succeeded);
         assertThat(done.getStatus().getSha256()).isEqualTo("ab".repeat(32));
         assertThat(done.getStatus().getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
         assertThat(Conditions.find(done.getStatus().getConditions(), Conditions.READY).getStatus()).isEqualTo("True");
@@ -122,7 +122,7 @@ class DatabaseBackupReconcilerTest {
         podOf(job, JobFixtures.terminated("before-migration-backup-1", "2026-11-25T03:15:01Z", 3,
                 JobFixtures.failure("AuthenticationFailed", "authentication failed for user 'postgres'")));
         jobStatus(job, JobFixtures.failed("before-migration-backup", 1, "BackoffLimitExceeded", "backoff limit"));
-        DatabaseBackup failed = awaitPhase(ns, "before-migration", BackupPhase.Failed);
+        DatabaseBackup failed = awaitPhase(ns, "before-migration", Phase.Failed);
         var ready = Conditions.find(failed.getStatus().getConditions(), Conditions.READY);
         assertThat(ready.getReason()).isEqualTo("AuthenticationFailed");
         assertThat(ready.getMessage()).contains("authentication failed");
@@ -142,7 +142,7 @@ class DatabaseBackupReconcilerTest {
                 "secret \"db-credentials\" not found"));
         DatabaseBackup pending = await().atMost(TIMEOUT).until(() -> fetch(ns, "no-secret"), b -> b.getStatus() != null
                 && "SecretNotFound".equals(Conditions.find(b.getStatus().getConditions(), Conditions.READY).getReason()));
-        assertThat(pending.getStatus().getPhase()).isEqualTo(BackupPhase.Pending);
+        assertThat(pending.getStatus().getPhase()).isEqualTo(Phase.Pending);
         assertThat(Conditions.find(pending.getStatus().getConditions(), Conditions.READY).getMessage())
                 .contains("secret \"db-credentials\" not found");
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(events(ns, "no-secret")).extracting(Event::getReason)
@@ -156,7 +156,7 @@ class DatabaseBackupReconcilerTest {
         client.resource(b).create();
         DatabaseBackup pending = await().atMost(TIMEOUT).until(() -> fetch(ns, "orphan"), x -> x.getStatus() != null
                 && x.getStatus().getPhase() != null);
-        assertThat(pending.getStatus().getPhase()).isEqualTo(BackupPhase.Pending);
+        assertThat(pending.getStatus().getPhase()).isEqualTo(Phase.Pending);
         assertThat(Conditions.find(pending.getStatus().getConditions(), Conditions.READY).getReason())
                 .isEqualTo("StorageNotConfigured");
         assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).isEmpty();
@@ -169,7 +169,7 @@ class DatabaseBackupReconcilerTest {
         Job job = awaitJob(ns, "done-backup");
         podOf(job, JobFixtures.terminated("done-backup-1", "2026-11-25T03:15:01Z", 0, JobFixtures.SUCCESS_MESSAGE));
         jobStatus(job, JobFixtures.complete("done-backup"));
-        DatabaseBackup done = awaitPhase(ns, "done", BackupPhase.Succeeded);
+        DatabaseBackup done = awaitPhase(ns, "done", Phase.Succeeded);
 
         // the Job disappears (deleted by hand) and the spec is edited: nothing is re-run
         client.batch().v1().jobs().inNamespace(ns).withName("done-backup").delete();
@@ -178,7 +178,7 @@ class DatabaseBackupReconcilerTest {
         DatabaseBackup after = await().atMost(TIMEOUT).until(() -> fetch(ns, "done"),
                 b -> b.getStatus().getObservedGeneration().equals(b.getMetadata().getGeneration())
                         && b.getMetadata().getGeneration() > 1);
-        assertThat(after.getStatus().getPhase()).isEqualTo(BackupPhase.Succeeded);
+        assertThat(after.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
         assertThat(after.getStatus().getSha256()).isEqualTo(done.getStatus().getSha256());
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(
                 () -> assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).isEmpty());

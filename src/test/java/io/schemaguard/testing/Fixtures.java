@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupSpec;
 import io.schemaguard.api.DatabaseConnection;
+import io.schemaguard.api.DatabaseRestore;
+import io.schemaguard.api.DatabaseRestoreSpec;
+import io.schemaguard.api.RestoreSource;
 import io.schemaguard.api.S3Storage;
 import io.schemaguard.api.SecretKeySelector;
 import io.schemaguard.api.StorageSpec;
@@ -32,6 +35,25 @@ public final class Fixtures {
         spec.setStorage(storage);
         b.setSpec(spec);
         return b;
+    }
+
+    public static DatabaseRestore restoreFromBackup(String namespace, String name, String backupName, String dbHost,
+            int dbPort, String targetDb) {
+        DatabaseRestore r = new DatabaseRestore();
+        r.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+        DatabaseRestoreSpec spec = new DatabaseRestoreSpec();
+        RestoreSource source = new RestoreSource();
+        source.setBackupName(backupName);
+        spec.setSource(source);
+        DatabaseConnection db = new DatabaseConnection();
+        db.setHost(dbHost);
+        db.setPort(dbPort);
+        db.setName(targetDb);
+        db.setUser("postgres");
+        db.setPasswordSecretRef(new SecretKeySelector("db-credentials", null));
+        spec.setTarget(db);
+        r.setSpec(spec);
+        return r;
     }
 
     public static StorageSpec s3(String bucket, String endpoint, String credentialsSecret) {

@@ -1,7 +1,7 @@
 package io.schemaguard.api;
 
-/** Lifecycle of one backup, as {@code kubectl get} shows it. */
-public enum BackupPhase {
+/** Lifecycle of one run (a backup, a restore), as {@code kubectl get} shows it. */
+public enum Phase {
     Pending,
     Running,
     Succeeded,
