@@ -4,6 +4,8 @@
 #  2. creates the `shop` database with an `orders` table full of rows
 #  3. `schemaguard backup` to ./backups (file storage, like the seed's backups/ folder)
 #  4. `schemaguard list` and `schemaguard verify` the backup
+#  5. the seed's incident: a migration drops and recreates `orders` and rows are lost
+#  6. `schemaguard restore --replace` (after a safety backup of the damaged database): the rows are back
 # The server is stopped and removed at the end; ./backups stays.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,7 +60,7 @@ echo "demo: shop.orders has $("${psql[@]}" -d shop -At -c 'SELECT count(*) FROM 
 echo >&2
 echo "\$ schemaguard backup --database postgresql://postgres@127.0.0.1:$port/shop --to $backups" >&2
 out="$(scripts/schemaguard backup --database "postgresql://postgres@127.0.0.1:$port/shop" --to "$backups" \
-  --namespace demo)"
+  --namespace demo --exact-counts)"
 echo "$out"
 id="$(printf '%s\n' "$out" | awk '/^backup /{print $2; exit}')"
 
@@ -69,5 +71,27 @@ scripts/schemaguard list --from "$backups"
 echo >&2
 echo "\$ schemaguard verify --from $backups $id" >&2
 scripts/schemaguard verify --from "$backups" "$id"
+
 echo >&2
-echo "demo: done. The backup is in $backups/demo/shop/$id (dump + manifest.json)." >&2
+echo "demo: the incident: a migration drops and recreates orders to add customer_reference; rows are lost" >&2
+"${psql[@]}" -d shop <<'SQL'
+DROP TABLE orders;
+CREATE TABLE orders (
+  id                 bigserial PRIMARY KEY,
+  customer           text NOT NULL,
+  total              numeric(12,2) NOT NULL,
+  created_at         timestamptz NOT NULL DEFAULT now(),
+  customer_reference text
+);
+INSERT INTO orders (customer, total) VALUES ('customer-1', 10.00), ('customer-2', 20.00);
+SQL
+echo "demo: shop.orders has $("${psql[@]}" -d shop -At -c 'SELECT count(*) FROM orders') rows" >&2
+
+echo >&2
+echo "\$ schemaguard restore --from $backups $id --database postgresql://postgres@127.0.0.1:$port/shop --replace --confirm shop" >&2
+scripts/schemaguard restore --from "$backups" "$id" --database "postgresql://postgres@127.0.0.1:$port/shop" \
+  --replace --confirm shop --namespace demo
+echo "demo: shop.orders has $("${psql[@]}" -d shop -At -c 'SELECT count(*) FROM orders') rows again" >&2
+
+echo >&2
+echo "demo: done. Backups (the first, and the safety backup of the damaged database) are in $backups/demo/." >&2

@@ -74,7 +74,7 @@ public final class RestorePipeline {
         }
         Console.info("restore %s: checking %s against its manifest before touching %s", m.backupId(), backup.url(r.store()),
                 r.target().describe());
-        backup.verify(r.store());
+        backup.verifyChecksum(r.store());
 
         PgTools tools = locateTools(r.pgBin(), m);
         TargetDatabase.State state = TargetDatabase.prepare(r.target());

@@ -46,6 +46,28 @@ record StoredBackup(BackupCatalog.Entry entry, BackupManifest manifest, String d
     }
 
     /**
+     * Reads the whole object once and compares its SHA-256 and size with the manifest: proof that the
+     * bytes are exactly those uploaded (and verified) at backup time. Cheaper than {@link #verify}
+     * (no decompression); a restore relies on it, since decoding errors surface during the restore's
+     * own decompression (zstd frame checksums) and roll its transaction back.
+     */
+    void verifyChecksum(ObjectStore store) {
+        Streams.Hashed actual;
+        try (InputStream raw = store.open(dumpKey)) {
+            actual = Streams.hash(raw);
+        } catch (StorageException e) {
+            throw RunnerException.from(e);
+        } catch (IOException e) {
+            throw new RunnerException(FailureReason.StorageError, "cannot read " + url(store) + ": " + e.getMessage(), e);
+        }
+        if (!actual.sha256().equals(manifest.sha256()) || actual.size() != manifest.sizeBytes()) {
+            throw new RunnerException(FailureReason.ChecksumMismatch, "backup " + entry.folder()
+                    + " is corrupt: stored object has sha256 " + actual.sha256() + " and " + actual.size()
+                    + " bytes, manifest says " + manifest.sha256() + " and " + manifest.sizeBytes() + " bytes");
+        }
+    }
+
+    /**
      * Reads the whole object once, hashing the stored bytes while decompressing them: SHA-256 and
      * size must match the manifest, and the stream must decode (zstd frames carry their own
      * checksum) to the recorded dump size. Throws {@link FailureReason#ChecksumMismatch} otherwise.

@@ -61,6 +61,19 @@ class GeneratedManifestsTest {
     }
 
     @Test
+    void theRestoreCrdGuardsReplace() throws Exception {
+        JsonNode crd = YAML.readTree(new File("crds/databaserestores.schemaguard.io-v1.yml"));
+        JsonNode spec = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
+        assertThat(spec.at("/required").toString()).contains("source", "target");
+        assertThat(spec.at("/properties/mode/enum").toString()).contains("NewDatabase", "Replace");
+        assertThat(spec.at("/x-kubernetes-validations").toString()).contains("self.confirm == self.target.name")
+                .contains("self == oldSelf");
+        assertThat(spec.at("/properties/source/x-kubernetes-validations").toString())
+                .contains("has(self.backupName) != has(self.backupId)");
+        assertThat(spec.at("/properties/backoffLimit/default").asInt()).isZero();
+    }
+
+    @Test
     void noShippedRoleGrantsSecretsOrWildcards() throws Exception {
         List<Path> rbacFiles = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("deploy"))) {
@@ -92,7 +105,8 @@ class GeneratedManifestsTest {
     @Test
     void deployAndTheOperatorAgreeOnWhatTheOperatorNeeds() throws Exception {
         String clusterRole = Files.readString(Path.of("deploy/030-clusterrole.yaml"));
-        for (String needed : List.of("databasebackups", "databasebackups/status", "jobs", "pods", "events")) {
+        for (String needed : List.of("databasebackups", "databasebackups/status", "databaserestores",
+                "databaserestores/status", "jobs", "pods", "events")) {
             assertThat(clusterRole).contains(needed);
         }
         assertThat(Files.readString(Path.of("deploy/040-leader-election-role.yaml"))).contains("leases");
