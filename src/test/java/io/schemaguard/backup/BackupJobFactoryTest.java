@@ -136,6 +136,23 @@ class BackupJobFactoryTest {
     }
 
     @Test
+    void verificationByRestoreOnAnotherServerGetsItsPasswordAsARef() {
+        DatabaseBackup b = backup();
+        b.getSpec().setVerify(io.schemaguard.api.VerifyMode.Restore);
+        var vs = new io.schemaguard.api.VerificationServer();
+        vs.setHost("scratch-pg.verify.svc");
+        vs.setUser("verifier");
+        vs.setPasswordSecretRef(new SecretKeySelector("verify-db", null));
+        b.getSpec().setVerificationServer(vs);
+        Job job = build(b);
+        assertThat(container(job).getArgs()).contains("--verify=restore",
+                "--verify-server=postgresql://verifier@scratch-pg.verify.svc:5432?sslmode=prefer");
+        assertThat(env(job).get("SCHEMAGUARD_VERIFY_PGPASSWORD").getValueFrom().getSecretKeyRef().getName())
+                .isEqualTo("verify-db");
+        assertThat(container(build(backup())).getArgs()).contains("--verify=checksum").doesNotContain("--exact-counts");
+    }
+
+    @Test
     void volumeStorageMountsTheClaim() {
         DatabaseBackup b = backup();
         StorageSpec storage = new StorageSpec();
