@@ -3,30 +3,23 @@ package io.schemaguard.backup;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.jobs.JobState;
-import io.schemaguard.jobs.Labels;
+import io.schemaguard.jobs.RunnerJobs;
 import io.schemaguard.jobs.StorageBinding;
 import io.schemaguard.operator.EventRecorder;
 import io.schemaguard.operator.OperatorConfig;
@@ -45,8 +38,6 @@ import io.schemaguard.operator.OperatorConfig;
 @RBACRule(apiGroups = "", resources = "events", verbs = { "create", "patch" })
 public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     public static final String NAME = "databasebackup";
-    static final String JOBS = "backup-jobs";
-    static final String PODS = "backup-pods";
     private static final Logger LOG = Logger.getLogger(DatabaseBackupReconciler.class);
 
     @Inject
@@ -60,24 +51,8 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
     @Override
     public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
-        String selector = Labels.selector(BackupJobFactory.COMPONENT, BackupJobFactory.KIND);
-        var jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, DatabaseBackup.class)
-                .withName(JOBS)
-                .withLabelSelector(selector)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(DatabaseBackup.class))
-                .build(), context);
-        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, DatabaseBackup.class)
-                .withName(PODS)
-                .withLabelSelector(selector)
-                .withSecondaryToPrimaryMapper(DatabaseBackupReconciler::ownerOfPod)
-                .build(), context);
-        return List.of(jobs, pods);
-    }
-
-    static Set<ResourceID> ownerOfPod(Pod pod) {
-        String owner = pod.getMetadata().getAnnotations() == null ? null
-                : pod.getMetadata().getAnnotations().get(Labels.OWNER_NAME_ANNOTATION);
-        return owner == null ? Set.of() : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
+        return List.of(RunnerJobs.jobInformer(context, BackupJobFactory.COMPONENT, BackupJobFactory.KIND),
+                RunnerJobs.podInformer(context, BackupJobFactory.COMPONENT, BackupJobFactory.KIND));
     }
 
     @Override
@@ -95,16 +70,17 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         try {
             StorageBinding storage = StorageBinding.resolve(backup.getSpec().getStorage(), config.defaultStorage());
             String jobName = BackupJobFactory.jobName(backup);
-            Job job = context.getSecondaryResource(Job.class, JOBS).orElse(null);
+            Job job = RunnerJobs.existingJob(context);
             if (job == null) {
-                job = createJob(backup, storage, context);
+                job = RunnerJobs.createOnce(context, BackupJobFactory.build(backup, storage, config.runner()), created -> {
+                    LOG.infof("created Job %s/%s for DatabaseBackup %s", created.getMetadata().getNamespace(),
+                            created.getMetadata().getName(), backup.getMetadata().getName());
+                    events.record(backup, EventRecorder.Event.normal("JobCreated", "created Job "
+                            + created.getMetadata().getName() + " to back up " + describe(backup)));
+                });
             }
-            List<Pod> pods = context.getSecondaryResourcesAsStream(Pod.class)
-                    .filter(p -> jobName.equals(p.getMetadata().getLabels().get("job-name"))
-                            || jobName.equals(p.getMetadata().getLabels().get("batch.kubernetes.io/job-name")))
-                    .toList();
-            observation = BackupStatusAggregator.Observation.ofJob(new JobState(job, pods), jobName,
-                    BackupJobFactory.backupId(backup));
+            observation = BackupStatusAggregator.Observation.ofJob(new JobState(job, RunnerJobs.podsOf(context, jobName)),
+                    jobName, BackupJobFactory.backupId(backup));
         } catch (StorageBinding.NotConfigured e) {
             observation = BackupStatusAggregator.Observation.blocked("StorageNotConfigured", e.getMessage());
         }
@@ -113,24 +89,6 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         result.events().forEach(e -> events.record(backup, e));
         backup.setStatus(result.status());
         return UpdateControl.patchStatus(backup);
-    }
-
-    private Job createJob(DatabaseBackup backup, StorageBinding storage, Context<DatabaseBackup> context) {
-        Job desired = BackupJobFactory.build(backup, storage, config.runner());
-        try {
-            Job created = context.resourceOperations().create(desired);
-            LOG.infof("created Job %s/%s for DatabaseBackup %s", created.getMetadata().getNamespace(),
-                    created.getMetadata().getName(), backup.getMetadata().getName());
-            events.record(backup, EventRecorder.Event.normal("JobCreated", "created Job " + created.getMetadata().getName()
-                    + " to back up " + describe(backup)));
-            return created;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                // Created by an earlier reconciliation whose event has not reached the informer yet.
-                return context.getClient().resource(desired).get();
-            }
-            throw e;
-        }
     }
 
     private static String describe(DatabaseBackup backup) {

@@ -10,8 +10,6 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -23,14 +21,13 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseRestore;
 import io.schemaguard.api.DatabaseRestoreStatus;
 import io.schemaguard.api.Phase;
 import io.schemaguard.jobs.JobState;
-import io.schemaguard.jobs.Labels;
+import io.schemaguard.jobs.RunnerJobs;
 import io.schemaguard.jobs.StorageBinding;
 import io.schemaguard.operator.EventRecorder;
 import io.schemaguard.operator.OperatorConfig;
@@ -47,8 +44,6 @@ import io.schemaguard.operator.OperatorConfig;
 @RBACRule(apiGroups = "schemaguard.io", resources = "databasebackups", verbs = { "get", "list", "watch", "create" })
 public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     public static final String NAME = "databaserestore";
-    static final String JOBS = "restore-jobs";
-    static final String PODS = "restore-pods";
     static final String BACKUPS = "restore-backups";
     static final String SOURCE_INDEX = "source-backup";
     private static final Logger LOG = Logger.getLogger(DatabaseRestoreReconciler.class);
@@ -64,17 +59,8 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
 
     @Override
     public List<EventSource<?, DatabaseRestore>> prepareEventSources(EventSourceContext<DatabaseRestore> context) {
-        String selector = Labels.selector(RestoreJobFactory.COMPONENT, RestoreJobFactory.KIND);
-        var jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, DatabaseRestore.class)
-                .withName(JOBS)
-                .withLabelSelector(selector)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(DatabaseRestore.class))
-                .build(), context);
-        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, DatabaseRestore.class)
-                .withName(PODS)
-                .withLabelSelector(selector)
-                .withSecondaryToPrimaryMapper(pod -> ownerByAnnotation(pod))
-                .build(), context);
+        var jobs = RunnerJobs.jobInformer(context, RestoreJobFactory.COMPONENT, RestoreJobFactory.KIND);
+        var pods = RunnerJobs.podInformer(context, RestoreJobFactory.COMPONENT, RestoreJobFactory.KIND);
         // A restore follows two DatabaseBackups it does not own: its source, and its safety backup.
         context.getPrimaryCache().addIndexer(SOURCE_INDEX, r -> r.getSpec().getSource() == null
                 || r.getSpec().getSource().getBackupName() == null ? List.of()
@@ -103,12 +89,6 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
                 })
                 .build(), context);
         return List.of(jobs, pods, backups);
-    }
-
-    static Set<ResourceID> ownerByAnnotation(HasMetadata pod) {
-        String owner = pod.getMetadata().getAnnotations() == null ? null
-                : pod.getMetadata().getAnnotations().get(Labels.OWNER_NAME_ANNOTATION);
-        return owner == null ? Set.of() : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
     }
 
     @Override
@@ -140,7 +120,7 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
                     : RestoreStatusAggregator.Observation.waiting(source.waitReason(), source.message(), null);
         }
 
-        Job job = context.getSecondaryResource(Job.class, JOBS).orElse(null);
+        Job job = RunnerJobs.existingJob(context);
         String safetyName = null;
         if (job == null && RestorePlan.needsSafetyBackup(restore.getSpec())) {
             safetyName = RestorePlan.safetyBackupName(restore);
@@ -171,16 +151,19 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
         } catch (StorageBinding.NotConfigured e) {
             return RestoreStatusAggregator.Observation.waiting("StorageNotConfigured", e.getMessage(), safetyName);
         }
+        String backupId = source.source().backupId();
         if (job == null) {
-            job = createJob(restore, source.source().backupId(), storage, context);
+            job = RunnerJobs.createOnce(context, RestoreJobFactory.build(restore, backupId, storage, config.runner()),
+                    created -> {
+                        LOG.infof("created Job %s/%s for DatabaseRestore %s", created.getMetadata().getNamespace(),
+                                created.getMetadata().getName(), restore.getMetadata().getName());
+                        events.record(restore, EventRecorder.Event.normal("JobCreated", "created Job "
+                                + created.getMetadata().getName() + " to restore " + backupId));
+                    });
         }
         String jobName = RestoreJobFactory.jobName(restore);
-        List<Pod> pods = context.getSecondaryResourcesAsStream(Pod.class)
-                .filter(p -> jobName.equals(p.getMetadata().getLabels().get("job-name"))
-                        || jobName.equals(p.getMetadata().getLabels().get("batch.kubernetes.io/job-name")))
-                .toList();
-        return RestoreStatusAggregator.Observation.ofJob(new JobState(job, pods), jobName, source.source().backupId(),
-                safetyName);
+        return RestoreStatusAggregator.Observation.ofJob(new JobState(job, RunnerJobs.podsOf(context, jobName)), jobName,
+                backupId, safetyName);
     }
 
     private void createSafetyBackup(DatabaseRestore restore, RestorePlan.Source source, Context<DatabaseRestore> context) {
@@ -193,24 +176,6 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
             if (e.getCode() != 409) {
                 throw e;
             }
-        }
-    }
-
-    private Job createJob(DatabaseRestore restore, String backupId, StorageBinding storage,
-            Context<DatabaseRestore> context) {
-        Job desired = RestoreJobFactory.build(restore, backupId, storage, config.runner());
-        try {
-            Job created = context.resourceOperations().create(desired);
-            LOG.infof("created Job %s/%s for DatabaseRestore %s", created.getMetadata().getNamespace(),
-                    created.getMetadata().getName(), restore.getMetadata().getName());
-            events.record(restore, EventRecorder.Event.normal("JobCreated", "created Job " + created.getMetadata().getName()
-                    + " to restore " + backupId));
-            return created;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                return context.getClient().resource(desired).get();
-            }
-            throw e;
         }
     }
 

@@ -186,9 +186,9 @@ class DatabaseBackupReconcilerTest {
 
     @Test
     void podsOfOtherComponentsAreIgnored() {
-        assertThat(DatabaseBackupReconciler.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x")
+        assertThat(io.schemaguard.jobs.RunnerJobs.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x")
                 .withName("p").endMetadata().build())).isEmpty();
-        assertThat(DatabaseBackupReconciler.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x").withName("p")
+        assertThat(io.schemaguard.jobs.RunnerJobs.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x").withName("p")
                 .withAnnotations(Map.of(Labels.OWNER_NAME_ANNOTATION, "nightly")).endMetadata().build()))
                 .singleElement().satisfies(id -> assertThat(id.getName()).isEqualTo("nightly"));
     }

@@ -1,0 +1,82 @@
+package io.schemaguard.jobs;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+
+/**
+ * What every reconciler that runs a runner Job shares: informers on its Jobs (mapped to the owner by
+ * owner reference) and their pods (mapped by annotation, since resource names can be longer than a
+ * label value), creating the Job exactly once, and finding the Job's pods.
+ */
+public final class RunnerJobs {
+    public static final String JOBS = "jobs";
+    public static final String PODS = "pods";
+
+    private RunnerJobs() {
+    }
+
+    public static <P extends HasMetadata> InformerEventSource<Job, P> jobInformer(EventSourceContext<P> context,
+            String component, String ownerKind) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, context.getPrimaryResourceClass())
+                .withName(JOBS)
+                .withLabelSelector(Labels.selector(component, ownerKind))
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(context.getPrimaryResourceClass()))
+                .build(), context);
+    }
+
+    public static <P extends HasMetadata> InformerEventSource<Pod, P> podInformer(EventSourceContext<P> context,
+            String component, String ownerKind) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, context.getPrimaryResourceClass())
+                .withName(PODS)
+                .withLabelSelector(Labels.selector(component, ownerKind))
+                .withSecondaryToPrimaryMapper(RunnerJobs::ownerOfPod)
+                .build(), context);
+    }
+
+    public static Set<ResourceID> ownerOfPod(HasMetadata pod) {
+        String owner = pod.getMetadata().getAnnotations() == null ? null
+                : pod.getMetadata().getAnnotations().get(Labels.OWNER_NAME_ANNOTATION);
+        return owner == null ? Set.of() : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
+    }
+
+    public static <P extends HasMetadata> Job existingJob(Context<P> context) {
+        return context.getSecondaryResource(Job.class, JOBS).orElse(null);
+    }
+
+    /**
+     * Creates the Job; a conflict means an earlier reconciliation created it and its event has not
+     * reached the informer yet, so the existing one is returned (read once, not polled).
+     */
+    public static <P extends HasMetadata> Job createOnce(Context<P> context, Job desired, Consumer<Job> onCreated) {
+        try {
+            Job created = context.resourceOperations().create(desired);
+            onCreated.accept(created);
+            return created;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return context.getClient().resource(desired).get();
+            }
+            throw e;
+        }
+    }
+
+    /** The pods the Job controller created for {@code jobName}, as the pod informer sees them. */
+    public static <P extends HasMetadata> List<Pod> podsOf(Context<P> context, String jobName) {
+        return context.getSecondaryResourcesAsStream(Pod.class)
+                .filter(p -> jobName.equals(p.getMetadata().getLabels().get("job-name"))
+                        || jobName.equals(p.getMetadata().getLabels().get("batch.kubernetes.io/job-name")))
+                .toList();
+    }
+}
