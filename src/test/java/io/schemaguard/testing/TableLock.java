@@ -55,9 +55,13 @@ public final class TableLock implements AutoCloseable {
         }
     }
 
+    /** Ends the transaction, releasing the lock; closing again does nothing. */
     @Override
     public void close() {
         try {
+            if (connection.isClosed()) {
+                return;
+            }
             connection.rollback();
             connection.close();
         } catch (SQLException e) {

@@ -27,9 +27,27 @@ public final class OperatorProcess implements AutoCloseable {
      * @param identity          the pod name it stands for (HOSTNAME: the leader-election identity)
      * @param operatorNamespace where it runs and keeps its Lease (KUBERNETES_NAMESPACE)
      * @param watchedNamespaces empty for all namespaces, else QUARKUS_OPERATOR_SDK_NAMESPACES
+     * @param env               more settings, e.g. log levels
      */
     public record Settings(String identity, Path kubeconfig, String operatorNamespace, List<String> watchedNamespaces,
-            String runnerImage) {
+            String runnerImage, Map<String, String> env) {
+
+        public Settings(String identity, Path kubeconfig, String operatorNamespace, List<String> watchedNamespaces,
+                String runnerImage) {
+            this(identity, kubeconfig, operatorNamespace, watchedNamespaces, runnerImage, Map.of());
+        }
+
+        /**
+         * The same, with JOSDK's event processing at DEBUG, which logs each reconciliation
+         * ("Reconciling resource execution scope"). A package: Quarkus lower-cases category names
+         * taken from environment variables, and a class name would then not match its logger.
+         */
+        public Settings logReconciliations() {
+            Map<String, String> more = new LinkedHashMap<>(env);
+            more.put("QUARKUS_LOG_CATEGORY__IO_JAVAOPERATORSDK_OPERATOR_PROCESSING_EVENT__LEVEL",
+                    "DEBUG");
+            return new Settings(identity, kubeconfig, operatorNamespace, watchedNamespaces, runnerImage, more);
+        }
     }
 
     private final Settings settings;
@@ -69,6 +87,7 @@ public final class OperatorProcess implements AutoCloseable {
             if (!settings.watchedNamespaces().isEmpty()) {
                 env.put("QUARKUS_OPERATOR_SDK_NAMESPACES", String.join(",", settings.watchedNamespaces()));
             }
+            env.putAll(settings.env());
             ProcessBuilder pb = new ProcessBuilder(Path.of("src/main/scripts/schemaguard").toAbsolutePath().toString(),
                     "operator").directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().clear();

@@ -52,20 +52,20 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
 
         Shared() {
             long t0 = System.nanoTime();
-            ControlPlane cp = ControlPlane.start(ControlPlane.binDir());
+            ControlPlane cp = ControlPlane.start(ControlPlane.binDir(), RealCluster::installProject);
             ProcessKubelet k = null;
             try {
                 log("control plane ready in " + seconds(cp.startTimes().get("total")) + " ("
                         + cp.startTimes().entrySet().stream().filter(e -> !e.getKey().equals("total"))
                                 .map(e -> e.getKey() + " " + seconds(e.getValue())).collect(Collectors.joining(", "))
-                        + ") at " + cp.server() + ", data in " + cp.dir());
+                        + "; 'before controllers' = installing crds/ and deploy/) at " + cp.server() + ", data in "
+                        + cp.dir());
                 long t = System.nanoTime();
-                installProject(cp);
                 k = ProcessKubelet.start(cp.admin(), "process-kubelet", cp.dir().resolve("kubelet"),
                         List.of(projectImage()));
                 operatorKubeconfig = cp.serviceAccountKubeconfig(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT,
                         Duration.ofHours(3));
-                log("project installed (crds/, deploy/ RBAC), node " + k.nodeName() + " registered in "
+                log("node " + k.nodeName() + " registered, operator token issued in "
                         + seconds(ControlPlane.since(t)) + "; total " + seconds(ControlPlane.since(t0)));
             } catch (RuntimeException | Error e) {
                 if (k != null) {
