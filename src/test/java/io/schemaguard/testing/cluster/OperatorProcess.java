@@ -53,12 +53,14 @@ public final class OperatorProcess implements AutoCloseable {
     private final Settings settings;
     private final Process process;
     private final Path log;
+    private final Path home;
     private final long startNanos = System.nanoTime();
 
-    private OperatorProcess(Settings settings, Process process, Path log) {
+    private OperatorProcess(Settings settings, Process process, Path log, Path home) {
         this.settings = settings;
         this.process = process;
         this.log = log;
+        this.home = home;
     }
 
     public static OperatorProcess start(Settings settings) {
@@ -94,7 +96,7 @@ public final class OperatorProcess implements AutoCloseable {
             pb.environment().putAll(env);
             Process p = pb.start();
             p.getOutputStream().close();
-            return new OperatorProcess(settings, p, log);
+            return new OperatorProcess(settings, p, log, home);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -155,12 +157,14 @@ public final class OperatorProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        ControlPlane.deleteTree(home);
     }
 
     /** SIGTERM, as when its pod is deleted; SIGKILL if it has not exited after 20 s. */
     @Override
     public void close() {
         if (!process.isAlive()) {
+            ControlPlane.deleteTree(home);
             return;
         }
         process.destroy();
@@ -174,5 +178,6 @@ public final class OperatorProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
         }
+        ControlPlane.deleteTree(home);
     }
 }

@@ -21,7 +21,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
- * JUnit 5 extension: a real control plane ({@link ControlPlane}) with the {@link ProcessKubelet} and
+ * JUnit Jupiter extension: a real control plane ({@link ControlPlane}) with the {@link ProcessKubelet} and
  * this project installed as {@code kubectl apply} installs it: the CRDs of crds/ and the RBAC of
  * deploy/ (namespace, ServiceAccount, ClusterRole and ClusterRoleBinding, leader-election Role), but
  * not the Deployment: the operator runs as a local process ({@link OperatorProcess}) with a
@@ -42,6 +42,7 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private Shared shared;
+    /** The operators this test class started, whose logs a failure report shows. */
     private final List<OperatorProcess> operators = new CopyOnWriteArrayList<>();
 
     /** The JVM-wide state, closed by JUnit after the last test. */
@@ -49,6 +50,8 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
         final ControlPlane controlPlane;
         final ProcessKubelet kubelet;
         final Path operatorKubeconfig;
+        /** Every operator started, so none outlives the control plane when a test class fails badly. */
+        final List<OperatorProcess> operators = new CopyOnWriteArrayList<>();
 
         Shared() {
             long t0 = System.nanoTime();
@@ -87,6 +90,7 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
             }
             closed = true;
             long t0 = System.nanoTime();
+            operators.forEach(OperatorProcess::kill);
             kubelet.close();
             controlPlane.close();
             log("control plane stopped and deleted in " + seconds(ControlPlane.since(t0)));
@@ -164,6 +168,7 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
     public OperatorProcess startOperator(OperatorProcess.Settings settings) {
         OperatorProcess o = OperatorProcess.start(settings);
         operators.add(o);
+        shared.operators.add(o);
         Duration leading = o.awaitLeading(admin(), Duration.ofSeconds(90));
         log("operator " + settings.identity() + " (pid " + o.pid() + ") leading after " + seconds(leading));
         return o;
