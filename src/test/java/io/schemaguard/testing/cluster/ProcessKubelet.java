@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
@@ -63,7 +64,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * {@code fieldRef}, {@code envFrom}; a missing Secret, ConfigMap or key leaves the container waiting
  * with {@code CreateContainerConfigError} and the kubelet's message, retried until it appears), maps
  * {@code emptyDir} mounts and the termination-message file to temp directories (environment values
- * naming a mapped path are rewritten to the local path), starts the image's command (see
+ * naming a mapped path, or whole arguments that do, are rewritten to the local path; a path inside a
+ * longer argument such as a shell script is not), starts the image's command (see
  * {@link ProcessImage}; an unknown image waits with {@code ErrImagePull}) in a temp working directory,
  * and reports phase, container state, exit code and termination message through the pod's status
  * subresource (with {@code FallbackToLogsOnError}: the log tail when the file is empty and the exit
@@ -694,9 +696,11 @@ public final class ProcessKubelet implements AutoCloseable {
         return message;
     }
 
+    /** The last 80 lines of the log, newlines kept, at most its last 2048 bytes: what the kubelet reads. */
     static String logTail(String log) {
-        List<String> lines = log.lines().toList();
-        String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - FALLBACK_LOG_LINES), lines.size()));
+        String[] lines = log.split("(?<=\n)");
+        String tail = String.join("", Arrays.asList(lines).subList(Math.max(0, lines.length - FALLBACK_LOG_LINES),
+                lines.length));
         byte[] b = tail.getBytes(StandardCharsets.UTF_8);
         return b.length <= FALLBACK_LOG_BYTES ? tail
                 : new String(b, b.length - FALLBACK_LOG_BYTES, FALLBACK_LOG_BYTES, StandardCharsets.UTF_8);

@@ -36,6 +36,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 public final class RealCluster implements BeforeAllCallback, TestWatcher {
     /** The image name the operator puts in Jobs; the kubelet runs it as this checkout's build. */
     public static final String RUNNER_IMAGE = "schemaguard.test/schemaguard:it";
+    /** An image whose only program is {@code sh} (/bin/sh), for pods that test the kubelet itself. */
+    public static final String SHELL_IMAGE = "schemaguard.test/shell:it";
     public static final String OPERATOR_NAMESPACE = "schemaguard-system";
     public static final String OPERATOR_SERVICE_ACCOUNT = "schemaguard-operator";
     private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(RealCluster.class);
@@ -65,7 +67,7 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
                         + cp.dir());
                 long t = System.nanoTime();
                 k = ProcessKubelet.start(cp.admin(), "process-kubelet", cp.dir().resolve("kubelet"),
-                        List.of(projectImage()));
+                        List.of(projectImage(), shellImage()));
                 operatorKubeconfig = cp.serviceAccountKubeconfig(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT,
                         Duration.ofHours(3));
                 log("node " + k.nodeName() + " registered, operator token issued in "
@@ -254,6 +256,11 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
                         "LANG", "C.UTF-8",
                         "HOME", "/tmp",
                         "PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin")));
+    }
+
+    static ProcessImage shellImage() {
+        return new ProcessImage(SHELL_IMAGE, Map.of("sh", Path.of("/bin/sh")), List.of("sh"), List.of(),
+                Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin")));
     }
 
     private static String read(Path p) {
