@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests start for real: PostgreSQL's server and client programs (Debian packages),
 # and, when running as root (sessions and CI do), an unprivileged user to run PostgreSQL as, since
-# PostgreSQL refuses to run as root. S3Proxy comes from Maven Central during the build.
+# PostgreSQL refuses to run as root; openssl, which makes the certificates of the control plane the
+# *IT tests start. S3Proxy comes from Maven Central during the build; the control plane's binaries
+# from scripts/build-control-plane.sh (scripts/test.sh runs it).
 # Idempotent: a second run changes nothing.
 set -euo pipefail
 
@@ -21,6 +23,12 @@ if ! have_postgres; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null
   # The package may start a system cluster; the tests run their own throwaway clusters instead.
   as_root service postgresql stop >/dev/null 2>&1 || true
+fi
+
+if ! command -v openssl >/dev/null; then
+  echo "test-setup: installing openssl from Debian packages" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
 fi
 
 if [ "$(id -u)" -eq 0 ] && ! id "$PG_USER" >/dev/null 2>&1; then

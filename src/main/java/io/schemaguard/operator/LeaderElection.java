@@ -8,7 +8,6 @@ import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 
 /**
  * Leader election on a Lease in the operator's namespace, so a second replica stands by. The
@@ -26,12 +25,16 @@ public class LeaderElection {
     @Singleton
     LeaderElectionConfiguration leaderElection(
             @ConfigProperty(name = "schemaguard.leader-election.lease-name", defaultValue = "schemaguard-operator") String leaseName) {
-        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(leaseName)
-                .withExitOnStopLeading(false)
-                .withLeaderCallbacks(new LeaderCallbacks(() -> LOG.infof("leading on Lease %s", leaseName),
-                        LeaderElection::stoppedLeading, leader -> {
-                        }))
-                .build();
+        // The full constructor: JOSDK's builder refuses exitOnStopLeading=false outside tests
+        // (UnsupportedOperationException at startup). Namespace and identity null: the client's
+        // namespace (KUBERNETES_NAMESPACE) and the pod name (HOSTNAME).
+        return new LeaderElectionConfiguration(leaseName, null, LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null,
+                new LeaderCallbacks(() -> LOG.infof("leading on Lease %s", leaseName), LeaderElection::stoppedLeading,
+                        leader -> {
+                        }),
+                false);
     }
 
     static void stoppedLeading() {

@@ -34,6 +34,10 @@ import io.schemaguard.testing.S3Server;
  * runner started as a process from that Job's spec (env resolved from the Secrets) -> a real dump of
  * a real PostgreSQL database in a real S3-compatible server -> the resource Succeeded, with the
  * sha256 of the object as read back from the server.
+ *
+ * <p>Fast feedback in {@code ./mvnw test}, without a control plane: {@link LocalJobExecutor} plays the
+ * kubelet and the Job controller. The end-to-end proof is {@link DatabaseBackupIT}, on a real API
+ * server, Job controller and garbage collector, with the packaged operator and its RBAC.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
