@@ -33,6 +33,7 @@ public final class SchemaFingerprint {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
         pb.environment().putAll(target.libpqEnvironment());
+        pb.environment().put("PGAPPNAME", "schemaguard-fingerprint");
         pb.redirectError(ProcessBuilder.Redirect.PIPE);
         try {
             Process p = pb.start();

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.JobState;
@@ -71,8 +71,8 @@ class DatabaseBackupIT {
         return admin.resources(DatabaseBackup.class).inNamespace(ns).withName(name).get();
     }
 
-    static DatabaseBackup awaitPhase(String ns, String name, BackupPhase... phases) {
-        List<BackupPhase> wanted = List.of(phases);
+    static DatabaseBackup awaitPhase(String ns, String name, Phase... phases) {
+        List<Phase> wanted = List.of(phases);
         return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(250)).until(() -> fetch(ns, name),
                 b -> b != null && b.getStatus() != null && wanted.contains(b.getStatus().getPhase()));
     }
@@ -96,8 +96,8 @@ class DatabaseBackupIT {
                 + Manifests.backup(ns, "orders-nightly", pg, database, s3, BUCKET, null));
         assertThat(applied).contains("databasebackup.schemaguard.io/orders-nightly created");
 
-        DatabaseBackup done = awaitPhase(ns, "orders-nightly", BackupPhase.Succeeded, BackupPhase.Failed);
-        assertThat(done.getStatus().getPhase()).as("%s", done.getStatus().getConditions()).isEqualTo(BackupPhase.Succeeded);
+        DatabaseBackup done = awaitPhase(ns, "orders-nightly", Phase.Succeeded, Phase.Failed);
+        assertThat(done.getStatus().getPhase()).as("%s", done.getStatus().getConditions()).isEqualTo(Phase.Succeeded);
 
         // The object in storage is what the status says, byte for byte.
         String location = done.getStatus().getLocation();
@@ -136,8 +136,8 @@ class DatabaseBackupIT {
         apply(Manifests.secrets(ns, "not-the-password") + "---\n"
                 + Manifests.backup(ns, "orders-nightly", pg, database, s3, BUCKET, "  backoffLimit: 1\n"));
 
-        DatabaseBackup failed = awaitPhase(ns, "orders-nightly", BackupPhase.Succeeded, BackupPhase.Failed);
-        assertThat(failed.getStatus().getPhase()).isEqualTo(BackupPhase.Failed);
+        DatabaseBackup failed = awaitPhase(ns, "orders-nightly", Phase.Succeeded, Phase.Failed);
+        assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
         var ready = Conditions.find(failed.getStatus().getConditions(), Conditions.READY);
         assertThat(ready.getReason()).isEqualTo("AuthenticationFailed");
         assertThat(ready.getMessage()).contains("authentication failed for user 'postgres'");
@@ -165,15 +165,15 @@ class DatabaseBackupIT {
 
         DatabaseBackup pending = await().atMost(TIMEOUT).until(() -> fetch(ns, "orders-nightly"), b -> b.getStatus() != null
                 && "SecretNotFound".equals(readyReason(b)));
-        assertThat(pending.getStatus().getPhase()).isEqualTo(BackupPhase.Pending);
+        assertThat(pending.getStatus().getPhase()).isEqualTo(Phase.Pending);
         assertThat(Conditions.find(pending.getStatus().getConditions(), Conditions.READY).getMessage())
                 .contains("secret \"db-credentials\" not found");
         assertThat(pods(ns)).singleElement().satisfies(p -> assertThat(p.getStatus().getContainerStatuses().get(0)
                 .getState().getWaiting().getReason()).isEqualTo("CreateContainerConfigError"));
 
         apply(Manifests.dbCredentials(ns, PostgresServer.PASSWORD));
-        DatabaseBackup done = awaitPhase(ns, "orders-nightly", BackupPhase.Succeeded, BackupPhase.Failed);
-        assertThat(done.getStatus().getPhase()).isEqualTo(BackupPhase.Succeeded);
+        DatabaseBackup done = awaitPhase(ns, "orders-nightly", Phase.Succeeded, Phase.Failed);
+        assertThat(done.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
         assertThat(pods(ns)).hasSize(1);
     }
 
@@ -183,7 +183,7 @@ class DatabaseBackupIT {
         String ns = cluster.namespace("backup-gc");
         apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
                 + Manifests.backup(ns, "finished", pg, database, s3, BUCKET, null));
-        awaitPhase(ns, "finished", BackupPhase.Succeeded);
+        awaitPhase(ns, "finished", Phase.Succeeded);
         assertThat(jobs(ns)).hasSize(1);
         assertThat(pods(ns)).hasSize(1);
         cluster.kubectl().run(null, "delete", "-n", ns, "databasebackup", "finished", "--wait=false").orThrow();
@@ -193,7 +193,7 @@ class DatabaseBackupIT {
         // garbage collector deletes the pod, the kubelet stops its process, then the Job, then the backup.
         try (TableLock lock = TableLock.exclusive(pg, database, "orders")) {
             apply(Manifests.backup(ns, "running", pg, database, s3, BUCKET, null));
-            String backupId = awaitPhase(ns, "running", BackupPhase.Running).getStatus().getBackupId();
+            String backupId = awaitPhase(ns, "running", Phase.Running).getStatus().getBackupId();
             await().atMost(TIMEOUT).until(() -> lock.blockedDumps() == 1);
             String pod = pods(ns).get(0).getMetadata().getName();
             assertThat(cluster.kubelet().isRunning(ns, pod)).isTrue();

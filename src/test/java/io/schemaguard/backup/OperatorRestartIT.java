@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.runner.Streams;
 import io.schemaguard.testing.Manifests;
@@ -75,7 +75,7 @@ class OperatorRestartIT {
             cluster.kubectl().apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
                     + Manifests.backup(ns, "orders-nightly", pg, database, s3, BUCKET, null)).orThrow();
             await().atMost(Duration.ofMinutes(1)).until(() -> fetch(ns),
-                    b -> b.getStatus() != null && b.getStatus().getPhase() == BackupPhase.Running);
+                    b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Running);
             await().atMost(Duration.ofMinutes(1)).until(() -> lock.blockedDumps() == 1);
             List<Job> jobs = admin.batch().v1().jobs().inNamespace(ns).list().getItems();
             assertThat(jobs).hasSize(1);
@@ -97,13 +97,13 @@ class OperatorRestartIT {
                     .anyMatch(l -> l.contains("Reconciling resource") && l.contains("orders-nightly")));
             assertThat(admin.batch().v1().jobs().inNamespace(ns).list().getItems()).singleElement()
                     .satisfies(j -> assertThat(j.getMetadata().getUid()).isEqualTo(jobUid));
-            assertThat(fetch(ns).getStatus().getPhase()).isEqualTo(BackupPhase.Running);
+            assertThat(fetch(ns).getStatus().getPhase()).isEqualTo(Phase.Running);
             assertThat(cluster.kubelet().isRunning(ns, pod)).isTrue();
         }
 
         DatabaseBackup done = await().atMost(Duration.ofMinutes(2)).until(() -> fetch(ns),
                 b -> b.getStatus() != null && b.getStatus().getPhase() != null && b.getStatus().getPhase().isTerminal());
-        assertThat(done.getStatus().getPhase()).as("%s", done.getStatus().getConditions()).isEqualTo(BackupPhase.Succeeded);
+        assertThat(done.getStatus().getPhase()).as("%s", done.getStatus().getConditions()).isEqualTo(Phase.Succeeded);
         String key = done.getStatus().getLocation().substring(("s3://" + BUCKET + "/").length());
         assertThat(done.getStatus().getSha256())
                 .isEqualTo(Streams.hash(new ByteArrayInputStream(s3.get(BUCKET, key))).sha256());

@@ -104,6 +104,11 @@ class OperatorRbacIT {
                                 Access.of(v, "schemaguard.io", "databasebackups", ns))),
                 Stream.of(new Access("patch", "schemaguard.io", "databasebackups", "status", ns, null),
                         new Access("update", "schemaguard.io", "databasebackups", "status", ns, null)),
+                Stream.of("get", "list", "watch", "patch", "update")
+                        .map(v -> Access.of(v, "schemaguard.io", "databaserestores", ns)),
+                Stream.of(new Access("patch", "schemaguard.io", "databaserestores", "status", ns, null)),
+                // a Replace restore takes a safety DatabaseBackup of its target first
+                Stream.of(Access.of("create", "schemaguard.io", "databasebackups", ns)),
                 Stream.of("get", "list", "watch", "create").map(v -> Access.of(v, "batch", "jobs", ns)),
                 Stream.of("list", "watch").map(v -> Access.of(v, "batch", "jobs", "")),
                 Stream.of("get", "list", "watch").map(v -> Access.of(v, "", "pods", ns)),
@@ -123,8 +128,9 @@ class OperatorRbacIT {
                 Access.of("patch", "batch", "jobs", ns),
                 Access.of("create", "", "pods", ns), Access.of("delete", "", "pods", ns),
                 new Access("get", "", "pods", "log", ns, null),
-                Access.of("create", "schemaguard.io", "databasebackups", ns),
                 Access.of("delete", "schemaguard.io", "databasebackups", ns),
+                Access.of("create", "schemaguard.io", "databaserestores", ns),
+                Access.of("delete", "schemaguard.io", "databaserestores", ns),
                 Access.of("get", "", "configmaps", ns), Access.of("list", "", "serviceaccounts", ns),
                 new Access("create", "", "serviceaccounts", "token", ns, "default"),
                 Access.of("list", "", "nodes", ""), Access.of("list", "", "namespaces", ""),

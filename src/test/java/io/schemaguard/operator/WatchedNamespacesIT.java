@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.api.BackupPhase;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.testing.Manifests;
 import io.schemaguard.testing.PostgresServer;
@@ -65,7 +65,7 @@ class WatchedNamespacesIT {
         DatabaseBackup b = await().atMost(TIMEOUT).until(() -> fetch(ns),
                 r -> r.getStatus() != null && r.getStatus().getConditions().stream()
                         .anyMatch(c -> "SecretNotFound".equals(c.getReason())));
-        assertThat(b.getStatus().getPhase()).isEqualTo(BackupPhase.Pending);
+        assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
         assertThat(admin.batch().v1().jobs().inNamespace(ns).withName("nightly-backup").get()).isNotNull();
     }
 

@@ -35,14 +35,17 @@ public final class TableLock implements AutoCloseable {
         }
     }
 
-    /** Sessions on the database blocked by this lock: pg_dump's {@code LOCK TABLE ... IN ACCESS SHARE MODE}. */
+    /**
+     * The backup's own pg_dump sessions blocked by this lock ({@code LOCK TABLE ... IN ACCESS SHARE
+     * MODE}); the schema-fingerprint pg_dump beside it is told apart by its application name.
+     */
     public int blockedDumps() {
-        return count(" AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%'");
+        return count(" AND application_name = 'schemaguard' AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%'");
     }
 
-    /** Sessions of the runner (pg_dump and its own queries set application_name schemaguard). */
+    /** Sessions of the runner (pg_dump, the fingerprint dump and its own queries: application_name schemaguard*). */
     public int runnerSessions() {
-        return count(" AND application_name = 'schemaguard'");
+        return count(" AND application_name LIKE 'schemaguard%'");
     }
 
     private int count(String condition) {
