@@ -1,6 +1,6 @@
 package io.schemaguard.testing;
 
-/** YAML as a person writes it for {@code kubectl apply -f}: DatabaseBackups and their Secrets. */
+/** YAML as a person writes it for {@code kubectl apply -f}: DatabaseBackups, DatabaseRestores and their Secrets. */
 public final class Manifests {
     private Manifests() {
     }
@@ -61,5 +61,30 @@ public final class Manifests {
                         name: s3-credentials
                 %s""".formatted(name, namespace, pg.port(), database, bucket, s3.endpoint(),
                 extraSpec == null ? "" : extraSpec);
+    }
+
+    /**
+     * A DatabaseRestore of DatabaseBackup {@code backupName} into {@code database} on {@code pg}, with
+     * {@code extraSpec} (YAML lines at spec level, indented two spaces) appended.
+     */
+    public static String restore(String namespace, String name, String backupName, PostgresServer pg, String database,
+            String extraSpec) {
+        return """
+                apiVersion: schemaguard.io/v1alpha1
+                kind: DatabaseRestore
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  source:
+                    backupName: %s
+                  target:
+                    host: 127.0.0.1
+                    port: %d
+                    name: %s
+                    user: postgres
+                    passwordSecretRef:
+                      name: db-credentials
+                %s""".formatted(name, namespace, backupName, pg.port(), database, extraSpec == null ? "" : extraSpec);
     }
 }
