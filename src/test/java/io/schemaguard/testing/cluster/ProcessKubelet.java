@@ -545,10 +545,13 @@ public final class ProcessKubelet implements AutoCloseable {
             Files.createFile(terminationFile);
             mapped.put(terminationPath, terminationFile);
 
-            Map<String, String> env = new LinkedHashMap<>();
-            env.putAll(image.env());
-            env.putAll(resolveEnv());
-            env.replaceAll((k, v) -> rewrite(v, mapped));
+            // Only the pod's own values name container paths; the image's env here holds host paths (the
+            // local build), which must stay as they are even when they look like a mount (a checkout
+            // under /tmp, where the pod mounts its /tmp emptyDir).
+            Map<String, String> podEnv = resolveEnv();
+            podEnv.replaceAll((k, v) -> rewrite(v, mapped));
+            Map<String, String> env = new LinkedHashMap<>(image.env());
+            env.putAll(podEnv);
             env.putIfAbsent("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
             env.put("HOSTNAME", name);
 
