@@ -10,12 +10,18 @@ public enum FailureReason {
     PgToolTooOld(2),
     TargetNotEmpty(2),
     PrerequisitesMissing(2),
+    /** A destructive statement no approval covers: the migration does not run. */
+    MigrationBlocked(2),
+    /** The backup is older than the migration's maxAge: a fresh one is needed, not a retry. */
+    BackupStale(2),
     DatabaseUnreachable(3),
     AuthenticationFailed(3),
     DatabaseNotFound(3),
     DatabaseError(3),
     DumpFailed(3),
     RestoreFailed(3),
+    DatabaseBusy(3),
+    MigrationFailed(3),
     StorageUnreachable(4),
     StorageAccessDenied(4),
     BucketNotFound(4),

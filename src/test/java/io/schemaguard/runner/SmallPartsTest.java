@@ -46,7 +46,8 @@ class SmallPartsTest {
     @Test
     void configurationErrorsShareOneExitCodeThatThePodFailurePolicyStopsOn() {
         var notWorthRetrying = java.util.EnumSet.of(FailureReason.InvalidArguments, FailureReason.PgToolTooOld,
-                FailureReason.TargetNotEmpty, FailureReason.PrerequisitesMissing);
+                FailureReason.TargetNotEmpty, FailureReason.PrerequisitesMissing, FailureReason.MigrationBlocked,
+                FailureReason.BackupStale);
         for (FailureReason r : notWorthRetrying) {
             assertThat(r.exitCode()).as(r.name()).isEqualTo(FailureReason.CONFIGURATION_EXIT_CODE);
         }

@@ -1,0 +1,308 @@
+package io.schemaguard.api;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+
+/** What to migrate, and the rules the run must keep. */
+@ValidationRule(value = "self.engine != 'command' || has(self.command)", message = "engine command needs spec.command")
+@ValidationRule(value = "self.engine == 'command' || has(self.migrations)",
+        message = "engines flyway and prisma need spec.migrations")
+public class SafeMigrationSpec {
+    public static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
+
+    @Required
+    private DatabaseConnection database;
+
+    /** Where the pre-migration backup goes; absent means the operator's default storage. */
+    private StorageSpec storage;
+
+    @Default("flyway")
+    private MigrationEngineType engine = MigrationEngineType.flyway;
+
+    private MigrationSource migrations;
+
+    /** engine: command: the application's image and command (e.g. npx prisma migrate deploy). */
+    private CommandSpec command;
+
+    private BackupPolicy backup = new BackupPolicy();
+
+    private Safety safety = new Safety();
+
+    @Default("Halt")
+    private OnFailure onFailure = OnFailure.Halt;
+
+    private Verification verify = new Verification();
+
+    /** Restore the fresh backup into a scratch database and migrate it first; stop on failure or lost rows. */
+    @Default("true")
+    private Boolean rehearsal = true;
+
+    private ResourceRequirements resources;
+
+    private String serviceAccountName;
+
+    public enum OnFailure {
+        Halt,
+        Restore
+    }
+
+    public static class CommandSpec {
+        @Required
+        private String image;
+
+        @Required
+        private List<String> command = new ArrayList<>();
+
+        public String getImage() {
+            return image;
+        }
+
+        public void setImage(String image) {
+            this.image = image;
+        }
+
+        public List<String> getCommand() {
+            return command;
+        }
+
+        public void setCommand(List<String> command) {
+            this.command = command;
+        }
+    }
+
+    public static class BackupPolicy {
+        /** The migration starts only while the backup is younger than this. */
+        @Default("15m")
+        @Pattern(DURATION)
+        private String maxAge = "15m";
+
+        @Default("Checksum")
+        @ValidationRule(value = "self != 'None'", message = "a migration's backup is verified: Checksum or Restore")
+        private VerifyMode verify = VerifyMode.Checksum;
+
+        public String getMaxAge() {
+            return maxAge;
+        }
+
+        public void setMaxAge(String maxAge) {
+            this.maxAge = maxAge;
+        }
+
+        public VerifyMode getVerify() {
+            return verify;
+        }
+
+        public void setVerify(VerifyMode verify) {
+            this.verify = verify;
+        }
+    }
+
+    public static class Safety {
+        @Default("5s")
+        @Pattern(DURATION)
+        private String lockTimeout = "5s";
+
+        @Default("15m")
+        @Pattern(DURATION)
+        private String statementTimeout = "15m";
+
+        /** Let destructive statements run (every finding is still reported). */
+        @Default("false")
+        private Boolean allowDataLoss = false;
+
+        /** SHA-256 hashes of destructive statements reviewed and approved one by one (from status.currentRun.findings). */
+        private List<@Pattern("^[0-9a-f]{64}$") String> approvedStatements = new ArrayList<>();
+
+        public String getLockTimeout() {
+            return lockTimeout;
+        }
+
+        public void setLockTimeout(String lockTimeout) {
+            this.lockTimeout = lockTimeout;
+        }
+
+        public String getStatementTimeout() {
+            return statementTimeout;
+        }
+
+        public void setStatementTimeout(String statementTimeout) {
+            this.statementTimeout = statementTimeout;
+        }
+
+        public Boolean getAllowDataLoss() {
+            return allowDataLoss;
+        }
+
+        public void setAllowDataLoss(Boolean allowDataLoss) {
+            this.allowDataLoss = allowDataLoss;
+        }
+
+        public List<String> getApprovedStatements() {
+            return approvedStatements;
+        }
+
+        public void setApprovedStatements(List<String> approvedStatements) {
+            this.approvedStatements = approvedStatements;
+        }
+    }
+
+    public static class Verification {
+        /** Tables the migration does not drop must keep their row counts. */
+        @Default("true")
+        private Boolean rowCounts = true;
+
+        /** SQL queries that must each return true after the migration. */
+        private List<Assertion> assertions = new ArrayList<>();
+
+        public Boolean getRowCounts() {
+            return rowCounts;
+        }
+
+        public void setRowCounts(Boolean rowCounts) {
+            this.rowCounts = rowCounts;
+        }
+
+        public List<Assertion> getAssertions() {
+            return assertions;
+        }
+
+        public void setAssertions(List<Assertion> assertions) {
+            this.assertions = assertions;
+        }
+    }
+
+    public static class Assertion {
+        @Required
+        private String name;
+
+        /** A query returning one boolean, e.g. {@code SELECT count(*) = 0 FROM orders WHERE total IS NULL}. */
+        @Required
+        private String sql;
+
+        public Assertion() {
+        }
+
+        public Assertion(String name, String sql) {
+            this.name = name;
+            this.sql = sql;
+        }
+
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+
+        public String getSql() {
+            return sql;
+        }
+
+        public void setSql(String sql) {
+            this.sql = sql;
+        }
+    }
+
+    public DatabaseConnection getDatabase() {
+        return database;
+    }
+
+    public void setDatabase(DatabaseConnection database) {
+        this.database = database;
+    }
+
+    public StorageSpec getStorage() {
+        return storage;
+    }
+
+    public void setStorage(StorageSpec storage) {
+        this.storage = storage;
+    }
+
+    public MigrationEngineType getEngine() {
+        return engine;
+    }
+
+    public void setEngine(MigrationEngineType engine) {
+        this.engine = engine;
+    }
+
+    public MigrationSource getMigrations() {
+        return migrations;
+    }
+
+    public void setMigrations(MigrationSource migrations) {
+        this.migrations = migrations;
+    }
+
+    public CommandSpec getCommand() {
+        return command;
+    }
+
+    public void setCommand(CommandSpec command) {
+        this.command = command;
+    }
+
+    public BackupPolicy getBackup() {
+        return backup;
+    }
+
+    public void setBackup(BackupPolicy backup) {
+        this.backup = backup;
+    }
+
+    public Safety getSafety() {
+        return safety;
+    }
+
+    public void setSafety(Safety safety) {
+        this.safety = safety;
+    }
+
+    public OnFailure getOnFailure() {
+        return onFailure;
+    }
+
+    public void setOnFailure(OnFailure onFailure) {
+        this.onFailure = onFailure;
+    }
+
+    public Verification getVerify() {
+        return verify;
+    }
+
+    public void setVerify(Verification verify) {
+        this.verify = verify;
+    }
+
+    public Boolean getRehearsal() {
+        return rehearsal;
+    }
+
+    public void setRehearsal(Boolean rehearsal) {
+        this.rehearsal = rehearsal;
+    }
+
+    public ResourceRequirements getResources() {
+        return resources;
+    }
+
+    public void setResources(ResourceRequirements resources) {
+        this.resources = resources;
+    }
+
+    public String getServiceAccountName() {
+        return serviceAccountName;
+    }
+
+    public void setServiceAccountName(String serviceAccountName) {
+        this.serviceAccountName = serviceAccountName;
+    }
+}

@@ -1,0 +1,71 @@
+package io.schemaguard.migration;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import io.schemaguard.api.Phase;
+
+/**
+ * The product's promise as one function: a migration may start only with a backup that succeeded,
+ * was taken after this run began (so it reflects the database the run planned against), and is
+ * younger than maxAge now.
+ */
+public final class MigrationGate {
+
+    public enum Decision {
+        /** The backup is good: the migration may start. */
+        OPEN,
+        /** The backup is not done yet. */
+        WAIT,
+        /** The backup failed: this run cannot migrate. */
+        CLOSED,
+        /** The backup succeeded but is too old, or predates the run: take a fresh one. */
+        STALE
+    }
+
+    private MigrationGate() {
+    }
+
+    /**
+     * @param backupPhase phase of the run's DatabaseBackup, null when it does not exist
+     * @param backupCreated when that DatabaseBackup was created
+     * @param backupCompleted when it completed (null until it did)
+     * @param runStarted when this run (this generation) began
+     */
+    public static Decision decide(Phase backupPhase, Instant backupCreated, Instant backupCompleted, Instant runStarted,
+            Duration maxAge, Instant now) {
+        if (backupPhase == null || backupPhase == Phase.Pending || backupPhase == Phase.Running) {
+            return Decision.WAIT;
+        }
+        if (backupPhase == Phase.Failed) {
+            return Decision.CLOSED;
+        }
+        if (backupCreated == null || backupCompleted == null || backupCreated.isBefore(runStarted)) {
+            return Decision.STALE;
+        }
+        return Duration.between(backupCompleted, now).compareTo(maxAge) > 0 ? Decision.STALE : Decision.OPEN;
+    }
+
+    public static Duration parseDuration(String value) {
+        Duration total = Duration.ZERO;
+        var m = java.util.regex.Pattern.compile("([0-9]+)(ms|s|m|h)").matcher(value);
+        int end = 0;
+        while (m.find()) {
+            if (m.start() != end) {
+                throw new IllegalArgumentException("invalid duration '" + value + "'");
+            }
+            long n = Long.parseLong(m.group(1));
+            total = total.plus(switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            });
+            end = m.end();
+        }
+        if (end != value.length() || end == 0) {
+            throw new IllegalArgumentException("invalid duration '" + value + "' (e.g. 15m, 5s, 1h30m)");
+        }
+        return total;
+    }
+}
