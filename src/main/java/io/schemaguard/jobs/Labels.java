@@ -28,6 +28,11 @@ public final class Labels {
         return labels;
     }
 
+    /** Selector matching the Jobs and pods of every component a resource of {@code ownerKind} runs. */
+    public static String selector(String ownerKind) {
+        return NAME + "=" + APP + "," + MANAGED_BY + "=" + OPERATOR + "," + OWNER_KIND + "=" + ownerKind;
+    }
+
     /** Selector matching exactly the Jobs and pods {@link #forJob} labels. */
     public static String selector(String component, String ownerKind) {
         return NAME + "=" + APP + "," + COMPONENT + "=" + component + "," + MANAGED_BY + "=" + OPERATOR + ","

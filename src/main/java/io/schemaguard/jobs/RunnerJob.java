@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -26,10 +27,23 @@ import io.schemaguard.runner.FailureReason;
  */
 public final class RunnerJob {
 
-    /** What differs between resources; everything else is the same for all runner Jobs. */
+    /**
+     * What differs between resources; everything else is the same for all runner Jobs. {@code image}
+     * and {@code command} default to the runner's ({@code schemaguard}); a SafeMigration with engine
+     * {@code command} runs the application's own. Init containers get the same hardening.
+     */
     public record Spec(String name, String namespace, String component, String ownerKind, String ownerName,
             OwnerReference owner, List<String> args, List<EnvVar> env, List<Volume> volumes, List<VolumeMount> mounts,
-            int backoffLimit, long activeDeadlineSeconds, ResourceRequirements resources, String serviceAccountName) {
+            int backoffLimit, long activeDeadlineSeconds, ResourceRequirements resources, String serviceAccountName,
+            String image, List<String> command, List<Container> initContainers) {
+
+        public Spec(String name, String namespace, String component, String ownerKind, String ownerName,
+                OwnerReference owner, List<String> args, List<EnvVar> env, List<Volume> volumes,
+                List<VolumeMount> mounts, int backoffLimit, long activeDeadlineSeconds, ResourceRequirements resources,
+                String serviceAccountName) {
+            this(name, namespace, component, ownerKind, ownerName, owner, args, env, volumes, mounts, backoffLimit,
+                    activeDeadlineSeconds, resources, serviceAccountName, null, null, List.of());
+        }
     }
 
     private RunnerJob() {
@@ -77,11 +91,15 @@ public final class RunnerJob {
                 .withImagePullSecrets(runner.imagePullSecrets().orElse(List.of()).stream()
                         .map(LocalObjectReference::new).toList())
                 .withVolumes(volumes)
+                .withInitContainers(s.initContainers().stream().map(c -> new ContainerBuilder(c)
+                        .withSecurityContext(RunnerPods.containerSecurity())
+                        .withResources(RunnerPods.resources(s.resources(), runner))
+                        .build()).toList())
                 .withContainers(new ContainerBuilder()
                         .withName(RunnerPods.CONTAINER)
-                        .withImage(runner.image())
-                        .withImagePullPolicy(runner.imagePullPolicy())
-                        .withCommand("schemaguard")
+                        .withImage(s.image() == null ? runner.image() : s.image())
+                        .withImagePullPolicy(s.image() == null ? runner.imagePullPolicy() : "IfNotPresent")
+                        .withCommand(s.command() == null ? List.of("schemaguard") : s.command())
                         .withArgs(s.args())
                         .withEnv(env)
                         .withVolumeMounts(mounts)

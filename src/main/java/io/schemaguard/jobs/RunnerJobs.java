@@ -29,18 +29,28 @@ public final class RunnerJobs {
 
     public static <P extends HasMetadata> InformerEventSource<Job, P> jobInformer(EventSourceContext<P> context,
             String component, String ownerKind) {
+        return jobInformer(context, Labels.selector(component, ownerKind));
+    }
+
+    public static <P extends HasMetadata> InformerEventSource<Job, P> jobInformer(EventSourceContext<P> context,
+            String labelSelector) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, context.getPrimaryResourceClass())
                 .withName(JOBS)
-                .withLabelSelector(Labels.selector(component, ownerKind))
+                .withLabelSelector(labelSelector)
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(context.getPrimaryResourceClass()))
                 .build(), context);
     }
 
     public static <P extends HasMetadata> InformerEventSource<Pod, P> podInformer(EventSourceContext<P> context,
             String component, String ownerKind) {
+        return podInformer(context, Labels.selector(component, ownerKind));
+    }
+
+    public static <P extends HasMetadata> InformerEventSource<Pod, P> podInformer(EventSourceContext<P> context,
+            String labelSelector) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, context.getPrimaryResourceClass())
                 .withName(PODS)
-                .withLabelSelector(Labels.selector(component, ownerKind))
+                .withLabelSelector(labelSelector)
                 .withSecondaryToPrimaryMapper(RunnerJobs::ownerOfPod)
                 .build(), context);
     }
@@ -53,6 +63,12 @@ public final class RunnerJobs {
 
     public static <P extends HasMetadata> Job existingJob(Context<P> context) {
         return context.getSecondaryResource(Job.class, JOBS).orElse(null);
+    }
+
+    /** For resources that run several Jobs: the one named {@code name}, if it exists. */
+    public static <P extends HasMetadata> Job job(Context<P> context, String name) {
+        return context.getSecondaryResourcesAsStream(Job.class).filter(j -> name.equals(j.getMetadata().getName()))
+                .findFirst().orElse(null);
     }
 
     /**

@@ -49,6 +49,14 @@ public final class RunnerResult {
     // verification by restore
     private String verification;
     private String verificationMessage;
+    // a migration step
+    private java.util.List<String> pending;
+    private java.util.List<String> applied;
+    private java.util.List<io.schemaguard.api.SafeMigrationStatus.FindingStatus> findings;
+    private Integer findingsTotal;
+    private Integer blocking;
+    private java.util.List<String> schemaChanges;
+    private java.util.List<String> problems;
 
     private RunnerResult() {
     }
@@ -104,6 +112,79 @@ public final class RunnerResult {
         this.verification = result;
         this.verificationMessage = truncate(message);
         return this;
+    }
+
+    public RunnerResult plan(java.util.List<String> pending,
+            java.util.List<io.schemaguard.api.SafeMigrationStatus.FindingStatus> findings, int findingsTotal, int blocking) {
+        this.pending = pending;
+        this.findings = findings;
+        this.findingsTotal = findingsTotal;
+        this.blocking = blocking;
+        return this;
+    }
+
+    public RunnerResult migrated(java.util.List<String> applied, java.util.List<String> schemaChanges,
+            java.util.List<String> problems) {
+        this.applied = applied;
+        this.schemaChanges = schemaChanges;
+        this.problems = problems;
+        return this;
+    }
+
+    public java.util.List<String> pending() {
+        return pending;
+    }
+
+    public java.util.List<String> applied() {
+        return applied;
+    }
+
+    public java.util.List<io.schemaguard.api.SafeMigrationStatus.FindingStatus> findings() {
+        return findings;
+    }
+
+    public Integer findingsTotal() {
+        return findingsTotal;
+    }
+
+    public Integer blocking() {
+        return blocking;
+    }
+
+    public java.util.List<String> schemaChanges() {
+        return schemaChanges;
+    }
+
+    public java.util.List<String> problems() {
+        return problems;
+    }
+
+    /**
+     * The JSON, shortened until it fits the kubelet's 4 KiB termination message: long lists keep
+     * their first entries (the pod log has them all).
+     */
+    public String toJsonWithin(int maxBytes) {
+        String json = toJson();
+        while (json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
+            if (findings != null && !findings.isEmpty()) {
+                findings = findings.subList(0, findings.size() - 1);
+            } else if (problems != null && problems.size() > 1) {
+                problems = problems.subList(0, problems.size() - 1);
+            } else if (schemaChanges != null && schemaChanges.size() > 1) {
+                schemaChanges = schemaChanges.subList(0, schemaChanges.size() - 1);
+            } else if (pending != null && pending.size() > 1) {
+                pending = pending.subList(0, pending.size() - 1);
+            } else if (applied != null && applied.size() > 1) {
+                applied = applied.subList(0, applied.size() - 1);
+            } else {
+                message = truncate(message == null ? null : message.substring(0, Math.max(0, message.length() / 2)));
+                if (message == null || message.isEmpty()) {
+                    break;
+                }
+            }
+            json = toJson();
+        }
+        return json;
     }
 
     public boolean succeeded() {
@@ -205,7 +286,7 @@ public final class RunnerResult {
             return;
         }
         try {
-            Files.writeString(path, toJson() + "\n", StandardCharsets.UTF_8);
+            Files.writeString(path, toJsonWithin(4000) + "\n", StandardCharsets.UTF_8);
         } catch (IOException e) {
             System.err.println("warning: could not write the termination message to " + path + ": " + e.getMessage());
         }

@@ -108,7 +108,11 @@ class OperatorRbacIT {
                         .map(v -> Access.of(v, "schemaguard.io", "databaserestores", ns)),
                 Stream.of(new Access("patch", "schemaguard.io", "databaserestores", "status", ns, null)),
                 // a Replace restore takes a safety DatabaseBackup of its target first
-                Stream.of(Access.of("create", "schemaguard.io", "databasebackups", ns)),
+                Stream.of(Access.of("create", "schemaguard.io", "databasebackups", ns),
+                        Access.of("create", "schemaguard.io", "databaserestores", ns)),
+                Stream.of("get", "list", "watch", "patch", "update")
+                        .map(v -> Access.of(v, "schemaguard.io", "safemigrations", ns)),
+                Stream.of(new Access("patch", "schemaguard.io", "safemigrations", "status", ns, null)),
                 Stream.of("get", "list", "watch", "create").map(v -> Access.of(v, "batch", "jobs", ns)),
                 Stream.of("list", "watch").map(v -> Access.of(v, "batch", "jobs", "")),
                 Stream.of("get", "list", "watch").map(v -> Access.of(v, "", "pods", ns)),
@@ -129,8 +133,8 @@ class OperatorRbacIT {
                 Access.of("create", "", "pods", ns), Access.of("delete", "", "pods", ns),
                 new Access("get", "", "pods", "log", ns, null),
                 Access.of("delete", "schemaguard.io", "databasebackups", ns),
-                Access.of("create", "schemaguard.io", "databaserestores", ns),
                 Access.of("delete", "schemaguard.io", "databaserestores", ns),
+                Access.of("create", "schemaguard.io", "safemigrations", ns),
                 Access.of("get", "", "configmaps", ns), Access.of("list", "", "serviceaccounts", ns),
                 new Access("create", "", "serviceaccounts", "token", ns, "default"),
                 Access.of("list", "", "nodes", ""), Access.of("list", "", "namespaces", ""),
