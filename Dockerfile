@@ -24,6 +24,8 @@ ARG DEBIAN_FRONTEND=noninteractive
 # The JRE from Debian; pg_dump, pg_restore and psql from the PostgreSQL project's apt repository
 # (PGDG), which has every supported major. curl and gnupg only fetch its key and are removed after.
 # openjdk's postinst links man pages into /usr/share/man/man1, which the slim image leaves out.
+# libpg-query1504.0 (Debian's, the PostgreSQL 15 parser as a C library) is what the migration lint
+# parses SQL with, through JNA; JNA unpacks its own small native stub into $HOME/.cache (HOME=/tmp).
 RUN set -eux; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates curl gnupg; \
@@ -33,7 +35,8 @@ RUN set -eux; \
       > /etc/apt/sources.list.d/pgdg.list; \
     apt-get update; \
     mkdir -p /usr/share/man/man1; \
-    apt-get install -y --no-install-recommends openjdk-17-jre-headless "postgresql-client-${PG_MAJOR}"; \
+    apt-get install -y --no-install-recommends openjdk-17-jre-headless "postgresql-client-${PG_MAJOR}" \
+      libpg-query1504.0; \
     apt-get purge -y --auto-remove curl gnupg; \
     rm -rf /var/lib/apt/lists/* /tmp/pgdg.asc /root/.gnupg; \
     "/usr/lib/postgresql/${PG_MAJOR}/bin/pg_dump" --version; \

@@ -2,8 +2,9 @@
 # Installs what the tests start for real: PostgreSQL's server and client programs (Debian packages),
 # and, when running as root (sessions and CI do), an unprivileged user to run PostgreSQL as, since
 # PostgreSQL refuses to run as root; openssl, which makes the certificates of the control plane the
-# *IT tests start. S3Proxy comes from Maven Central during the build; the control plane's binaries
-# from scripts/build-control-plane.sh (scripts/test.sh runs it).
+# *IT tests start; libpg_query (PostgreSQL's parser as a C library), which the migration lint calls.
+# S3Proxy comes from Maven Central during the build; the control plane's binaries from
+# scripts/build-control-plane.sh (scripts/test.sh runs it).
 # Idempotent: a second run changes nothing.
 set -euo pipefail
 
@@ -29,6 +30,16 @@ if ! command -v openssl >/dev/null; then
   echo "test-setup: installing openssl from Debian packages" >&2
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
+fi
+
+have_pg_query() {
+  compgen -G "/usr/lib/*/libpg_query.so*" >/dev/null || compgen -G "/usr/lib/libpg_query.so*" >/dev/null
+}
+
+if ! have_pg_query; then
+  echo "test-setup: installing libpg_query from Debian packages" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpg-query-dev >/dev/null
 fi
 
 if [ "$(id -u)" -eq 0 ] && ! id "$PG_USER" >/dev/null 2>&1; then
