@@ -25,7 +25,8 @@ abstract class RunnerCommand implements Callable<Integer> {
             result = execute();
             exit = 0;
         } catch (RunnerException e) {
-            result = RunnerResult.failed(e.reason(), e.getMessage());
+            result = e.partial() != null ? e.partial().asFailure(e.reason(), e.getMessage())
+                    : RunnerResult.failed(e.reason(), e.getMessage());
             exit = e.reason().exitCode();
         } catch (StorageException e) {
             RunnerException re = RunnerException.from(e);

@@ -5,6 +5,7 @@ import io.schemaguard.storage.StorageException;
 /** A failure with a reason and a one-line message meant for the user. */
 public class RunnerException extends RuntimeException {
     private final FailureReason reason;
+    private RunnerResult partial;
 
     public RunnerException(FailureReason reason, String message, Throwable cause) {
         super(message, cause);
@@ -17,6 +18,16 @@ public class RunnerException extends RuntimeException {
 
     public FailureReason reason() {
         return reason;
+    }
+
+    /** What the command had established before it failed (e.g. the migrations it applied). */
+    public RunnerException withPartial(RunnerResult partial) {
+        this.partial = partial;
+        return this;
+    }
+
+    public RunnerResult partial() {
+        return partial;
     }
 
     public static RunnerException from(StorageException e) {

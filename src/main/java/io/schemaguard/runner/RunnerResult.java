@@ -75,6 +75,14 @@ public final class RunnerResult {
         return r;
     }
 
+    /** This result, turned into the failure of the command that produced it. */
+    public RunnerResult asFailure(FailureReason reason, String message) {
+        this.status = FAILED;
+        this.reason = reason.name();
+        this.message = truncate(message);
+        return this;
+    }
+
     public RunnerResult message(String message) {
         this.message = truncate(message);
         return this;

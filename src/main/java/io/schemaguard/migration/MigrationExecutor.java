@@ -1,0 +1,171 @@
+package io.schemaguard.migration;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.schemaguard.api.SafeMigrationSpec.Assertion;
+import io.schemaguard.api.SafeMigrationStatus.FindingStatus;
+import io.schemaguard.migration.engine.Migration;
+import io.schemaguard.migration.engine.MigrationEngine;
+import io.schemaguard.migration.engine.MigrationException;
+import io.schemaguard.migration.lint.Finding;
+import io.schemaguard.migration.lint.MigrationFile;
+import io.schemaguard.migration.lint.SqlLint;
+import io.schemaguard.postgres.DatabaseInspector;
+import io.schemaguard.postgres.PgTarget;
+import io.schemaguard.runner.Console;
+import io.schemaguard.runner.FailureReason;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.storage.BackupManifest.TableRows;
+
+/**
+ * The steps the runner takes on a database, shared by plan, rehearse, migrate and check: read the
+ * pending migrations and lint them, apply them between two validations of the engine's history,
+ * and check what must hold after (rows kept, indexes valid, assertions true).
+ */
+public final class MigrationExecutor {
+
+    /** Which findings block, and how to judge them. */
+    public record Policy(boolean allowDataLoss, Collection<String> approved) {
+    }
+
+    /** What must hold after the migration. */
+    public record Checks(boolean rowCounts, List<TableRows> before, List<Assertion> assertions) {
+    }
+
+    public record Plan(List<Migration> pending, List<Approvals.Judged> judged) {
+        public long blocking() {
+            return Approvals.blocking(judged);
+        }
+
+        public List<String> versions() {
+            return pending.stream().map(Migration::version).toList();
+        }
+    }
+
+    public record Outcome(List<String> applied, List<String> schemaChanges, List<String> problems) {
+    }
+
+    private MigrationExecutor() {
+    }
+
+    public static Plan plan(MigrationEngine engine, PgTarget target, Path dir, Policy policy) {
+        List<Migration> pending;
+        try {
+            pending = engine.pending(target, dir);
+        } catch (MigrationException e) {
+            throw new RunnerException(FailureReason.MigrationFailed, e.getMessage(), e);
+        }
+        List<Finding> findings = SqlLint.lint(pending.stream().map(m -> new MigrationFile(m.file(), m.sql())).toList());
+        return new Plan(pending, Approvals.judge(findings, policy.allowDataLoss(), policy.approved()));
+    }
+
+    public static List<FindingStatus> statuses(List<Approvals.Judged> judged) {
+        return judged.stream().map(j -> {
+            FindingStatus f = new FindingStatus();
+            f.setFile(j.finding().file());
+            f.setLine(j.finding().line());
+            f.setRule(j.finding().rule());
+            f.setDestructive(j.finding().destructive());
+            f.setApproved(j.approved());
+            f.setStatementHash(j.finding().statementHash());
+            f.setStatement(j.finding().statement().length() > 120 ? j.finding().statement().substring(0, 117) + "..."
+                    : j.finding().statement());
+            f.setMessage(j.finding().message());
+            return f;
+        }).toList();
+    }
+
+    /** Prints the findings for a person: one line each, blocking ones marked. */
+    public static void print(Plan plan) {
+        System.out.printf("%d pending migration(s): %s%n", plan.pending().size(), String.join(", ", plan.versions()));
+        for (Approvals.Judged j : plan.judged()) {
+            Finding f = j.finding();
+            System.out.printf("  %s %s:%d %s: %s%n    sha256 %s%n", j.blocks() ? "BLOCKS " : j.approved() ? "approved"
+                    : "note   ", f.file(), f.line(), f.rule(), f.message(), f.statementHash());
+        }
+    }
+
+    /**
+     * Applies the pending migrations and checks the result; any failure carries what was applied
+     * and found so far.
+     */
+    public static Outcome migrate(MigrationEngine engine, PgTarget target, Path dir, MigrationEngine.Settings settings,
+            Policy policy, Checks checks) {
+        Plan plan = plan(engine, target, dir, policy);
+        if (plan.blocking() > 0) {
+            throw new RunnerException(FailureReason.MigrationBlocked, plan.blocking()
+                    + " destructive statement(s) are not approved: " + plan.judged().stream().filter(Approvals.Judged::blocks)
+                            .map(j -> j.finding().file() + ":" + j.finding().line() + " " + j.finding().rule())
+                            .toList());
+        }
+        List<String> applied = new ArrayList<>();
+        SchemaShape before;
+        try (Connection c = DatabaseInspector.connect(target)) {
+            before = SchemaShape.read(c);
+        } catch (SQLException e) {
+            throw DatabaseInspector.classify(e, target);
+        }
+        try {
+            engine.validate(target, dir);
+            for (Migration m : engine.migrate(target, dir, settings)) {
+                applied.add(m.version());
+            }
+            engine.validate(target, dir);
+        } catch (MigrationException e) {
+            // what the engine's history says was applied before the failure
+            List<String> done = plan.versions().stream().filter(v -> !pendingNow(engine, target, dir).contains(v)).toList();
+            throw new RunnerException(FailureReason.MigrationFailed, e.getMessage(), e)
+                    .withPartial(RunnerResult.success().migrated(done, List.of(), List.of()));
+        }
+        Console.info("migrate: applied %s", applied);
+        try (Connection c = DatabaseInspector.connect(target)) {
+            SchemaShape after = SchemaShape.read(c);
+            List<String> changes = before.diff(after);
+            Set<String> dropped = new HashSet<>(before.tableNames());
+            dropped.removeAll(after.tableNames());
+            List<String> problems = check(c, checks, dropped);
+            Outcome outcome = new Outcome(applied, changes, problems);
+            if (!problems.isEmpty()) {
+                throw new RunnerException(FailureReason.VerificationFailed, String.join("; ", problems))
+                        .withPartial(RunnerResult.success().migrated(applied, changes, problems));
+            }
+            return outcome;
+        } catch (SQLException e) {
+            throw DatabaseInspector.classify(e, target);
+        }
+    }
+
+    /** The checks alone, for engine command (the application's tool already ran). */
+    public static List<String> check(Connection c, Checks checks, Set<String> dropped) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        if (checks.rowCounts() && checks.before() != null) {
+            problems.addAll(PostMigrationChecks.rowCounts(c, checks.before(), dropped));
+        }
+        problems.addAll(PostMigrationChecks.invalidIndexes(c));
+        problems.addAll(PostMigrationChecks.assertions(c, checks.assertions()));
+        return problems;
+    }
+
+    private static List<String> pendingNow(MigrationEngine engine, PgTarget target, Path dir) {
+        try {
+            return engine.pending(target, dir).stream().map(Migration::version).toList();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    public static MigrationEngine.Settings settings(String lockTimeout, String statementTimeout) {
+        Duration lock = MigrationGate.parseDuration(lockTimeout);
+        Duration statement = MigrationGate.parseDuration(statementTimeout);
+        return new MigrationEngine.Settings(lock, statement);
+    }
+}

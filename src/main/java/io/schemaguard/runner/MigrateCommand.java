@@ -1,0 +1,67 @@
+package io.schemaguard.runner;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import io.schemaguard.migration.AdvisoryLock;
+import io.schemaguard.migration.MigrationExecutor;
+import io.schemaguard.migration.MigrationGate;
+import io.schemaguard.postgres.PgTarget;
+import io.schemaguard.storage.BackupManifest;
+import io.schemaguard.storage.ObjectStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "migrate", description = {
+        "Apply the pending migrations, only while the named backup is younger than --max-age, one migration run",
+        "per database at a time (advisory lock), then check: history valid, no rows lost (against the backup's",
+        "exact counts), no invalid index, every --assert true." })
+final class MigrateCommand extends RunnerCommand {
+
+    @Option(names = "--database", paramLabel = "URL", description = "postgresql://user@host:port/db; default: $DATABASE_URL, then PG*")
+    String database;
+
+    @Option(names = "--from", required = true, paramLabel = "LOCATION", description = "where the pre-migration backup is")
+    String from;
+
+    @Option(names = "--backup", required = true, paramLabel = "ID", description = "the pre-migration backup")
+    String backup;
+
+    @Option(names = "--max-age", defaultValue = "15m", paramLabel = "DURATION",
+            description = "refuse to start when the backup is older than this")
+    String maxAge;
+
+    @Option(names = "--lock-wait", defaultValue = "15m", paramLabel = "DURATION",
+            description = "how long to wait for another migration of the same database to finish")
+    String lockWait;
+
+    @Mixin
+    StorageOptions storage;
+
+    @Mixin
+    MigrationOptions migration;
+
+    @Override
+    protected RunnerResult execute() {
+        PgTarget target = PgTarget.resolve(database, System.getenv());
+        BackupManifest manifest;
+        try (ObjectStore store = storage.open(from)) {
+            manifest = StoredBackup.resolve(store, backup, null, null).manifest();
+        }
+        Duration age = Duration.between(manifest.finishedAt(), Instant.now());
+        if (age.compareTo(MigrationGate.parseDuration(maxAge)) > 0) {
+            throw new RunnerException(FailureReason.BackupStale, "backup " + manifest.backupId() + " finished "
+                    + age.toMinutes() + " min ago, more than --max-age " + maxAge + ": a fresh backup is needed");
+        }
+        try (AdvisoryLock lock = AdvisoryLock.acquire(target, MigrationGate.parseDuration(lockWait))) {
+            MigrationExecutor.Outcome o = MigrationExecutor.migrate(migration.engine(), target, migration.directory(),
+                    migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
+                            manifest.tables(), migration.assertions()));
+            System.out.printf("applied %s after backup %s%n%s%n", o.applied(), manifest.backupId(),
+                    String.join("\n", o.schemaChanges()));
+            return RunnerResult.success().migrated(o.applied(), o.schemaChanges(), o.problems())
+                    .message("applied " + o.applied().size() + " migration(s)");
+        }
+    }
+}

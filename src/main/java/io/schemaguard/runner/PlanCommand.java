@@ -1,0 +1,30 @@
+package io.schemaguard.runner;
+
+import io.schemaguard.migration.MigrationExecutor;
+import io.schemaguard.postgres.PgTarget;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "plan", description = {
+        "List the migrations the database has not applied yet and lint them with PostgreSQL's own parser:",
+        "destructive statements (drops, truncates, type changes, ...) are reported with file, line and hash." })
+final class PlanCommand extends RunnerCommand {
+
+    @Option(names = "--database", paramLabel = "URL", description = "postgresql://user@host:port/db; default: $DATABASE_URL, then PG*")
+    String database;
+
+    @Mixin
+    MigrationOptions migration;
+
+    @Override
+    protected RunnerResult execute() {
+        PgTarget target = PgTarget.resolve(database, System.getenv());
+        MigrationExecutor.Plan plan = MigrationExecutor.plan(migration.engine(), target, migration.directory(),
+                migration.policy());
+        MigrationExecutor.print(plan);
+        return RunnerResult.success()
+                .plan(plan.versions(), MigrationExecutor.statuses(plan.judged()), plan.judged().size(), (int) plan.blocking())
+                .message(plan.pending().size() + " pending, " + plan.blocking() + " blocking finding(s)");
+    }
+}
