@@ -131,7 +131,10 @@ public final class LocalJobExecutor implements AutoCloseable {
             if (!"schemaguard".equals(c.getCommand().get(0))) {
                 throw new IllegalStateException("unexpected command " + c.getCommand());
             }
-            command.addAll(c.getArgs());
+            Map<String, Path> mounted = configMapVolumes(job, ns);
+            for (String arg : c.getArgs()) {
+                command.add(rewrite(arg, mounted));
+            }
             Runner.Result result = Runner.await(Runner.start(env, command, terminationLog), terminationLog);
             System.err.println("LocalJobExecutor: pod " + podName + " exited " + result.exitCode() + "\n" + result.stderr());
             String message = result.terminationMessage().isBlank()
@@ -148,6 +151,39 @@ public final class LocalJobExecutor implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** ConfigMap volumes as directories of files (what a kubelet mounts), by their mount path. */
+    private Map<String, Path> configMapVolumes(Job job, String ns) throws IOException {
+        Map<String, Path> mounted = new HashMap<>();
+        var spec = job.getSpec().getTemplate().getSpec();
+        for (var mount : spec.getContainers().get(0).getVolumeMounts()) {
+            var volume = spec.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+            if (volume.getConfigMap() == null) {
+                continue;
+            }
+            var cm = client.configMaps().inNamespace(ns).withName(volume.getConfigMap().getName()).get();
+            if (cm == null) {
+                throw new IllegalStateException("configmap " + volume.getConfigMap().getName() + " not found");
+            }
+            Path dir = Files.createTempDirectory("configmap-");
+            for (var e : cm.getData().entrySet()) {
+                Files.writeString(dir.resolve(e.getKey()), e.getValue());
+            }
+            mounted.put(mount.getMountPath(), dir);
+        }
+        return mounted;
+    }
+
+    /** An argument naming a mounted path (--migrations=/migrations/0) points at the local copy. */
+    private static String rewrite(String arg, Map<String, Path> mounted) {
+        for (var e : mounted.entrySet()) {
+            int at = arg.indexOf(e.getKey());
+            if (at >= 0 && (at + e.getKey().length() == arg.length() || arg.charAt(at + e.getKey().length()) == '/')) {
+                return arg.substring(0, at) + e.getValue() + arg.substring(at + e.getKey().length());
+            }
+        }
+        return arg;
     }
 
     private String resolve(String ns, EnvVar e) {
