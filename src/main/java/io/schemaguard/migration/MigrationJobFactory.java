@@ -79,6 +79,8 @@ public final class MigrationJobFactory {
         if (spec.getEngine() != MigrationEngineType.command) {
             args.add("--engine=" + spec.getEngine().name());
             migrationSources(spec.getMigrations(), volumes, mounts, init, args);
+        } else if (step == Step.plan) {
+            args.add("--engine=command");
         }
         List<EnvVar> env = new ArrayList<>(RunnerPods.databaseEnv(spec.getDatabase()));
         if (step != Step.plan) {

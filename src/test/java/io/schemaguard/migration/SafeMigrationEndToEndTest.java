@@ -170,4 +170,74 @@ class SafeMigrationEndToEndTest {
                 .filter(e -> "recreate".equals(e.getInvolvedObject().getName())).map(e -> e.getReason()).toList();
         assertThat(reasons).contains("Blocked");
     }
+
+    /** Generation 1 creates orders with 500 rows; returns the migration, ready for a failing generation 2. */
+    SafeMigration ordersWith500Rows(String ns, String name, String db) {
+        configMap(ns, name + "-v1", Map.of("V1__orders.sql", "CREATE TABLE orders (id serial PRIMARY KEY, total"
+                + " numeric);\nINSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g;\n"));
+        client.resource(migration(ns, name, db, name + "-v1")).create();
+        assertThat(awaitDone(ns, name, 1).getStatus().getPhase()).isEqualTo(MigrationPhase.Succeeded);
+        configMap(ns, name + "-v2", Map.of("V2__cleanup.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n"
+                + "DELETE FROM orders WHERE id > 100;\n"));
+        return client.resources(SafeMigration.class).inNamespace(ns).withName(name).get();
+    }
+
+    @Test
+    void aMigrationLosingRowsHaltsWithTheRestoreToApplyOrIsRestored() throws Exception {
+        String ns = namespace("shop-failures");
+        // Halt: V2 deletes 400 rows; the check after migrating sees it; the database is left as it is
+        String haltDb = pg.createDatabase("e2e_halt");
+        SafeMigration halt = ordersWith500Rows(ns, "halt", haltDb);
+        halt.getSpec().setMigrations(MigrationSource.ofConfigMaps("halt-v1", "halt-v2"));
+        halt.getSpec().setRehearsal(false);
+        client.resource(halt).update();
+        SafeMigration halted = awaitDone(ns, "halt", 2);
+        var run = halted.getStatus().getCurrentRun();
+        assertThat(halted.getStatus().getPhase()).as(run.getMessage()).isEqualTo(MigrationPhase.Failed);
+        assertThat(run.getVerificationProblems()).anySatisfy(p -> assertThat(p).contains("orders: 400 of 500 rows lost"));
+        assertThat(run.getRestoreManifest()).contains("kind: \"DatabaseRestore\"").contains("halt-g2-b1")
+                .contains("mode: \"Replace\"");
+        assertThat(count(haltDb, "SELECT count(*) FROM orders")).as("left as it is").isEqualTo(100);
+
+        // Restore: the same change, restored from the run's backup
+        String restoreDb = pg.createDatabase("e2e_restore");
+        SafeMigration restore = ordersWith500Rows(ns, "restore", restoreDb);
+        restore.getSpec().setMigrations(MigrationSource.ofConfigMaps("restore-v1", "restore-v2"));
+        restore.getSpec().setRehearsal(false);
+        restore.getSpec().setOnFailure(SafeMigrationSpec.OnFailure.Restore);
+        client.resource(restore).update();
+        SafeMigration restored = awaitDone(ns, "restore", 2);
+        assertThat(restored.getStatus().getPhase()).as(restored.getStatus().getCurrentRun().getMessage())
+                .isEqualTo(MigrationPhase.Restored);
+        assertThat(restored.getStatus().getCurrentRun().getRestore()).isEqualTo("restore-g2-restore");
+        assertThat(count(restoreDb, "SELECT count(*) FROM orders")).as("every row is back").isEqualTo(500);
+        assertThat(count(restoreDb, "SELECT count(*) FROM information_schema.columns WHERE column_name ="
+                + " 'customer_reference'")).isZero();
+    }
+
+    @Test
+    void theApplicationsOwnCommandMigratesAndTheRunnerChecks() throws Exception {
+        String ns = namespace("shop-command");
+        String db = pg.createDatabase("e2e_command");
+        pg.execute(db, "CREATE TABLE orders (id serial PRIMARY KEY, total numeric)",
+                "INSERT INTO orders (total) SELECT g FROM generate_series(1, 300) g");
+        SafeMigration m = migration(ns, "by-command", db, "unused");
+        m.getSpec().setMigrations(null);
+        m.getSpec().setEngine(MigrationEngineType.command);
+        SafeMigrationSpec.CommandSpec command = new SafeMigrationSpec.CommandSpec();
+        command.setImage("shop-app:1.2.3");
+        command.setCommand(List.of("sh", "-c", "psql -X -q -v ON_ERROR_STOP=1 -c 'ALTER TABLE orders ADD COLUMN"
+                + " customer_reference text'"));
+        m.getSpec().setCommand(command);
+        client.resource(m).create();
+        SafeMigration done = awaitDone(ns, "by-command", 1);
+        // the plan step reads no files for engine command: it only proves the database is reachable
+        assertThat(done.getStatus().getPhase()).as(done.getStatus().getCurrentRun().getMessage())
+                .isEqualTo(MigrationPhase.Succeeded);
+        assertThat(done.getStatus().getCurrentRun().getRehearsal()).startsWith("Skipped");
+        assertThat(count(db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'customer_reference'"))
+                .isEqualTo(1);
+        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).extracting(j -> j.getMetadata().getName())
+                .contains("by-command-g1-migrate-1", "by-command-g1-check-1");
+    }
 }

@@ -127,15 +127,22 @@ public final class LocalJobExecutor implements AutoCloseable {
             }
             env.put("SCHEMAGUARD_TERMINATION_LOG", terminationLog.toString());
             env.put("HOME", System.getProperty("java.io.tmpdir"));
-            List<String> command = new ArrayList<>();
-            if (!"schemaguard".equals(c.getCommand().get(0))) {
-                throw new IllegalStateException("unexpected command " + c.getCommand());
-            }
             Map<String, Path> mounted = configMapVolumes(job, ns);
-            for (String arg : c.getArgs()) {
-                command.add(rewrite(arg, mounted));
+            Runner.Result result;
+            if ("schemaguard".equals(c.getCommand().get(0))) {
+                List<String> command = new ArrayList<>();
+                for (String arg : c.getArgs()) {
+                    command.add(rewrite(arg, mounted));
+                }
+                result = Runner.await(Runner.start(env, command, terminationLog), terminationLog);
+            } else {
+                // another image's command (a SafeMigration with engine command): run it as written
+                List<String> command = new ArrayList<>(c.getCommand());
+                command.addAll(c.getArgs() == null ? List.of() : c.getArgs());
+                ProcessBuilder pb = new ProcessBuilder(command);
+                pb.environment().putAll(env);
+                result = Runner.await(pb.start(), terminationLog);
             }
-            Runner.Result result = Runner.await(Runner.start(env, command, terminationLog), terminationLog);
             System.err.println("LocalJobExecutor: pod " + podName + " exited " + result.exitCode() + "\n" + result.stderr());
             String message = result.terminationMessage().isBlank()
                     ? tail(result.stderr()) // FallbackToLogsOnError
