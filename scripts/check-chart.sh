@@ -30,9 +30,15 @@ for copy in "deploy/010-crd-databasebackups.yaml" "$chart/crds/$crd"; do
   cmp -s "crds/$crd" "$copy" || die "$copy differs from crds/$crd (copy target/kubernetes/$crd to all three)"
 done
 log "CRD copies are identical"
+cmp -s deploy/argocd/safemigration-health.lua "$chart/files/safemigration-health.lua" \
+  || die "$chart/files/safemigration-health.lua differs from deploy/argocd/safemigration-health.lua"
 
 # --- helm lint and render ------------------------------------------------------------------------
 helm="$(scripts/build-helm.sh)"
+"$helm" template schemaguard "$chart" --set argocd.healthCheck=true --show-only templates/argocd-health.yaml \
+  | grep -q 'resource.customizations.health.schemaguard.io_SafeMigration' \
+  || die "argocd.healthCheck=true does not render the Argo CD health check"
+log "the chart prints the Argo CD health check"
 storage=(--set defaultStorage.s3.bucket=backups --set defaultStorage.s3.prefix=pg
   --set defaultStorage.s3.endpoint=http://minio.storage:9000 --set defaultStorage.s3.forcePathStyle=true
   --set defaultStorage.s3.credentialsSecret=backup-bucket)

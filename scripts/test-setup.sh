@@ -47,6 +47,13 @@ if [ "$(id -u)" -eq 0 ] && ! id "$PG_USER" >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
 fi
 
+# lua5.4 runs the Argo CD health check of SafeMigration in its test, as Argo CD's Lua would
+if ! command -v lua5.4 >/dev/null 2>&1; then
+  echo "test-setup: installing lua5.4" >&2
+  as_root apt-get install -y -qq --no-install-recommends lua5.4 >/dev/null 2>&1 \
+    || { as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends lua5.4 >/dev/null; }
+fi
+
 for tool in java; do
   command -v "$tool" >/dev/null || { echo "test-setup: $tool is required" >&2; exit 1; }
 done
