@@ -29,10 +29,10 @@ public final class MigrationFiles {
                 try (Stream<Path> files = Files.walk(source)) {
                     for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                         String name = f.getFileName().toString();
-                        if (name.startsWith("..")) {
-                            continue; // the ..data links of a mounted ConfigMap
-                        }
                         Path relative = source.relativize(f);
+                        if (hidden(relative)) {
+                            continue; // a mounted ConfigMap's ..data link and the ..<timestamp> directory behind it
+                        }
                         Path dest;
                         if (engine == MigrationEngineType.prisma && relative.getNameCount() == 1 && name.endsWith(".sql")) {
                             dest = target.resolve(name.substring(0, name.length() - 4)).resolve("migration.sql");
@@ -63,6 +63,15 @@ public final class MigrationFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) {
+            if (part.toString().startsWith("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A mounted ConfigMap holds its files through symbolic links into ..data; copy them out plainly. */

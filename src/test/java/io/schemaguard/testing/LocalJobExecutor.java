@@ -174,9 +174,7 @@ public final class LocalJobExecutor implements AutoCloseable {
                 throw new IllegalStateException("configmap " + volume.getConfigMap().getName() + " not found");
             }
             Path dir = Files.createTempDirectory("configmap-");
-            for (var e : cm.getData().entrySet()) {
-                Files.writeString(dir.resolve(e.getKey()), e.getValue());
-            }
+            ConfigMapLayout.write(cm.getData(), dir);
             mounted.put(mount.getMountPath(), dir);
         }
         return mounted;

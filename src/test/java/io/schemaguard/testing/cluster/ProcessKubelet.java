@@ -63,9 +63,10 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * resolves the container's environment through the API ({@code secretKeyRef}, {@code configMapKeyRef},
  * {@code fieldRef}, {@code envFrom}; a missing Secret, ConfigMap or key leaves the container waiting
  * with {@code CreateContainerConfigError} and the kubelet's message, retried until it appears), maps
- * {@code emptyDir} mounts and the termination-message file to temp directories (environment values
- * naming a mapped path, or whole arguments that do, are rewritten to the local path; a path inside a
- * longer argument such as a shell script is not), starts the image's command (see
+ * {@code emptyDir} and {@code configMap} mounts (the latter in the kubelet's {@code ..data} layout)
+ * and the termination-message file to temp directories (environment values
+ * naming a mapped path, and arguments that do, whole or as a {@code --flag=value}, are rewritten to
+ * the local path; a path inside a longer argument such as a shell script is not), starts the image's command (see
  * {@link ProcessImage}; an unknown image waits with {@code ErrImagePull}) in a temp working directory,
  * and reports phase, container state, exit code and termination message through the pod's status
  * subresource (with {@code FallbackToLogsOnError}: the log tail when the file is empty and the exit
@@ -74,7 +75,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  *
  * <p>Not modelled: several containers or init containers per pod (such a pod waits with
  * {@code CreateContainerConfigError}), restarts ({@code restartPolicy} is treated as Never, which is
- * what Jobs with a pod failure policy use), volumes other than emptyDir (the container waits in
+ * what Jobs with a pod failure policy use), volumes other than emptyDir and configMap (the container waits in
  * {@code ContainerCreating}), resource limits, security contexts (processes run as the test's user),
  * service environment variables, probes, and Events.
  */
@@ -530,12 +531,15 @@ public final class ProcessKubelet implements AutoCloseable {
             }
             for (VolumeMount m : Objects.requireNonNullElse(container.getVolumeMounts(), List.<VolumeMount>of())) {
                 Volume v = volumes.get(m.getName());
-                if (v == null || v.getEmptyDir() == null) {
-                    throw new Waiting("ContainerCreating", "volume \"" + m.getName() + "\" is not an emptyDir, which is"
-                            + " all the process kubelet can mount");
-                }
                 Path local = dir.resolve("volumes").resolve(m.getName());
-                Files.createDirectories(local);
+                if (v != null && v.getEmptyDir() != null) {
+                    Files.createDirectories(local);
+                } else if (v != null && v.getConfigMap() != null) {
+                    projectConfigMap(v.getConfigMap(), local);
+                } else {
+                    throw new Waiting("ContainerCreating", "volume \"" + m.getName() + "\" is neither an emptyDir nor a"
+                            + " configMap, which is all the process kubelet can mount");
+                }
                 mapped.put(trimSlash(m.getMountPath()), local);
             }
             String terminationPath = Objects.requireNonNullElse(container.getTerminationMessagePath(),
@@ -577,13 +581,45 @@ public final class ProcessKubelet implements AutoCloseable {
                 command.add(local.toString());
             }
             for (String a : full.subList(1, full.size())) {
-                command.add(rewrite(expand(a, env), mapped));
+                command.add(rewriteArgument(expand(a, env), mapped));
             }
             Path workDir = dir.resolve("work");
             if (container.getWorkingDir() != null && mapped.containsKey(trimSlash(container.getWorkingDir()))) {
                 workDir = mapped.get(trimSlash(container.getWorkingDir()));
             }
             return new Launch(command, env, workDir, terminationFile);
+        }
+
+        /**
+         * A ConfigMap volume laid out as the kubelet's atomic writer does: the files in a hidden
+         * timestamped directory, {@code ..data} linking to it, and each key a link into {@code ..data}.
+         * {@code items} select and rename keys; a missing ConfigMap (not optional) keeps the pod in
+         * ContainerCreating, as a failed mount does.
+         */
+        private void projectConfigMap(io.fabric8.kubernetes.api.model.ConfigMapVolumeSource source, Path local)
+                throws Waiting, IOException {
+            if (Files.exists(local.resolve("..data"))) {
+                return;
+            }
+            ConfigMap c = client.configMaps().inNamespace(namespace).withName(source.getName()).get();
+            if (c == null && !Boolean.TRUE.equals(source.getOptional())) {
+                throw new Waiting("ContainerCreating", "MountVolume.SetUp failed for volume: configmap \""
+                        + source.getName() + "\" not found");
+            }
+            Map<String, String> data = c == null || c.getData() == null ? Map.of() : c.getData();
+            Map<String, String> files = new LinkedHashMap<>();
+            if (source.getItems() == null || source.getItems().isEmpty()) {
+                data.forEach(files::put);
+            } else {
+                for (var item : source.getItems()) {
+                    if (!data.containsKey(item.getKey())) {
+                        throw new Waiting("ContainerCreating", "MountVolume.SetUp failed for volume: configmap references"
+                                + " non-existent config key: " + item.getKey());
+                    }
+                    files.put(item.getPath(), data.get(item.getKey()));
+                }
+            }
+            io.schemaguard.testing.ConfigMapLayout.write(files, local);
         }
 
         /** The container's env and envFrom, in the kubelet's order, with $(VAR) references expanded. */
@@ -789,6 +825,15 @@ public final class ProcessKubelet implements AutoCloseable {
             }
         }
         return value;
+    }
+
+    /** An argument naming a mapped path, whole or as the value of a {@code --flag=value}, points at the local path. */
+    static String rewriteArgument(String arg, Map<String, Path> mapped) {
+        Matcher flag = Pattern.compile("^(--?[A-Za-z0-9][-A-Za-z0-9_.]*=)(/.*)$").matcher(arg);
+        if (flag.matches()) {
+            return flag.group(1) + rewrite(flag.group(2), mapped);
+        }
+        return rewrite(arg, mapped);
     }
 
     /** Kubernetes' $(VAR) expansion: defined variables are replaced, $$ is a literal $, the rest stays. */

@@ -135,6 +135,26 @@ class ProcessKubeletIT {
     }
 
     @Test
+    void aConfigMapVolumeIsMountedInTheKubeletsLayoutOnceTheConfigMapExists() {
+        // The mounted path reaches the script as a flag's value (as --migrations=/migrations/0 reaches the runner).
+        String script = "cd \"${1#--dir=}\" && ls -A | sort | tr '\\n' ' ' > \"$MESSAGE\" && cat V1__orders.sql >> \"$MESSAGE\"";
+        Pod pod = new PodBuilder(shellPod("reads-files", RealCluster.SHELL_IMAGE, script, List.of(messageFile())))
+                .editSpec().addNewVolume().withName("sql").withNewConfigMap().withName("migrations").endConfigMap().endVolume()
+                .editFirstContainer().withCommand("sh", "-c", script, "sh").withArgs("--dir=/migrations/0")
+                .addNewVolumeMount().withName("sql").withMountPath("/migrations/0").withReadOnly(true).endVolumeMount()
+                .endContainer().endSpec().build();
+        admin.resource(pod).create();
+        await().atMost(TIMEOUT).until(() -> awaitWaiting("reads-files", "ContainerCreating").getMessage(),
+                m -> m != null && m.contains("configmap \"migrations\" not found"));
+
+        admin.resource(new ConfigMapBuilder().withNewMetadata().withName("migrations").withNamespace(ns).endMetadata()
+                .addToData("V1__orders.sql", "CREATE TABLE orders (id int);").build()).create();
+        Pod p = awaitTerminal("reads-files");
+        assertThat(p.getStatus().getPhase()).as(String.valueOf(terminated(p).getMessage())).isEqualTo("Succeeded");
+        assertThat(terminated(p).getMessage()).matches("\\.\\.[0-9_]+ \\.\\.data V1__orders\\.sql CREATE TABLE orders \\(id int\\);");
+    }
+
+    @Test
     void anUnknownImageCannotBePulledAndItsPodCanStillBeDeleted() {
         admin.resource(shellPod("no-image", "registry.invalid/nothing:1", "true", List.of())).create();
         assertThat(awaitWaiting("no-image", "ErrImagePull").getMessage()).contains("registry.invalid/nothing:1");

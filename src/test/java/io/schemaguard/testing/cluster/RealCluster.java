@@ -225,13 +225,13 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
 
     // ------------------------------------------------------------------------------- the project
 
-    /** crds/ and the RBAC of deploy/ (everything but the CRD copy and the Deployment), with kubectl. */
+    /** crds/ and the RBAC of deploy/ (its top-level manifests but the CRD copy and the Deployment), with kubectl. */
     private static void installProject(ControlPlane cp) {
         List<String> args = new ArrayList<>(List.of("apply"));
         try (Stream<Path> crds = Files.list(Path.of("crds")); Stream<Path> deploy = Files.list(Path.of("deploy"))) {
             crds.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml")).sorted()
                     .forEach(p -> args.addAll(List.of("-f", p.toString())));
-            deploy.sorted().filter(p -> {
+            deploy.sorted().filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".yaml")).filter(p -> {
                 String text = read(p);
                 return !text.contains("kind: Deployment") && !text.contains("kind: \"CustomResourceDefinition\"")
                         && !text.contains("kind: CustomResourceDefinition");
