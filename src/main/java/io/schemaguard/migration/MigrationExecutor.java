@@ -60,6 +60,10 @@ public final class MigrationExecutor {
     public static Plan plan(MigrationEngine engine, PgTarget target, Path dir, Policy policy) {
         List<Migration> pending;
         try {
+            // What would make the engine refuse the database (history that disagrees with the files, a
+            // failed migration, a schema Prisma will not start a history in) stops the run here, before
+            // a backup is taken for a migration that cannot go through.
+            engine.validate(target, dir);
             pending = engine.pending(target, dir);
         } catch (MigrationException e) {
             throw new RunnerException(FailureReason.MigrationFailed, e.getMessage(), e);
