@@ -46,6 +46,8 @@ public final class MigrationProgress {
     public static final String MIGRATED = "Migrated";
     public static final String RECONCILING = "Reconciling";
     public static final String STALLED = "Stalled";
+    /** True while the run for the current generation is held by destructive statements nobody approved. */
+    public static final String BLOCKED = "Blocked";
 
     public enum Create {
         NOTHING,
@@ -386,6 +388,9 @@ public final class MigrationProgress {
         List<Condition> c = Conditions.set(s.getConditions(), Conditions.READY, false, phase.name(), message, g, time);
         c = Conditions.set(c, RECONCILING, true, phase.name(), message, g, time);
         c = Conditions.set(c, STALLED, false, "Progressing", "", g, time);
+        if (Conditions.find(c, BLOCKED) != null) {
+            c = Conditions.set(c, BLOCKED, false, "NotBlocked", "", g, time);
+        }
         s.setConditions(c);
         return new Result(s, events, create, attempt);
     }
@@ -399,6 +404,10 @@ public final class MigrationProgress {
         List<Condition> c = Conditions.set(s.getConditions(), Conditions.READY, ok, reason, message, g, time);
         c = Conditions.set(c, RECONCILING, false, run.getPhase().name(), "", g, time);
         c = Conditions.set(c, STALLED, !ok, ok ? "Done" : reason, ok ? "" : message, g, time);
+        boolean blocked = run.getPhase() == MigrationPhase.Blocked;
+        if (blocked || Conditions.find(c, BLOCKED) != null) {
+            c = Conditions.set(c, BLOCKED, blocked, blocked ? reason : "NotBlocked", blocked ? message : "", g, time);
+        }
         s.setConditions(c);
         return new Result(s, events, Create.NOTHING, run.getBackupAttempts() == null ? 1 : run.getBackupAttempts());
     }

@@ -144,6 +144,17 @@ class MigrationProgressTest {
         assertThat(Conditions.find(r.status().getConditions(), MigrationProgress.STALLED).getStatus()).isEqualTo("True");
         assertThat(Conditions.find(r.status().getConditions(), MigrationProgress.STALLED).getReason())
                 .isEqualTo("DestructiveChanges");
+        assertThat(Conditions.find(r.status().getConditions(), MigrationProgress.BLOCKED))
+                .satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"))
+                .satisfies(c -> assertThat(c.getReason()).isEqualTo("DestructiveChanges"));
+
+        // the statement approved in a new generation: the Blocked condition clears as the new run starts
+        m.getMetadata().setGeneration(2L);
+        Result again = step(none(), T0.plusSeconds(60));
+        assertThat(again.create()).isEqualTo(Create.PLAN_JOB);
+        assertThat(Conditions.find(again.status().getConditions(), MigrationProgress.BLOCKED))
+                .satisfies(c -> assertThat(c.getStatus()).isEqualTo("False"))
+                .satisfies(c -> assertThat(c.getObservedGeneration()).isEqualTo(2L));
     }
 
     @Test
