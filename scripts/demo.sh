@@ -6,6 +6,10 @@
 #  4. `schemaguard list` and `schemaguard verify` the backup
 #  5. the seed's incident: a migration drops and recreates `orders` and rows are lost
 #  6. `schemaguard restore --replace` (after a safety backup of the damaged database): the rows are back
+#  7. the seed's change done right: `schemaguard safe-migrate` (the seed's db:safe-migrate) on an
+#     application database managed by Prisma migrations: adding customer_reference to orders is linted,
+#     backed up, rehearsed on a copy and applied with every row kept; the destructive version of the
+#     same change (drop + recreate orders) is blocked by the lint before anything runs, finding shown
 # The server is stopped and removed at the end; ./backups stays.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -94,4 +98,67 @@ scripts/schemaguard restore --from "$backups" "$id" --database "postgresql://pos
 echo "demo: shop.orders has $("${psql[@]}" -d shop -At -c 'SELECT count(*) FROM orders') rows again" >&2
 
 echo >&2
-echo "demo: done. Backups (the first, and the safety backup of the damaged database) are in $backups/demo/." >&2
+echo "demo: the seed's change done right. The application's database shop_app is managed by Prisma migrations:" >&2
+migrations="$work/prisma/migrations"
+mkdir -p "$migrations/20240101000000_init"
+cat > "$migrations/20240101000000_init/migration.sql" <<'SQL'
+-- CreateTable
+CREATE TABLE "orders" (
+    "id" SERIAL NOT NULL,
+    "customer" TEXT NOT NULL,
+    "total" DECIMAL(12,2) NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "orders_pkey" PRIMARY KEY ("id")
+);
+SQL
+"${psql[@]}" -d postgres -c "CREATE DATABASE shop_app"
+app_url="postgresql://postgres@127.0.0.1:$port/shop_app"
+safe_migrate=(scripts/schemaguard safe-migrate --engine prisma --migrations "$migrations" --database "$app_url"
+  --to "$backups" --namespace demo)
+echo "\$ schemaguard safe-migrate --engine prisma --migrations prisma/migrations --database $app_url --to $backups" >&2
+"${safe_migrate[@]}"
+"${psql[@]}" -d shop_app <<'SQL'
+INSERT INTO orders (customer, total)
+SELECT 'customer-' || (g % 500), round((random() * 500)::numeric, 2) FROM generate_series(1, 10000) g;
+SQL
+echo "demo: shop_app.orders has $("${psql[@]}" -d shop_app -At -c 'SELECT count(*) FROM orders') rows" >&2
+
+echo >&2
+echo "demo: the destructive version of the change: drop orders and create it again with customer_reference" >&2
+mkdir -p "$migrations/20241125000000_add_customer_reference"
+cat > "$migrations/20241125000000_add_customer_reference/migration.sql" <<'SQL'
+DROP TABLE "orders";
+CREATE TABLE "orders" (
+    "id" SERIAL NOT NULL,
+    "customer" TEXT NOT NULL,
+    "total" DECIMAL(12,2) NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "customer_reference" TEXT,
+    CONSTRAINT "orders_pkey" PRIMARY KEY ("id")
+);
+SQL
+echo "\$ schemaguard safe-migrate ... (same command)" >&2
+status=0
+"${safe_migrate[@]}" || status=$?
+if [ "$status" -eq 0 ]; then
+  echo "demo: the destructive migration was NOT blocked" >&2
+  exit 1
+fi
+echo "demo: blocked (exit $status): nothing ran, no backup was taken; shop_app.orders still has" \
+  "$("${psql[@]}" -d shop_app -At -c 'SELECT count(*) FROM orders') rows" >&2
+
+echo >&2
+echo "demo: the additive version, as Prisma generates it for a new optional field" >&2
+cat > "$migrations/20241125000000_add_customer_reference/migration.sql" <<'SQL'
+-- AlterTable
+ALTER TABLE "orders" ADD COLUMN "customer_reference" TEXT;
+SQL
+echo "\$ schemaguard safe-migrate ... (same command)" >&2
+"${safe_migrate[@]}"
+echo "demo: shop_app.orders has $("${psql[@]}" -d shop_app -At -c 'SELECT count(*) FROM orders') rows and" \
+  "$("${psql[@]}" -d shop_app -At -c "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'customer_reference'")" \
+  "customer_reference column; Prisma's history:" >&2
+"${psql[@]}" -d shop_app -c 'SELECT migration_name, left(checksum, 16) AS checksum, applied_steps_count FROM _prisma_migrations ORDER BY started_at'
+
+echo >&2
+echo "demo: done. Backups (the first, the safety backup of the damaged database, and the pre-migration backups) are in $backups/demo/." >&2
