@@ -88,6 +88,10 @@ class SafeMigrationIT {
      * resolve --applied} records it (the database predates the operator).
      */
     static String shop(String name, int rows, boolean baselined) {
+        return shop(pg, name, rows, baselined);
+    }
+
+    static String shop(PostgresServer pg, String name, int rows, boolean baselined) {
         String db = pg.createDatabase(name);
         pg.execute(db, INIT, "INSERT INTO orders (customer, total) SELECT 'c' || g, g FROM generate_series(1, " + rows + ") g");
         if (baselined) {
@@ -118,6 +122,12 @@ class SafeMigrationIT {
     }
 
     static String safeMigration(String ns, String name, String db, String configMaps) {
+        return safeMigration(pg, s3, BUCKET, ns, name, db, configMaps, true);
+    }
+
+    /** The SafeMigration of {@code db} on {@code pg}, backing up to {@code bucket} on {@code s3} (engine prisma). */
+    static String safeMigration(PostgresServer pg, S3Server s3, String bucket, String ns, String name, String db,
+            String configMaps, boolean rehearsal) {
         return """
                 apiVersion: schemaguard.io/v1alpha1
                 kind: SafeMigration
@@ -144,11 +154,12 @@ class SafeMigrationIT {
                   migrations:
                     configMaps:
                 %s
+                  rehearsal: %s
                   verify:
                     assertions:
                       - name: every-order-has-a-total
                         sql: SELECT count(*) = 0 FROM orders WHERE total IS NULL
-                """.formatted(name, ns, pg.port(), db, BUCKET, s3.endpoint(), configMaps);
+                """.formatted(name, ns, pg.port(), db, bucket, s3.endpoint(), configMaps, rehearsal);
     }
 
     static String apply(String yaml) {
