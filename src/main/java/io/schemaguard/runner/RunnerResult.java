@@ -26,6 +26,8 @@ public final class RunnerResult {
     public static final String SUCCEEDED = "Succeeded";
     public static final String FAILED = "Failed";
     private static final int MAX_MESSAGE = 1024;
+    /** Orphan folders and missing ids reported in full on stdout; the termination message keeps this many. */
+    static final int MAX_LISTED = 20;
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -57,6 +59,13 @@ public final class RunnerResult {
     private Integer blocking;
     private java.util.List<String> schemaChanges;
     private java.util.List<String> problems;
+    // a deleted backup
+    private Integer deletedObjects;
+    // stored backups compared with the known ones
+    private Integer orphanCount;
+    private Integer missingCount;
+    private java.util.List<String> orphans;
+    private java.util.List<String> missing;
 
     private RunnerResult() {
     }
@@ -139,6 +148,41 @@ public final class RunnerResult {
         return this;
     }
 
+    public RunnerResult deleted(String backupId, int deletedObjects) {
+        this.backupId = backupId;
+        this.deletedObjects = deletedObjects;
+        return this;
+    }
+
+    /** Counts are exact; the lists keep their first {@value #MAX_LISTED} entries. */
+    public RunnerResult orphans(java.util.List<String> orphans, java.util.List<String> missing) {
+        this.orphanCount = orphans.size();
+        this.missingCount = missing.size();
+        this.orphans = java.util.List.copyOf(orphans.subList(0, Math.min(MAX_LISTED, orphans.size())));
+        this.missing = java.util.List.copyOf(missing.subList(0, Math.min(MAX_LISTED, missing.size())));
+        return this;
+    }
+
+    public Integer deletedObjects() {
+        return deletedObjects;
+    }
+
+    public Integer orphanCount() {
+        return orphanCount;
+    }
+
+    public Integer missingCount() {
+        return missingCount;
+    }
+
+    public java.util.List<String> orphans() {
+        return orphans;
+    }
+
+    public java.util.List<String> missing() {
+        return missing;
+    }
+
     public java.util.List<String> pending() {
         return pending;
     }
@@ -184,6 +228,10 @@ public final class RunnerResult {
                 pending = pending.subList(0, pending.size() - 1);
             } else if (applied != null && applied.size() > 1) {
                 applied = applied.subList(0, applied.size() - 1);
+            } else if (orphans != null && orphans.size() > 1) {
+                orphans = orphans.subList(0, orphans.size() - 1);
+            } else if (missing != null && missing.size() > 1) {
+                missing = missing.subList(0, missing.size() - 1);
             } else {
                 message = truncate(message == null ? null : message.substring(0, Math.max(0, message.length() / 2)));
                 if (message == null || message.isEmpty()) {

@@ -7,6 +7,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "schemaguard", mixinStandardHelpOptions = true, versionProvider = SchemaguardCli.Version.class,
         subcommands = { BackupCommand.class, RestoreCommand.class, ListCommand.class, VerifyCommand.class,
+                DeleteCommand.class, OrphansCommand.class,
                 PlanCommand.class, RehearseCommand.class, MigrateCommand.class, CheckCommand.class, SafeMigrateCommand.class },
         description = "Safe PostgreSQL backups and migrations. The same program runs inside the operator's Jobs.")
 public final class SchemaguardCli implements Runnable {

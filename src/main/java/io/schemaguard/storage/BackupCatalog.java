@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /** Reads the backups under a storage location: complete ones (with a manifest) and incomplete leftovers. */
 public final class BackupCatalog {
@@ -31,38 +33,37 @@ public final class BackupCatalog {
 
     /** Every backup folder, oldest first. */
     public List<Entry> entries() {
-        Map<String, List<StoredObject>> byFolder = new TreeMap<>();
-        for (StoredObject o : store.list("")) {
-            int slash = o.key().lastIndexOf('/');
-            if (slash < 0) {
-                continue;
-            }
-            String folder = o.key().substring(0, slash);
-            String leaf = folder.substring(folder.lastIndexOf('/') + 1);
-            if (BackupLayout.isBackupId(leaf)) {
-                byFolder.computeIfAbsent(folder, k -> new ArrayList<>()).add(o);
-            }
-        }
-        List<Entry> entries = new ArrayList<>();
-        byFolder.forEach((folder, objects) -> entries.add(read(folder, objects)));
-        entries.sort(Comparator.comparing(Entry::backupId).thenComparing(Entry::folder));
-        return entries;
+        return entries(null, null);
+    }
+
+    /**
+     * The backup folders of one namespace and database (null: any), oldest first. With a namespace
+     * only its keys are listed, not the whole location.
+     */
+    public List<Entry> entries(String namespace, String database) {
+        return collect(scope(namespace, database), folder -> inScope(folder, namespace, database));
     }
 
     /** Finds a backup by its id ({@code 20261125T031500Z-ab12}) or its folder ({@code ns/db/<id>}). */
     public Entry find(String idOrFolder) {
-        List<Entry> matches = entries().stream()
-                .filter(e -> e.folder().equals(idOrFolder) || e.backupId().equals(idOrFolder))
-                .toList();
-        if (matches.isEmpty()) {
-            throw new StorageException(StorageException.Kind.OBJECT_NOT_FOUND,
-                    "no backup '" + idOrFolder + "' under " + store.location());
-        }
+        return lookup(idOrFolder, null, null).orElseThrow(() -> new StorageException(
+                StorageException.Kind.OBJECT_NOT_FOUND, "no backup '" + idOrFolder + "' under " + store.location()));
+    }
+
+    /**
+     * The backup of an id or folder among those of a namespace and database (null: any); empty when
+     * there is none, while storage errors still throw. A folder, or an id with a namespace, lists only
+     * those keys; only the match's manifest is read.
+     */
+    public Optional<Entry> lookup(String idOrFolder, String namespace, String database) {
+        String keyPrefix = idOrFolder.contains("/") ? idOrFolder + "/" : scope(namespace, database);
+        List<Entry> matches = collect(keyPrefix, folder -> (folder.equals(idOrFolder) || leaf(folder).equals(idOrFolder))
+                && inScope(folder, namespace, database));
         if (matches.size() > 1) {
             throw new IllegalArgumentException("backup id '" + idOrFolder + "' is ambiguous; use one of: "
                     + matches.stream().map(Entry::folder).toList());
         }
-        return matches.get(0);
+        return matches.stream().findFirst();
     }
 
     /**
@@ -73,8 +74,7 @@ public final class BackupCatalog {
         List<Entry> complete = entries().stream().filter(Entry::complete)
                 .filter(e -> e.manifest().verification() == null
                         || BackupManifest.Verification.PASSED.equals(e.manifest().verification().result()))
-                .filter(e -> namespace == null || segments(e)[0].equals(BackupLayout.segment(namespace)))
-                .filter(e -> database == null || segments(e)[1].equals(BackupLayout.segment(database)))
+                .filter(e -> inScope(e.folder(), namespace, database))
                 .toList();
         if (complete.isEmpty()) {
             throw new StorageException(StorageException.Kind.OBJECT_NOT_FOUND, "no complete backup"
@@ -89,10 +89,44 @@ public final class BackupCatalog {
         return complete.get(complete.size() - 1);
     }
 
-    private static String[] segments(Entry e) {
-        String[] parts = e.folder().split("/");
-        return parts.length >= 3 ? new String[] { parts[parts.length - 3], parts[parts.length - 2] }
-                : new String[] { "", "" };
+    /** The backup folders under a key prefix that pass the filter, oldest first; only their manifests are read. */
+    private List<Entry> collect(String keyPrefix, Predicate<String> folderFilter) {
+        Map<String, List<StoredObject>> byFolder = new TreeMap<>();
+        for (StoredObject o : store.list(keyPrefix)) {
+            int slash = o.key().lastIndexOf('/');
+            if (slash < 0) {
+                continue;
+            }
+            String folder = o.key().substring(0, slash);
+            if (BackupLayout.isBackupId(leaf(folder)) && folderFilter.test(folder)) {
+                byFolder.computeIfAbsent(folder, k -> new ArrayList<>()).add(o);
+            }
+        }
+        List<Entry> entries = new ArrayList<>();
+        byFolder.forEach((folder, objects) -> entries.add(read(folder, objects)));
+        entries.sort(Comparator.comparing(Entry::backupId).thenComparing(Entry::folder));
+        return entries;
+    }
+
+    /** The key prefix of a namespace's (and database's) folders; "" when no namespace narrows it. */
+    private static String scope(String namespace, String database) {
+        if (namespace == null) {
+            return "";
+        }
+        return BackupLayout.segment(namespace) + "/" + (database == null ? "" : BackupLayout.segment(database) + "/");
+    }
+
+    /** Whether a folder ({@code .../<namespace>/<database>/<id>}) is of the namespace and database (null: any). */
+    private static boolean inScope(String folder, String namespace, String database) {
+        String[] parts = folder.split("/");
+        String ns = parts.length >= 3 ? parts[parts.length - 3] : "";
+        String db = parts.length >= 3 ? parts[parts.length - 2] : "";
+        return (namespace == null || ns.equals(BackupLayout.segment(namespace)))
+                && (database == null || db.equals(BackupLayout.segment(database)));
+    }
+
+    private static String leaf(String folder) {
+        return folder.substring(folder.lastIndexOf('/') + 1);
     }
 
     private Entry read(String folder, List<StoredObject> objects) {
