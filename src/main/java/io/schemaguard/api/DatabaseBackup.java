@@ -21,11 +21,19 @@ public class DatabaseBackup extends CustomResource<DatabaseBackupSpec, DatabaseB
 
     @Override
     protected DatabaseBackupSpec initSpec() {
-        return new DatabaseBackupSpec();
+        // No default spec: the operator adds its finalizer with a server-side apply patch of a fresh
+        // instance, and a default spec in that patch would try to change this immutable spec.
+        return null;
     }
 
+    /**
+     * No status until the operator writes one. A default empty status would make a resource read
+     * back without one (e.g. the response to adding the finalizer) look as if it had {@code status: {}},
+     * and the JSON patch of the first status would then address fields under a {@code /status} the
+     * server does not have.
+     */
     @Override
     protected DatabaseBackupStatus initStatus() {
-        return new DatabaseBackupStatus();
+        return null;
     }
 }

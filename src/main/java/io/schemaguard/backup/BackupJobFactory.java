@@ -27,6 +27,10 @@ import io.schemaguard.storage.BackupLayout;
  */
 public final class BackupJobFactory {
     public static final String COMPONENT = "backup";
+    /** The short Job that deletes a backup's objects when the resource is deleted. */
+    public static final String DELETE_COMPONENT = "delete";
+    /** Finished delete Jobs go away by themselves; a failed one going away means the finalizer tries again. */
+    static final int DELETE_JOB_TTL_SECONDS = 300;
     public static final String KIND = "DatabaseBackup";
 
     private BackupJobFactory() {
@@ -95,5 +99,31 @@ public final class BackupJobFactory {
                 spec.getBackoffLimit() == null ? 2 : spec.getBackoffLimit(),
                 spec.getActiveDeadlineSeconds() == null ? 21600L : spec.getActiveDeadlineSeconds(),
                 spec.getResources(), spec.getServiceAccountName()), runner);
+    }
+
+    public static String deleteJobName(DatabaseBackup backup) {
+        return KubernetesNames.jobName(backup.getMetadata().getName(), DELETE_COMPONENT);
+    }
+
+    /**
+     * The Job that deletes the backup's objects: not owned by the backup (the garbage collector would
+     * delete it together with a backup being deleted in the foreground), found again through its
+     * owner-name annotation, and removed by its TTL once finished.
+     */
+    public static Job buildDelete(DatabaseBackup backup, StorageBinding storage, OperatorConfig.Runner runner) {
+        String namespace = backup.getMetadata().getNamespace();
+        List<String> args = new ArrayList<>();
+        args.add("delete");
+        args.add("--from=" + storage.location());
+        args.addAll(storage.args());
+        // only this namespace's keys are searched, so a backup id filed elsewhere can never match
+        args.add("--namespace=" + namespace);
+        args.add(backupId(backup));
+        Job job = RunnerJob.build(new RunnerJob.Spec(deleteJobName(backup), namespace, DELETE_COMPONENT, KIND,
+                backup.getMetadata().getName(), null, args, new ArrayList<>(storage.env()),
+                storage.volume().stream().toList(), storage.mount().stream().toList(), 2, 600L,
+                backup.getSpec().getResources(), backup.getSpec().getServiceAccountName()), runner);
+        job.getSpec().setTtlSecondsAfterFinished(DELETE_JOB_TTL_SECONDS);
+        return job;
     }
 }

@@ -66,7 +66,7 @@ public final class RunnerJob {
                 .withNamespace(s.namespace())
                 .withLabels(labels)
                 .withAnnotations(annotations)
-                .withOwnerReferences(s.owner())
+                .withOwnerReferences(s.owner() == null ? List.of() : List.of(s.owner()))
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(s.backoffLimit())

@@ -47,25 +47,6 @@ public final class MigrationGate {
     }
 
     public static Duration parseDuration(String value) {
-        Duration total = Duration.ZERO;
-        var m = java.util.regex.Pattern.compile("([0-9]+)(ms|s|m|h)").matcher(value);
-        int end = 0;
-        while (m.find()) {
-            if (m.start() != end) {
-                throw new IllegalArgumentException("invalid duration '" + value + "'");
-            }
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            });
-            end = m.end();
-        }
-        if (end != value.length() || end == 0) {
-            throw new IllegalArgumentException("invalid duration '" + value + "' (e.g. 15m, 5s, 1h30m)");
-        }
-        return total;
+        return io.schemaguard.api.Durations.parse(value);
     }
 }

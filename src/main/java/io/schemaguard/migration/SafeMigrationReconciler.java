@@ -155,6 +155,8 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
                 : m.getSpec().getBackup().getVerify());
         // exact counts in the dump's snapshot are the "before" of the migration's row check
         spec.setExactRowCounts(true);
+        // the restore point outlives the SafeMigration: deleting it (and so this backup) keeps the object
+        spec.setDeletionPolicy(io.schemaguard.api.DeletionPolicy.Retain);
         spec.setResources(m.getSpec().getResources());
         spec.setServiceAccountName(m.getSpec().getServiceAccountName());
         b.setSpec(spec);

@@ -89,6 +89,8 @@ public final class RestorePlan {
         DatabaseBackupSpec spec = new DatabaseBackupSpec();
         spec.setDatabase(restore.getSpec().getTarget());
         spec.setStorage(source.storage());
+        // a restore point: deleting the resource keeps the object
+        spec.setDeletionPolicy(io.schemaguard.api.DeletionPolicy.Retain);
         spec.setResources(restore.getSpec().getResources());
         spec.setServiceAccountName(restore.getSpec().getServiceAccountName());
         b.setSpec(spec);

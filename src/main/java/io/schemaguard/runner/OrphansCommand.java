@@ -33,6 +33,11 @@ final class OrphansCommand extends RunnerCommand {
             description = "the backup ids that should exist, comma-separated; may be empty (--known=) and repeated")
     List<String> known;
 
+    @Option(names = "--expect-complete", paramLabel = "ID[,ID...]", description = {
+            "the known ids whose backup must be complete (e.g. the Succeeded ones); absent: every known id.",
+            "A backup still running or failed is known (not an orphan) but not missing." })
+    List<String> expectComplete;
+
     @Mixin
     StorageOptions storage;
 
@@ -45,7 +50,8 @@ final class OrphansCommand extends RunnerCommand {
                     .map(BackupCatalog.Entry::folder).toList();
             Set<String> complete = stored.stream().filter(BackupCatalog.Entry::complete)
                     .map(BackupCatalog.Entry::backupId).collect(Collectors.toSet());
-            List<String> missing = knownIds.stream().filter(id -> !complete.contains(id)).toList();
+            Set<String> expected = expectComplete == null ? knownIds : knownIds(expectComplete);
+            List<String> missing = expected.stream().filter(id -> !complete.contains(id)).toList();
 
             for (BackupCatalog.Entry e : stored) {
                 if (!knownIds.contains(e.backupId())) {

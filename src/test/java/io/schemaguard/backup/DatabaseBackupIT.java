@@ -183,11 +183,14 @@ class DatabaseBackupIT {
         String ns = cluster.namespace("backup-gc");
         apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
                 + Manifests.backup(ns, "finished", pg, database, s3, BUCKET, null));
-        awaitPhase(ns, "finished", Phase.Succeeded);
+        String finishedId = awaitPhase(ns, "finished", Phase.Succeeded).getStatus().getBackupId();
         assertThat(jobs(ns)).hasSize(1);
         assertThat(pods(ns)).hasSize(1);
+        assertThat(s3.keys(BUCKET)).anyMatch(k -> k.contains(finishedId));
         cluster.kubectl().run(null, "delete", "-n", ns, "databasebackup", "finished", "--wait=false").orThrow();
         await().atMost(TIMEOUT).until(() -> fetch(ns, "finished") == null && jobs(ns).isEmpty() && pods(ns).isEmpty());
+        // deletionPolicy Delete (the default): its delete Job removed the objects before the resource went
+        assertThat(s3.keys(BUCKET)).noneMatch(k -> k.contains(finishedId));
 
         // A running backup (pg_dump waits for a table lock), deleted with foreground propagation: the
         // garbage collector deletes the pod, the kubelet stops its process, then the Job, then the backup.

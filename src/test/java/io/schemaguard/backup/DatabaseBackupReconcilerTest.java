@@ -185,6 +185,71 @@ class DatabaseBackupReconcilerTest {
     }
 
     @Test
+    void deletingABackupDeletesItsObjectsThroughAJobBeforeTheResourceGoes() {
+        String ns = namespace("prune");
+        create(ns, "old");
+        Job job = awaitJob(ns, "old-backup");
+        podOf(job, JobFixtures.terminated("old-backup-1", "2026-11-25T03:15:01Z", 0, JobFixtures.SUCCESS_MESSAGE));
+        jobStatus(job, JobFixtures.complete("old-backup"));
+        DatabaseBackup done = awaitPhase(ns, "old", Phase.Succeeded);
+        assertThat(done.getMetadata().getFinalizers()).isNotEmpty();
+
+        client.resources(DatabaseBackup.class).inNamespace(ns).withName("old").delete();
+        Job delete = awaitJob(ns, "old-delete");
+        assertThat(delete.getMetadata().getOwnerReferences()).as("not collected with the backup").isEmpty();
+        assertThat(delete.getSpec().getTtlSecondsAfterFinished()).isPositive();
+        var container = delete.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getArgs()).startsWith("delete").contains("--namespace=" + ns,
+                BackupJobFactory.backupId(done)).anySatisfy(a -> assertThat(a).startsWith("--from=s3://team-backups"));
+        assertThat(container.getEnv()).as("storage credentials only through secretKeyRef")
+                .filteredOn(e -> e.getName().startsWith("AWS_") && !e.getName().equals("AWS_REGION")).hasSize(2)
+                .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("s3-credentials"));
+        assertThat(fetch(ns, "old")).as("kept while its objects are deleted").isNotNull();
+
+        podOf(delete, JobFixtures.terminated("old-delete-1", "2026-11-25T04:00:01Z", 0,
+                "{\"status\":\"Succeeded\",\"deletedObjects\":2,\"message\":\"deleted 2 objects\"}"));
+        jobStatus(delete, JobFixtures.complete("old-delete"));
+        await().atMost(TIMEOUT).until(() -> fetch(ns, "old") == null);
+        assertThat(events(ns, "old")).extracting(Event::getReason).contains("DeletingObjects", "ObjectsDeleted");
+    }
+
+    @Test
+    void aFailedDeleteKeepsTheBackupAndSaysWhyAndRetainLetsGoAtOnce() {
+        String ns = namespace("refused");
+        create(ns, "kept");
+        Job job = awaitJob(ns, "kept-backup");
+        podOf(job, JobFixtures.terminated("kept-backup-1", "2026-11-25T03:15:01Z", 0, JobFixtures.SUCCESS_MESSAGE));
+        jobStatus(job, JobFixtures.complete("kept-backup"));
+        awaitPhase(ns, "kept", Phase.Succeeded);
+
+        client.resources(DatabaseBackup.class).inNamespace(ns).withName("kept").delete();
+        Job delete = awaitJob(ns, "kept-delete");
+        podOf(delete, JobFixtures.terminated("kept-delete-1", "2026-11-25T04:00:01Z", 4,
+                JobFixtures.failure("StorageAccessDenied", "access denied to bucket team-backups")));
+        jobStatus(delete, JobFixtures.failed("kept-delete", 3, "BackoffLimitExceeded", "backoff limit"));
+        DatabaseBackup stuck = await().atMost(TIMEOUT).until(() -> fetch(ns, "kept"), b -> b != null
+                && Conditions.find(b.getStatus().getConditions(), DatabaseBackupReconciler.DELETED) != null);
+        var deleted = Conditions.find(stuck.getStatus().getConditions(), DatabaseBackupReconciler.DELETED);
+        assertThat(deleted.getStatus()).isEqualTo("False");
+        assertThat(deleted.getReason()).isEqualTo("StorageAccessDenied");
+        assertThat(deleted.getMessage()).contains("access denied").contains("the resource stays");
+        assertThat(stuck.getMetadata().getFinalizers()).isNotEmpty();
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(events(ns, "kept")).extracting(Event::getReason)
+                .contains("DeleteFailed"));
+
+        DatabaseBackup retained = Fixtures.backup(ns, "retained", "orders-db", 5432, "shop",
+                Fixtures.s3("team-backups", "http://minio:9000", "s3-credentials"));
+        retained.getSpec().setDeletionPolicy(io.schemaguard.api.DeletionPolicy.Retain);
+        client.resource(retained).create();
+        awaitJob(ns, "retained-backup");
+        await().atMost(TIMEOUT).until(() -> fetch(ns, "retained").getMetadata().getFinalizers() != null
+                && !fetch(ns, "retained").getMetadata().getFinalizers().isEmpty());
+        client.resources(DatabaseBackup.class).inNamespace(ns).withName("retained").delete();
+        await().atMost(TIMEOUT).until(() -> fetch(ns, "retained") == null);
+        assertThat(client.batch().v1().jobs().inNamespace(ns).withName("retained-delete").get()).isNull();
+    }
+
+    @Test
     void podsOfOtherComponentsAreIgnored() {
         assertThat(io.schemaguard.jobs.RunnerJobs.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x")
                 .withName("p").endMetadata().build())).isEmpty();

@@ -113,7 +113,13 @@ class OperatorRbacIT {
                 Stream.of("get", "list", "watch", "patch", "update")
                         .map(v -> Access.of(v, "schemaguard.io", "safemigrations", ns)),
                 Stream.of(new Access("patch", "schemaguard.io", "safemigrations", "status", ns, null)),
-                Stream.of("get", "list", "watch", "create").map(v -> Access.of(v, "batch", "jobs", ns)),
+                Stream.of("get", "list", "watch", "patch", "update")
+                        .map(v -> Access.of(v, "schemaguard.io", "backupschedules", ns)),
+                Stream.of(new Access("patch", "schemaguard.io", "backupschedules", "status", ns, null)),
+                // retention and concurrencyPolicy Replace delete backups (their finalizer deletes the objects)
+                Stream.of(Access.of("delete", "schemaguard.io", "databasebackups", ns)),
+                // a backup deleted while running has its Job stopped first
+                Stream.of("get", "list", "watch", "create", "delete").map(v -> Access.of(v, "batch", "jobs", ns)),
                 Stream.of("list", "watch").map(v -> Access.of(v, "batch", "jobs", "")),
                 Stream.of("get", "list", "watch").map(v -> Access.of(v, "", "pods", ns)),
                 Stream.of(Access.of("create", "", "events", ns), Access.of("patch", "", "events", ns)),
@@ -127,13 +133,14 @@ class OperatorRbacIT {
     Stream<DynamicTest> nothingMore() {
         String system = RealCluster.OPERATOR_NAMESPACE;
         return Stream.of(
-                // Jobs are create-only; the garbage collector deletes them with their backup.
-                Access.of("delete", "batch", "jobs", ns), Access.of("update", "batch", "jobs", ns),
-                Access.of("patch", "batch", "jobs", ns),
+                // Jobs are never changed; the garbage collector deletes them with their owner.
+                Access.of("update", "batch", "jobs", ns), Access.of("patch", "batch", "jobs", ns),
                 Access.of("create", "", "pods", ns), Access.of("delete", "", "pods", ns),
                 new Access("get", "", "pods", "log", ns, null),
-                Access.of("delete", "schemaguard.io", "databasebackups", ns),
                 Access.of("delete", "schemaguard.io", "databaserestores", ns),
+                Access.of("delete", "schemaguard.io", "safemigrations", ns),
+                Access.of("delete", "schemaguard.io", "backupschedules", ns),
+                Access.of("create", "schemaguard.io", "backupschedules", ns),
                 Access.of("create", "schemaguard.io", "safemigrations", ns),
                 Access.of("get", "", "configmaps", ns), Access.of("list", "", "serviceaccounts", ns),
                 new Access("create", "", "serviceaccounts", "token", ns, "default"),

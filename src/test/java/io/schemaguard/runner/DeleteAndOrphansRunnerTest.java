@@ -277,6 +277,13 @@ class DeleteAndOrphansRunnerTest {
         assertThat(incomplete.stdout()).contains("ORPHAN   shop/" + database + "/" + unknown + "  (incomplete: no manifest");
         assertThat(s3.keys(bucket)).as("orphans deletes nothing").hasSize(keys.size() - 2);
 
+        // kept2 stands for a backup still running: known, so not an orphan, but not expected complete yet
+        Runner.Result running = run("orphans", location, "--namespace", "shop", "--database", database, "--known",
+                kept1 + "," + kept2, "--expect-complete", kept1);
+        assertThat(running.exitCode()).as(running.toString()).isZero();
+        assertThat(result(running).orphans()).containsExactly("shop/" + database + "/" + unknown);
+        assertThat(result(running).missingCount()).isZero();
+
         Runner.Result otherDatabase = run("orphans", location, "--namespace", "shop", "--database", "not_this_one",
                 "--known=");
         assertThat(result(otherDatabase).orphanCount()).isZero();

@@ -106,6 +106,17 @@ public final class OperatorProcess implements AutoCloseable {
         return settings;
     }
 
+    /** The operator JVM's peak resident set (VmHWM), in KiB; the launcher execs java, so this is its pid. */
+    public long peakRssKiB() {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid() + "/status")).stream()
+                    .filter(l -> l.startsWith("VmHWM:")).map(l -> l.replaceAll("[^0-9]", "")).mapToLong(Long::parseLong)
+                    .findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -1,0 +1,50 @@
+package io.schemaguard.schedule;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.schemaguard.api.BackupSchedule;
+import io.schemaguard.api.BackupTemplate;
+import io.schemaguard.jobs.RunnerJob;
+import io.schemaguard.jobs.StorageBinding;
+import io.schemaguard.operator.OperatorConfig;
+
+/**
+ * The orphan scan Job of a schedule: {@code schemaguard orphans} over the schedule's database folder
+ * in its storage, given every DatabaseBackup id of the namespace (known: not orphans) and the
+ * Succeeded ones (expected complete: missing when their object is gone). Owned by the schedule,
+ * gone an hour after it finishes; its result is copied into the schedule's status.
+ */
+public final class OrphanScanJobFactory {
+    static final int TTL_SECONDS = 3600;
+
+    private OrphanScanJobFactory() {
+    }
+
+    public static Job build(BackupSchedule schedule, String name, StorageBinding storage, List<String> known,
+            List<String> succeeded, OperatorConfig.Runner runner) {
+        String namespace = schedule.getMetadata().getNamespace();
+        BackupTemplate t = schedule.getSpec().getTemplate();
+        List<String> args = new ArrayList<>();
+        args.add("orphans");
+        args.add("--from=" + storage.location());
+        args.addAll(storage.args());
+        args.add("--namespace=" + namespace);
+        if (t.getDatabase() != null && t.getDatabase().getName() != null) {
+            args.add("--database=" + t.getDatabase().getName());
+        }
+        args.add("--known=" + String.join(",", known));
+        args.add("--expect-complete=" + String.join(",", succeeded));
+        Job job = RunnerJob.build(new RunnerJob.Spec(name, namespace, OrphanScans.COMPONENT, OrphanScans.KIND,
+                schedule.getMetadata().getName(), new OwnerReferenceBuilder().withApiVersion(schedule.getApiVersion())
+                        .withKind(schedule.getKind()).withName(schedule.getMetadata().getName())
+                        .withUid(schedule.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true)
+                        .build(),
+                args, new ArrayList<>(storage.env()), storage.volume().stream().toList(),
+                storage.mount().stream().toList(), 1, 600L, t.getResources(), t.getServiceAccountName()), runner);
+        job.getSpec().setTtlSecondsAfterFinished(TTL_SECONDS);
+        return job;
+    }
+}
