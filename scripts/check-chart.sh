@@ -39,6 +39,18 @@ helm="$(scripts/build-helm.sh)"
   | grep -q 'resource.customizations.health.schemaguard.io_SafeMigration' \
   || die "argocd.healthCheck=true does not render the Argo CD health check"
 log "the chart prints the Argo CD health check"
+rules="$("$helm" template schemaguard "$chart" --set metrics.prometheusRule.enabled=true \
+  --show-only templates/prometheusrule.yaml)" || die "metrics.prometheusRule.enabled=true does not render"
+for alert in SchemaguardNoRecentSuccessfulBackup SchemaguardBackupFailing SchemaguardOrphanedBackups; do
+  grep -q "alert: $alert" <<<"$rules" || die "the PrometheusRule has no alert $alert"
+done
+for metric in schemaguard_backup_last_success_timestamp_seconds schemaguard_backup_failures_total \
+    schemaguard_backup_orphans schemaguard_backup_missing_objects; do
+  grep -q "$metric" <<<"$rules" || die "the PrometheusRule does not use $metric"
+done
+! "$helm" template schemaguard "$chart" --show-only templates/prometheusrule.yaml >/dev/null 2>&1 \
+  || die "the PrometheusRule renders by default (it must be opt-in)"
+log "the PrometheusRule (opt-in) has its three alerts"
 storage=(--set defaultStorage.s3.bucket=backups --set defaultStorage.s3.prefix=pg
   --set defaultStorage.s3.endpoint=http://minio.storage:9000 --set defaultStorage.s3.forcePathStyle=true
   --set defaultStorage.s3.credentialsSecret=backup-bucket)

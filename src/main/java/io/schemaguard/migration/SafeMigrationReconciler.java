@@ -56,6 +56,7 @@ import io.schemaguard.operator.OperatorConfig;
 public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     public static final String NAME = "safemigration";
     static final String BACKUPS = "migration-backups";
+    static final String MIGRATION_LABEL = "schemaguard.io/safe-migration";
     static final String RESTORES = "migration-restores";
     /** Phases in which a run may be changing its database. */
     static final Set<MigrationPhase> TOUCHING = Set.of(MigrationPhase.Migrating, MigrationPhase.Restoring);
@@ -73,8 +74,9 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     @Override
     public List<EventSource<?, SafeMigration>> prepareEventSources(EventSourceContext<SafeMigration> context) {
         String selector = Labels.selector(MigrationJobFactory.KIND);
+        // only the backups SafeMigrations take (labelled so), not every DatabaseBackup of the cluster
         var backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseBackup.class,
-                SafeMigration.class).withName(BACKUPS)
+                SafeMigration.class).withName(BACKUPS).withLabelSelector(MIGRATION_LABEL)
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SafeMigration.class)).build(), context);
         var restores = new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseRestore.class,
                 SafeMigration.class).withName(RESTORES)
@@ -145,7 +147,7 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
         DatabaseBackup b = new DatabaseBackup();
         b.getMetadata().setName(MigrationJobFactory.backupName(m, attempt));
         b.getMetadata().setNamespace(m.getMetadata().getNamespace());
-        b.getMetadata().setLabels(Map.of("schemaguard.io/pinned", "true", "schemaguard.io/safe-migration",
+        b.getMetadata().setLabels(Map.of("schemaguard.io/pinned", "true", MIGRATION_LABEL,
                 io.schemaguard.jobs.KubernetesNames.labelValue(m.getMetadata().getName())));
         b.getMetadata().setOwnerReferences(List.of(owner(m)));
         DatabaseBackupSpec spec = new DatabaseBackupSpec();

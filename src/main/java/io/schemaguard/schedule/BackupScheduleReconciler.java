@@ -47,7 +47,6 @@ import io.schemaguard.operator.EventRecorder;
 public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     public static final String NAME = "backupschedule";
     static final String BACKUPS = "schedule-backups";
-    static final String ALL_BACKUPS = "all-backups";
     /** Wake up a little after the due time, so the clock read then is past it. */
     static final Duration SLACK = Duration.ofMillis(100);
     private static final Logger LOG = Logger.getLogger(BackupScheduleReconciler.class);
@@ -66,12 +65,7 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
 
     @Override
     public List<EventSource<?, BackupSchedule>> prepareEventSources(EventSourceContext<BackupSchedule> context) {
-        // every DatabaseBackup, only to tell the orphan scan which ids exist (no events from it)
-        var all = new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseBackup.class,
-                BackupSchedule.class).withName(ALL_BACKUPS).withSecondaryToPrimaryMapper(b -> Set.of())
-                .withOnAddFilter(b -> false).withOnUpdateFilter((a, b) -> false).withOnDeleteFilter((b, gone) -> false)
-                .build(), context);
-        return List.of(all, RunnerJobs.jobInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND),
+        return List.of(RunnerJobs.jobInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND),
                 RunnerJobs.podInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND), new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseBackup.class,
                 BackupSchedule.class).withName(BACKUPS).withLabelSelector(ScheduleProgress.SCHEDULE_LABEL)
                 .withSecondaryToPrimaryMapper(b -> {
@@ -135,11 +129,9 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
             return; // the backups fail with StorageNotConfigured; there is nothing to scan
         }
         String ns = schedule.getMetadata().getNamespace();
-        @SuppressWarnings("unchecked")
-        var all = (InformerEventSource<DatabaseBackup, BackupSchedule>) context.eventSourceRetriever()
-                .getEventSourceFor(DatabaseBackup.class, ALL_BACKUPS);
-        List<DatabaseBackup> inNamespace = all.list(ns)
-                .filter(b -> b.getMetadata().getUid() != null
+        // one list per scan (daily by default) rather than a cache of every DatabaseBackup in the cluster
+        List<DatabaseBackup> inNamespace = context.getClient().resources(DatabaseBackup.class).inNamespace(ns).list()
+                .getItems().stream().filter(b -> b.getMetadata().getUid() != null
                         && b.getMetadata().getCreationTimestamp() != null)
                 .toList();
         List<String> known = inNamespace.stream().map(BackupJobFactory::backupId).toList();

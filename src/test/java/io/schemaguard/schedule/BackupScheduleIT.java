@@ -130,6 +130,18 @@ class BackupScheduleIT {
                 x -> first.getMetadata().getName().equals(x.getStatus().getLastSuccessfulBackup()));
         assertThat(Conditions.find(after.getStatus().getConditions(), ScheduleProgress.LAST_BACKUP_SUCCEEDED).getStatus())
                 .isEqualTo("True");
+        // what Prometheus scrapes (and the chart's PrometheusRule alerts on)
+        long completed = Instant.parse(done.getStatus().getCompletedAt()).getEpochSecond();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String metrics = operator.metrics();
+            assertThat(metrics.lines().filter(l -> l.startsWith("schemaguard_backup_last_success_timestamp_seconds{")
+                    && l.contains("namespace=\"" + ns + "\"") && l.contains("database=\"" + database + "\""))
+                    .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))))
+                    .as("last success of the schedule").containsExactly((double) completed);
+            assertThat(metrics).contains("schemaguard_schedule_runs_total{namespace=\"" + ns
+                    + "\",schedule=\"orders-every-minute\"}")
+                    .contains("schemaguard_backup_duration_seconds_count{namespace=\"" + ns + "\"");
+        });
 
         // suspended: no more runs
         cluster.kubectl().run(null, "patch", "backupschedule", "-n", ns, "orders-every-minute", "--type=merge", "-p",

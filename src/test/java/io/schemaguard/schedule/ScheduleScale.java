@@ -52,7 +52,15 @@ class ScheduleScale {
     @Test
     void measure() throws Exception {
         KubernetesClient admin = cluster.admin();
-        OperatorProcess operator = cluster.startOperator("schemaguard-operator-scale");
+        // BENCH_OPERATOR_<NAME>=value reaches the operator as <NAME>=value (to try its settings)
+        Map<String, String> env = new java.util.HashMap<>();
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("BENCH_OPERATOR_")) {
+                env.put(k.substring("BENCH_OPERATOR_".length()), v);
+            }
+        });
+        OperatorProcess operator = cluster.startOperator(new OperatorProcess.Settings("schemaguard-operator-scale",
+                cluster.operatorKubeconfig(), RealCluster.OPERATOR_NAMESPACE, List.of(), RealCluster.RUNNER_IMAGE, env));
         try {
             List<String> ns = new ArrayList<>();
             for (int i = 0; i < namespaces; i++) {

@@ -54,9 +54,11 @@ public final class OperatorProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final Path home;
+    private final int httpPort;
     private final long startNanos = System.nanoTime();
 
-    private OperatorProcess(Settings settings, Process process, Path log, Path home) {
+    private OperatorProcess(Settings settings, Process process, Path log, Path home, int httpPort) {
+        this.httpPort = httpPort;
         this.settings = settings;
         this.process = process;
         this.log = log;
@@ -83,7 +85,8 @@ public final class OperatorProcess implements AutoCloseable {
             env.put("SCHEMAGUARD_OPERATOR_JAVA_OPTS", "-Xmx384m -XX:+ExitOnOutOfMemoryError");
             env.put("KUBECONFIG", settings.kubeconfig().toString());
             env.put("KUBERNETES_NAMESPACE", settings.operatorNamespace());
-            env.put("QUARKUS_HTTP_PORT", Integer.toString(Ports.free()));
+            int httpPort = Ports.free();
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
             env.put("SCHEMAGUARD_RUNNER_IMAGE", settings.runnerImage());
             env.put("SCHEMAGUARD_RUNNER_PROGRESS_INTERVAL", "5s");
             if (!settings.watchedNamespaces().isEmpty()) {
@@ -96,7 +99,7 @@ public final class OperatorProcess implements AutoCloseable {
             pb.environment().putAll(env);
             Process p = pb.start();
             p.getOutputStream().close();
-            return new OperatorProcess(settings, p, log, home);
+            return new OperatorProcess(settings, p, log, home, httpPort);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -104,6 +107,21 @@ public final class OperatorProcess implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** What Prometheus would scrape: the operator's /q/metrics, in the text exposition format. */
+    public String metrics() {
+        try {
+            var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The operator JVM's peak resident set (VmHWM), in KiB; the launcher execs java, so this is its pid. */
