@@ -124,6 +124,54 @@ class DatabaseBackupValidationIT {
         }));
     }
 
+    @TestFactory
+    Stream<DynamicTest> everyExampleIsAcceptedByTheApiServer() throws Exception {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("examples"))) {
+            return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList().stream()
+                    .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
+                        Kubectl.Result r = cluster.kubectl().run(null, "apply", "--dry-run=server", "-n", ns, "-f",
+                                f.toAbsolutePath().toString());
+                        assertThat(r.exitCode()).as("%s:%n%s", f, r.stderr()).isZero();
+                    }));
+        }
+    }
+
+    static String schedule(String name, String extra) {
+        return """
+                apiVersion: schemaguard.io/v1alpha1
+                kind: BackupSchedule
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  schedule: "0 2 * * *"
+                %s  template:
+                %s%s""".formatted(name, ns, extra, DATABASE.indent(2), STORAGE.indent(2));
+    }
+
+    @Test
+    void aScheduleTemplateMayChangeButItsFieldsAreValidated() {
+        cluster.kubectl().apply(schedule("nightly", "")).orThrow();
+        BackupSchedule s = cluster.admin().resources(BackupSchedule.class).inNamespace(ns).withName("nightly").get();
+        assertThat(s.getSpec().getTimeZone()).isEqualTo("UTC");
+        assertThat(s.getSpec().getConcurrencyPolicy()).isEqualTo(BackupScheduleSpec.ConcurrencyPolicy.Forbid);
+        assertThat(s.getSpec().getFailedBackupsHistoryLimit()).isEqualTo(3);
+        assertThat(s.getSpec().getOrphanScanInterval()).isEqualTo("24h");
+        assertThat(s.getSpec().getTemplate().getDeletionPolicy()).isEqualTo(DeletionPolicy.Delete);
+        // unlike a DatabaseBackup's spec, the template can change: the next run uses it
+        cluster.kubectl().apply(schedule("nightly", "").replace("name: shop", "name: billing")).orThrow();
+
+        Kubectl.Result jitter = cluster.kubectl().apply(schedule("bad-jitter", "  jitter: 5 minutes\n"));
+        assertThat(jitter.exitCode()).isNotZero();
+        assertThat(jitter.stderr()).contains("spec.jitter");
+        Kubectl.Result keep = cluster.kubectl().apply(schedule("bad-keep", "  retention:\n    keepLast: -1\n"));
+        assertThat(keep.exitCode()).isNotZero();
+        assertThat(keep.stderr()).contains("spec.retention.keepLast");
+        Kubectl.Result policy = cluster.kubectl().apply(schedule("bad-policy", "  concurrencyPolicy: Allow\n"));
+        assertThat(policy.exitCode()).isNotZero();
+        assertThat(policy.stderr()).contains("spec.concurrencyPolicy").contains("Forbid");
+    }
+
     @Test
     void aValidManifestIsAcceptedWithTheSchemaDefaults() {
         Kubectl.Result r = cluster.kubectl().apply(manifest("valid", DATABASE + STORAGE));
