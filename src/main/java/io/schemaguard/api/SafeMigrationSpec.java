@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 @ValidationRule(value = "self.engine == 'command' || has(self.migrations)",
         message = "engines flyway and prisma need spec.migrations")
 public class SafeMigrationSpec {
-    public static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
 
     @Required
     private DatabaseConnection database;
@@ -79,7 +78,7 @@ public class SafeMigrationSpec {
     public static class BackupPolicy {
         /** The migration starts only while the backup is younger than this. */
         @Default("15m")
-        @Pattern(DURATION)
+        @Pattern(Durations.PATTERN)
         private String maxAge = "15m";
 
         @Default("Checksum")
@@ -105,11 +104,11 @@ public class SafeMigrationSpec {
 
     public static class Safety {
         @Default("5s")
-        @Pattern(DURATION)
+        @Pattern(Durations.PATTERN)
         private String lockTimeout = "5s";
 
         @Default("15m")
-        @Pattern(DURATION)
+        @Pattern(Durations.PATTERN)
         private String statementTimeout = "15m";
 
         /** Let destructive statements run (every finding is still reported). */

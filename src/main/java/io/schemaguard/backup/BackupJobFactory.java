@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DatabaseBackup;
@@ -14,6 +13,7 @@ import io.schemaguard.api.DumpFormat;
 import io.schemaguard.api.VerificationServer;
 import io.schemaguard.api.VerifyMode;
 import io.schemaguard.jobs.KubernetesNames;
+import io.schemaguard.jobs.Owners;
 import io.schemaguard.jobs.RunnerJob;
 import io.schemaguard.jobs.RunnerPods;
 import io.schemaguard.jobs.StorageBinding;
@@ -87,14 +87,7 @@ public final class BackupJobFactory {
                     vs.getPasswordSecretRef().toKubernetes(RunnerPods.DEFAULT_PASSWORD_KEY)));
         }
         return RunnerJob.build(new RunnerJob.Spec(jobName(backup), namespace, COMPONENT, KIND,
-                backup.getMetadata().getName(), new OwnerReferenceBuilder()
-                        .withApiVersion(backup.getApiVersion())
-                        .withKind(backup.getKind())
-                        .withName(backup.getMetadata().getName())
-                        .withUid(backup.getMetadata().getUid())
-                        .withController(true)
-                        .withBlockOwnerDeletion(true)
-                        .build(),
+                backup.getMetadata().getName(), Owners.controller(backup),
                 args, env, storage.volume().stream().toList(), storage.mount().stream().toList(),
                 spec.getBackoffLimit() == null ? 2 : spec.getBackoffLimit(),
                 spec.getActiveDeadlineSeconds() == null ? 21600L : spec.getActiveDeadlineSeconds(),

@@ -130,8 +130,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cle
             return DeleteControl.defaultDelete(); // it never had anywhere to write
         }
         Job backupJob = RunnerJobs.job(context, BackupJobFactory.jobName(backup));
-        if (backupJob != null && backupJob.getMetadata().getDeletionTimestamp() == null
-                && !new JobState(backupJob, List.of()).complete() && !new JobState(backupJob, List.of()).failed()) {
+        boolean backupRunning = backupJob != null && !new JobState(backupJob, List.of()).complete()
+                && !new JobState(backupJob, List.of()).failed();
+        if (backupRunning && backupJob.getMetadata().getDeletionTimestamp() == null) {
             context.getClient().resource(backupJob).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
             events.record(backup, EventRecorder.Event.normal("BackupStopped", "the backup was still running: its Job"
                     + " is deleted before its objects are"));
@@ -140,8 +141,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cle
             String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
             return !"Succeeded".equals(phase) && !"Failed".equals(phase);
         });
-        if (writing || (backupJob != null && !new JobState(backupJob, List.of()).complete()
-                && !new JobState(backupJob, List.of()).failed())) {
+        if (writing || backupRunning) {
             LOG.debugf("DatabaseBackup %s/%s: waiting for its backup pod to stop before deleting its objects",
                     backup.getMetadata().getNamespace(), backup.getMetadata().getName());
             // wait until no pod of the backup can still write to storage

@@ -168,8 +168,8 @@ public final class MigrationExecutor {
     }
 
     public static MigrationEngine.Settings settings(String lockTimeout, String statementTimeout) {
-        Duration lock = MigrationGate.parseDuration(lockTimeout);
-        Duration statement = MigrationGate.parseDuration(statementTimeout);
+        Duration lock = io.schemaguard.api.Durations.parse(lockTimeout);
+        Duration statement = io.schemaguard.api.Durations.parse(statementTimeout);
         return new MigrationEngine.Settings(lock, statement);
     }
 }

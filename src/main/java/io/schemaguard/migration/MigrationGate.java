@@ -45,8 +45,4 @@ public final class MigrationGate {
         }
         return Duration.between(backupCompleted, now).compareTo(maxAge) > 0 ? Decision.STALE : Decision.OPEN;
     }
-
-    public static Duration parseDuration(String value) {
-        return io.schemaguard.api.Durations.parse(value);
-    }
 }

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -119,9 +118,7 @@ public final class MigrationJobFactory {
             // The application's own tool migrates; the runner's checks run in the next step's Job.
             args.clear();
         }
-        OwnerReference owner = new OwnerReferenceBuilder().withApiVersion(m.getApiVersion()).withKind(m.getKind())
-                .withName(m.getMetadata().getName()).withUid(m.getMetadata().getUid()).withController(true)
-                .withBlockOwnerDeletion(true).build();
+        OwnerReference owner = io.schemaguard.jobs.Owners.controller(m);
         return RunnerJob.build(new RunnerJob.Spec(jobName(m, step, attempt), namespace, component(step), KIND,
                 m.getMetadata().getName(), owner, args, env, volumes, mounts, 0, 6L * 3600, spec.getResources(),
                 spec.getServiceAccountName(), userCommand ? spec.getCommand().getImage() : null,

@@ -367,7 +367,7 @@ public final class MigrationProgress {
     }
 
     private static Duration maxAge(SafeMigration m) {
-        return MigrationGate.parseDuration(m.getSpec().getBackup() == null ? "15m" : m.getSpec().getBackup().getMaxAge());
+        return io.schemaguard.api.Durations.parse(m.getSpec().getBackup() == null ? "15m" : m.getSpec().getBackup().getMaxAge());
     }
 
     private static Result fail(SafeMigrationStatus s, MigrationRun run, String reason, String message, List<Event> events,

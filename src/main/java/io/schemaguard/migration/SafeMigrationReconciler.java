@@ -12,7 +12,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -166,9 +165,7 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     }
 
     private static io.fabric8.kubernetes.api.model.OwnerReference owner(SafeMigration m) {
-        return new OwnerReferenceBuilder().withApiVersion(m.getApiVersion()).withKind(m.getKind())
-                .withName(m.getMetadata().getName()).withUid(m.getMetadata().getUid()).withController(true)
-                .withBlockOwnerDeletion(true).build();
+        return io.schemaguard.jobs.Owners.controller(m);
     }
 
     private static <T extends HasMetadata> void createOnce(Context<SafeMigration> context, T resource) {

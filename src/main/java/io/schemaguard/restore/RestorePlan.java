@@ -3,7 +3,6 @@ package io.schemaguard.restore;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupSpec;
 import io.schemaguard.api.DatabaseRestore;
@@ -99,8 +98,6 @@ public final class RestorePlan {
 
     /** The owner reference a restore's Job carries. */
     static io.fabric8.kubernetes.api.model.OwnerReference ownerOf(DatabaseRestore restore) {
-        return new OwnerReferenceBuilder().withApiVersion(restore.getApiVersion()).withKind(restore.getKind())
-                .withName(restore.getMetadata().getName()).withUid(restore.getMetadata().getUid()).withController(true)
-                .withBlockOwnerDeletion(true).build();
+        return io.schemaguard.jobs.Owners.controller(restore);
     }
 }

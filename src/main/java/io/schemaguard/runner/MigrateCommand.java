@@ -50,11 +50,11 @@ final class MigrateCommand extends RunnerCommand {
             manifest = StoredBackup.resolve(store, backup, null, null).manifest();
         }
         Duration age = Duration.between(manifest.finishedAt(), Instant.now());
-        if (age.compareTo(MigrationGate.parseDuration(maxAge)) > 0) {
+        if (age.compareTo(io.schemaguard.api.Durations.parse(maxAge)) > 0) {
             throw new RunnerException(FailureReason.BackupStale, "backup " + manifest.backupId() + " finished "
                     + age.toMinutes() + " min ago, more than --max-age " + maxAge + ": a fresh backup is needed");
         }
-        try (AdvisoryLock lock = AdvisoryLock.acquire(target, MigrationGate.parseDuration(lockWait))) {
+        try (AdvisoryLock lock = AdvisoryLock.acquire(target, io.schemaguard.api.Durations.parse(lockWait))) {
             MigrationExecutor.Outcome o = MigrationExecutor.migrate(migration.engine(), target, migration.directory(),
                     migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
                             manifest.tables(), migration.assertions()));

@@ -73,7 +73,7 @@ final class SafeMigrateCommand extends RunnerCommand {
                 RehearseCommand.rehearse(store, id, target, migration);
                 System.out.println("rehearsal passed on a copy of " + id);
             }
-            try (AdvisoryLock lock = AdvisoryLock.acquire(target, MigrationGate.parseDuration("15m"))) {
+            try (AdvisoryLock lock = AdvisoryLock.acquire(target, io.schemaguard.api.Durations.parse("15m"))) {
                 MigrationExecutor.Outcome o = MigrationExecutor.migrate(migration.engine(), target, migration.directory(),
                         migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
                                 backup.manifest().tables(), migration.assertions()));

@@ -3,10 +3,10 @@ package io.schemaguard.schedule;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.BackupTemplate;
+import io.schemaguard.jobs.Owners;
 import io.schemaguard.jobs.RunnerJob;
 import io.schemaguard.jobs.StorageBinding;
 import io.schemaguard.operator.OperatorConfig;
@@ -38,10 +38,7 @@ public final class OrphanScanJobFactory {
         args.add("--known=" + String.join(",", known));
         args.add("--expect-complete=" + String.join(",", succeeded));
         Job job = RunnerJob.build(new RunnerJob.Spec(name, namespace, OrphanScans.COMPONENT, OrphanScans.KIND,
-                schedule.getMetadata().getName(), new OwnerReferenceBuilder().withApiVersion(schedule.getApiVersion())
-                        .withKind(schedule.getKind()).withName(schedule.getMetadata().getName())
-                        .withUid(schedule.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true)
-                        .build(),
+                schedule.getMetadata().getName(), Owners.controller(schedule),
                 args, new ArrayList<>(storage.env()), storage.volume().stream().toList(),
                 storage.mount().stream().toList(), 1, 600L, t.getResources(), t.getServiceAccountName()), runner);
         job.getSpec().setTtlSecondsAfterFinished(TTL_SECONDS);

@@ -2,8 +2,6 @@ package io.schemaguard.schedule;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +19,6 @@ import io.schemaguard.runner.RunnerResult;
 public final class OrphanScans {
     public static final String COMPONENT = "orphans";
     public static final String KIND = "BackupSchedule";
-    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmm").withZone(ZoneOffset.UTC);
 
     /**
      * @param start  a scan Job to create now, named {@code jobName}
@@ -34,7 +31,7 @@ public final class OrphanScans {
     }
 
     public static String jobName(String schedule, Instant now) {
-        return KubernetesNames.jobName(schedule, COMPONENT + "-" + NAME_TIME.format(now));
+        return KubernetesNames.jobName(schedule, COMPONENT + "-" + ScheduleProgress.NAME_TIME.format(now));
     }
 
     /**

@@ -46,7 +46,8 @@ public final class ScheduleProgress {
     /** True when the last orphan scan found storage and the schedule's DatabaseBackups in agreement. */
     public static final String STORAGE_CONSISTENT = "StorageConsistent";
     static final int LISTED = 50;
-    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmm").withZone(ZoneOffset.UTC);
+    /** How a cron time appears in the names of what a schedule creates (UTC, to the minute). */
+    static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmm").withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /**

@@ -42,11 +42,11 @@ class GateAndApprovalsTest {
 
     @Test
     void durations() {
-        assertThat(MigrationGate.parseDuration("15m")).isEqualTo(Duration.ofMinutes(15));
-        assertThat(MigrationGate.parseDuration("1h30m")).isEqualTo(Duration.ofMinutes(90));
-        assertThat(MigrationGate.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThatThrownBy(() -> MigrationGate.parseDuration("15")).hasMessageContaining("invalid duration");
-        assertThatThrownBy(() -> MigrationGate.parseDuration("m15")).hasMessageContaining("invalid duration");
+        assertThat(io.schemaguard.api.Durations.parse("15m")).isEqualTo(Duration.ofMinutes(15));
+        assertThat(io.schemaguard.api.Durations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(io.schemaguard.api.Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThatThrownBy(() -> io.schemaguard.api.Durations.parse("15")).hasMessageContaining("invalid duration");
+        assertThatThrownBy(() -> io.schemaguard.api.Durations.parse("m15")).hasMessageContaining("invalid duration");
     }
 
     static Finding finding(String rule, boolean destructive, String hash) {
