@@ -204,6 +204,12 @@ public class SafeMigrationStatus {
         private Integer line;
         private String rule;
         private Boolean destructive;
+        /** DataLoss blocks unless approved; Hazard (locks, downtime, effects beyond the database) warns. */
+        private Severity severity;
+        /** The statement acts beyond the database: it is never rehearsed on the shared server. */
+        private Boolean serverWide;
+        /** Tables and columns it removes; after migrating, anything else gone fails the check. */
+        private List<String> losses;
         private Boolean approved;
         private String statementHash;
         private String statement;
@@ -271,6 +277,34 @@ public class SafeMigrationStatus {
 
         public void setMessage(String message) {
             this.message = message;
+        }
+
+        public Severity getSeverity() {
+            return severity;
+        }
+
+        public void setSeverity(Severity severity) {
+            this.severity = severity;
+        }
+
+        public Boolean getServerWide() {
+            return serverWide;
+        }
+
+        public void setServerWide(Boolean serverWide) {
+            this.serverWide = serverWide;
+        }
+
+        public List<String> getLosses() {
+            return losses;
+        }
+
+        public void setLosses(List<String> losses) {
+            this.losses = losses;
+        }
+
+        public enum Severity {
+            DataLoss, Hazard, Note
         }
     }
 

@@ -5,26 +5,37 @@ import java.util.List;
 import java.util.Set;
 
 import io.schemaguard.migration.lint.Finding;
+import io.schemaguard.migration.lint.Finding.Severity;
 
 /**
- * Which findings block a run: a destructive finding does, unless data loss is allowed for the run
- * or its exact statement (by hash) was approved. Non-destructive findings never block.
+ * Which findings block a run: a data-loss finding does, and a lock hazard does when the run asks for
+ * it ({@code lockHazards: Block}), unless its exact statement (by hash) was approved; data loss is
+ * also let through by {@code allowDataLoss}. Notes never block.
  */
 public final class Approvals {
     private Approvals() {
     }
 
-    public record Judged(Finding finding, boolean approved) {
+    /** A finding as judged for one run: whether it would block, and whether it was approved. */
+    public record Judged(Finding finding, boolean blocking, boolean approved) {
         public boolean blocks() {
-            return finding.destructive() && !approved;
+            return blocking && !approved;
         }
     }
 
     public static List<Judged> judge(List<Finding> findings, boolean allowDataLoss, Collection<String> approvedHashes) {
+        return judge(findings, allowDataLoss, approvedHashes, false);
+    }
+
+    public static List<Judged> judge(List<Finding> findings, boolean allowDataLoss, Collection<String> approvedHashes,
+            boolean blockLockHazards) {
         Set<String> approved = Set.copyOf(approvedHashes == null ? List.of() : approvedHashes);
-        return findings.stream()
-                .map(f -> new Judged(f, f.destructive() && (allowDataLoss || approved.contains(f.statementHash()))))
-                .toList();
+        return findings.stream().map(f -> {
+            boolean dataLoss = f.severity() == Severity.DATA_LOSS;
+            boolean blocking = dataLoss || (blockLockHazards && f.severity() == Severity.HAZARD);
+            boolean ok = blocking && ((dataLoss && allowDataLoss) || approved.contains(f.statementHash()));
+            return new Judged(f, blocking, ok);
+        }).toList();
     }
 
     public static long blocking(List<Judged> judged) {

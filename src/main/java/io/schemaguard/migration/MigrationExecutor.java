@@ -16,6 +16,7 @@ import io.schemaguard.migration.engine.Migration;
 import io.schemaguard.migration.engine.MigrationEngine;
 import io.schemaguard.migration.engine.MigrationException;
 import io.schemaguard.migration.lint.Finding;
+import io.schemaguard.migration.lint.Finding.Loss;
 import io.schemaguard.migration.lint.MigrationFile;
 import io.schemaguard.migration.lint.SqlLint;
 import io.schemaguard.postgres.DatabaseInspector;
@@ -34,7 +35,10 @@ import io.schemaguard.storage.BackupManifest.TableRows;
 public final class MigrationExecutor {
 
     /** Which findings block, and how to judge them. */
-    public record Policy(boolean allowDataLoss, Collection<String> approved) {
+    public record Policy(boolean allowDataLoss, Collection<String> approved, boolean blockLockHazards) {
+        public Policy(boolean allowDataLoss, Collection<String> approved) {
+            this(allowDataLoss, approved, false);
+        }
     }
 
     /** What must hold after the migration. */
@@ -48,6 +52,16 @@ public final class MigrationExecutor {
 
         public List<String> versions() {
             return pending.stream().map(Migration::version).toList();
+        }
+
+        /** Findings whose statements act beyond the database (other databases, roles, server settings). */
+        public List<Finding> serverWide() {
+            return judged.stream().map(Approvals.Judged::finding).filter(Finding::serverWide).toList();
+        }
+
+        /** What the approved findings say the migration removes: the tables and columns allowed to go. */
+        public List<Loss> approvedLosses() {
+            return judged.stream().filter(Approvals.Judged::approved).flatMap(j -> j.finding().losses().stream()).toList();
         }
     }
 
@@ -66,10 +80,18 @@ public final class MigrationExecutor {
             engine.validate(target, dir);
             pending = engine.pending(target, dir);
         } catch (MigrationException e) {
-            throw new RunnerException(FailureReason.MigrationFailed, e.getMessage(), e);
+            throw new RunnerException(FailureReason.MigrationFailed, e.withRemedy(), e);
         }
-        List<Finding> findings = SqlLint.lint(pending.stream().map(m -> new MigrationFile(m.file(), m.sql())).toList());
-        return new Plan(pending, Approvals.judge(findings, policy.allowDataLoss(), policy.approved()));
+        List<MigrationFile> files = pending.stream().map(m -> new MigrationFile(m.file(), m.sql())).toList();
+        List<Finding> findings;
+        // The catalog answers what a CASCADE drop takes with it and what type a column has now.
+        try (Connection c = DatabaseInspector.connect(target)) {
+            findings = SqlLint.lint(files, new DatabaseCatalog(c));
+        } catch (SQLException e) {
+            throw DatabaseInspector.classify(e, target);
+        }
+        return new Plan(pending, Approvals.judge(findings, policy.allowDataLoss(), policy.approved(),
+                policy.blockLockHazards()));
     }
 
     public static List<FindingStatus> statuses(List<Approvals.Judged> judged) {
@@ -79,6 +101,13 @@ public final class MigrationExecutor {
             f.setLine(j.finding().line());
             f.setRule(j.finding().rule());
             f.setDestructive(j.finding().destructive());
+            f.setSeverity(switch (j.finding().severity()) {
+                case DATA_LOSS -> FindingStatus.Severity.DataLoss;
+                case HAZARD -> FindingStatus.Severity.Hazard;
+                case NOTE -> FindingStatus.Severity.Note;
+            });
+            f.setServerWide(j.finding().serverWide() ? Boolean.TRUE : null);
+            f.setLosses(j.finding().losses().isEmpty() ? null : j.finding().losses().stream().map(Loss::display).toList());
             f.setApproved(j.approved());
             f.setStatementHash(j.finding().statementHash());
             f.setStatement(j.finding().statement().length() > 120 ? j.finding().statement().substring(0, 117) + "..."
@@ -93,8 +122,13 @@ public final class MigrationExecutor {
         System.out.printf("%d pending migration(s): %s%n", plan.pending().size(), String.join(", ", plan.versions()));
         for (Approvals.Judged j : plan.judged()) {
             Finding f = j.finding();
-            System.out.printf("  %s %s:%d %s: %s%n    sha256 %s%n", j.blocks() ? "BLOCKS " : j.approved() ? "approved"
-                    : "note   ", f.file(), f.line(), f.rule(), f.message(), f.statementHash());
+            String mark = j.blocks() ? "BLOCKS " : j.approved() ? "approved" : switch (f.severity()) {
+                case DATA_LOSS -> "approved";
+                case HAZARD -> "WARNING";
+                case NOTE -> "note   ";
+            };
+            System.out.printf("  %s %s:%d %s: %s%n    sha256 %s%n", mark, f.file(), f.line(), f.rule(), f.message(),
+                    f.statementHash());
         }
     }
 
@@ -127,7 +161,7 @@ public final class MigrationExecutor {
         } catch (MigrationException e) {
             // what the engine's history says was applied before the failure
             List<String> done = plan.versions().stream().filter(v -> !pendingNow(engine, target, dir).contains(v)).toList();
-            throw new RunnerException(FailureReason.MigrationFailed, e.getMessage(), e)
+            throw new RunnerException(FailureReason.MigrationFailed, e.withRemedy(), e)
                     .withPartial(RunnerResult.success().migrated(done, List.of(), List.of()));
         }
         Console.info("migrate: applied %s", applied);
@@ -136,7 +170,13 @@ public final class MigrationExecutor {
             List<String> changes = before.diff(after);
             Set<String> dropped = new HashSet<>(before.tableNames());
             dropped.removeAll(after.tableNames());
-            List<String> problems = check(c, checks, dropped);
+            List<String> problems = new ArrayList<>();
+            // The row check cannot see a lost column: whatever vanished must be named by an approved finding.
+            for (String lost : before.unaccountedLosses(after, plan.approvedLosses())) {
+                problems.add(lost + " is gone, and no approved finding names it (dropped through a dependency,"
+                        + " dynamic SQL, or a statement the lint could not see)");
+            }
+            problems.addAll(check(c, checks, dropped));
             Outcome outcome = new Outcome(applied, changes, problems);
             if (!problems.isEmpty()) {
                 throw new RunnerException(FailureReason.VerificationFailed, String.join("; ", problems))

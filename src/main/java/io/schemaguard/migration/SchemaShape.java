@@ -12,6 +12,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
+import io.schemaguard.migration.lint.Finding.Loss;
+
 /**
  * Tables and their columns (name and type), enough to say what a migration changed in one line per
  * table: {@code orders: +customer_reference text}, {@code orders: -note}, {@code orders: total numeric -> bigint},
@@ -45,6 +47,40 @@ public record SchemaShape(Map<String, Map<String, String>> tables) {
 
     public Set<String> tableNames() {
         return tables.keySet();
+    }
+
+    /**
+     * The tables, and columns of tables that stay, that are in this shape and not in {@code after}, less
+     * those {@code accounted} names (a table named covers its columns), as the diff shows them.
+     */
+    public List<String> unaccountedLosses(SchemaShape after, java.util.Collection<Loss> accounted) {
+        Set<String> tablesAllowed = new java.util.HashSet<>();
+        Set<String> columnsAllowed = new java.util.HashSet<>();
+        for (Loss loss : accounted) {
+            String table = display(loss.schema() + "." + loss.table());
+            if (loss.isTable()) {
+                tablesAllowed.add(table);
+            } else {
+                columnsAllowed.add(table + "\0" + loss.column());
+            }
+        }
+        List<String> lost = new ArrayList<>();
+        for (Map.Entry<String, Map<String, String>> table : tables.entrySet()) {
+            if (tablesAllowed.contains(table.getKey())) {
+                continue;
+            }
+            Map<String, String> now = after.tables.get(table.getKey());
+            if (now == null) {
+                lost.add("table " + table.getKey());
+                continue;
+            }
+            for (String column : table.getValue().keySet()) {
+                if (!now.containsKey(column) && !columnsAllowed.contains(table.getKey() + "\0" + column)) {
+                    lost.add("column " + table.getKey() + "." + column);
+                }
+            }
+        }
+        return lost;
     }
 
     /** One line per changed table, in table order. */

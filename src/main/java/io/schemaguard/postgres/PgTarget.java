@@ -18,6 +18,20 @@ public record PgTarget(String host, int port, String database, String user, Stri
     public static final String DATABASE_URL_ENV = "DATABASE_URL";
 
     /**
+     * A second server (for verification or a rehearsal) from its {@code postgresql://user@host:port} URL:
+     * its password comes from {@code passwordVariable}, else {@code PGPASSWORD}; {@code DATABASE_URL},
+     * which names the real database, is not read.
+     */
+    public static PgTarget resolveServer(String url, String passwordVariable, Map<String, String> env) {
+        Map<String, String> own = new java.util.HashMap<>(env);
+        own.remove(DATABASE_URL_ENV);
+        if (env.get(passwordVariable) != null) {
+            own.put("PGPASSWORD", env.get(passwordVariable));
+        }
+        return resolve(url, own);
+    }
+
+    /**
      * @param urlFromFlag the {@code --database} value, or null to use {@code DATABASE_URL} or the PG* variables
      */
     public static PgTarget resolve(String urlFromFlag, Map<String, String> env) {

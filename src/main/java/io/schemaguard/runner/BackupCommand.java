@@ -102,12 +102,7 @@ final class BackupCommand extends RunnerCommand {
         VerifyMode verifyMode = VerifyMode.parse(verify);
         PgTarget verifyTarget = null;
         if (verifyServer != null) {
-            java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
-            env.remove("DATABASE_URL");
-            if (System.getenv("SCHEMAGUARD_VERIFY_PGPASSWORD") != null) {
-                env.put("PGPASSWORD", System.getenv("SCHEMAGUARD_VERIFY_PGPASSWORD"));
-            }
-            verifyTarget = PgTarget.resolve(verifyServer, env);
+            verifyTarget = PgTarget.resolveServer(verifyServer, "SCHEMAGUARD_VERIFY_PGPASSWORD", System.getenv());
         }
         try (ObjectStore store = storage.open(to)) {
             BackupPipeline.Outcome outcome = new BackupPipeline(Clock.systemUTC()).run(new BackupPipeline.Request(

@@ -14,6 +14,11 @@ public enum FailureReason {
     MigrationBlocked(2),
     /** The backup is older than the migration's maxAge: a fresh one is needed, not a retry. */
     BackupStale(2),
+    /**
+     * The migration holds statements that act on the whole server (a database, a role, a setting): a
+     * rehearsal on the shared server would run them for real, so it needs a separate rehearsal server.
+     */
+    RehearsalRefused(2),
     DatabaseUnreachable(3),
     AuthenticationFailed(3),
     DatabaseNotFound(3),

@@ -10,6 +10,7 @@ import io.schemaguard.migration.MigrationExecutor;
 import io.schemaguard.migration.MigrationFiles;
 import io.schemaguard.migration.engine.MigrationEngine;
 import io.schemaguard.migration.engine.MigrationEngines;
+import io.schemaguard.postgres.PgTarget;
 import picocli.CommandLine.Option;
 
 /** Options of the migration commands: the engine, where its files are, and what is approved. */
@@ -28,6 +29,15 @@ final class MigrationOptions {
 
     @Option(names = "--approve", paramLabel = "SHA256", description = "approve one destructive statement by its hash")
     List<String> approved = new ArrayList<>();
+
+    @Option(names = "--lock-hazards", defaultValue = "warn", paramLabel = "warn|block",
+            description = "lock and downtime hazards (index builds without CONCURRENTLY, validating constraints, ...): warn (default) or block like data loss")
+    String lockHazards;
+
+    @Option(names = "--rehearsal-server", paramLabel = "URL", description = {
+            "postgresql://user@host:port of a separate server for the rehearsal's scratch copy; its password",
+            "comes from $SCHEMAGUARD_REHEARSAL_PGPASSWORD (or $PGPASSWORD); the user needs CREATEDB" })
+    String rehearsalServer;
 
     @Option(names = "--lock-timeout", defaultValue = "5s", paramLabel = "DURATION", description = "lock_timeout while migrating")
     String lockTimeout;
@@ -62,7 +72,18 @@ final class MigrationOptions {
     }
 
     MigrationExecutor.Policy policy() {
-        return new MigrationExecutor.Policy(allowDataLoss, approved);
+        boolean block = switch (lockHazards.toLowerCase(java.util.Locale.ROOT)) {
+            case "warn" -> false;
+            case "block" -> true;
+            default -> throw new IllegalArgumentException("--lock-hazards takes warn or block, got '" + lockHazards + "'");
+        };
+        return new MigrationExecutor.Policy(allowDataLoss, approved, block);
+    }
+
+    /** The separate server to rehearse on, or null for the database's own server. */
+    PgTarget rehearsalServer() {
+        return rehearsalServer == null || rehearsalServer.isBlank() ? null
+                : PgTarget.resolveServer(rehearsalServer, "SCHEMAGUARD_REHEARSAL_PGPASSWORD", System.getenv());
     }
 
     MigrationEngine.Settings settings() {

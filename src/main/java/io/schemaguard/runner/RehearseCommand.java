@@ -1,7 +1,12 @@
 package io.schemaguard.runner;
 
+import java.util.List;
+
 import io.schemaguard.api.DumpFormat;
 import io.schemaguard.migration.MigrationExecutor;
+import io.schemaguard.migration.engine.MigrationException;
+import io.schemaguard.migration.lint.Finding;
+import io.schemaguard.postgres.PgServers;
 import io.schemaguard.postgres.PgTarget;
 import io.schemaguard.postgres.PgTools;
 import io.schemaguard.postgres.TargetDatabase;
@@ -12,9 +17,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "rehearse", description = {
-        "Restore the backup into a scratch database on the same server, apply the pending migrations there and",
-        "run the same checks as migrate, then drop the scratch database: data loss the lint cannot see shows",
-        "here, before the real database is touched. The user needs CREATEDB." })
+        "Restore the backup into a scratch database (on --rehearsal-server, or else on the database's own server),",
+        "apply the pending migrations there and run the same checks as migrate, then drop the scratch database:",
+        "data loss the lint cannot see shows here, before the real database is touched. The user needs CREATEDB.",
+        "A migration with statements that act on the whole server is rehearsed only on a separate server." })
 final class RehearseCommand extends RunnerCommand {
 
     @Option(names = "--database", paramLabel = "URL", description = "the real database (its server hosts the scratch copy)")
@@ -43,13 +49,30 @@ final class RehearseCommand extends RunnerCommand {
         }
     }
 
-    /** Restores {@code backupRef} into a scratch database next to {@code real}, migrates and checks it, drops it. */
+    /**
+     * Restores {@code backupRef} into a scratch database, migrates and checks it, drops it. The scratch
+     * database lives on the rehearsal server when one is given, else next to {@code real}; a migration
+     * whose statements act on the whole server is refused there before anything runs, approved or not.
+     */
     static MigrationExecutor.Outcome rehearse(ObjectStore store, String backupRef, PgTarget real, MigrationOptions migration) {
+        PgTarget server = migration.rehearsalServer();
+        boolean shared = server == null || PgServers.same(server, real);
+        List<Finding> serverWide = MigrationExecutor.plan(migration.engine(), real, migration.directory(),
+                migration.policy()).serverWide();
+        if (shared && !serverWide.isEmpty()) {
+            throw new RunnerException(FailureReason.RehearsalRefused, "the rehearsal was refused: "
+                    + serverWide.stream().map(f -> f.file() + ":" + f.line() + " " + f.rule()).distinct().toList()
+                    + " act on the whole server, not only on the migrated database, so a rehearsal on "
+                    + (server == null ? "the database's own server" : "the same server") + " would run them for real;"
+                    + " nothing ran and nothing was touched. Give a separate rehearsal server (--rehearsal-server,"
+                    + " spec.rehearsalServer), or turn the rehearsal off once reviewed");
+        }
+        PgTarget host = server == null ? real : server;
         StoredBackup b = StoredBackup.resolve(store, backupRef, null, null);
         BackupManifest m = b.manifest();
-        PgTarget scratch = new PgTarget(real.host(), real.port(),
-                "schemaguard_rehearse_" + m.backupId().toLowerCase().replaceAll("[^a-z0-9]", "_"), real.user(),
-                real.password(), real.sslMode());
+        PgTarget scratch = new PgTarget(host.host(), host.port(),
+                "schemaguard_rehearse_" + m.backupId().toLowerCase().replaceAll("[^a-z0-9]", "_"), host.user(),
+                host.password(), host.sslMode());
         Console.info("rehearse: restoring %s into %s", m.backupId(), scratch.describe());
         try {
             TargetDatabase.drop(scratch);
@@ -57,9 +80,14 @@ final class RehearseCommand extends RunnerCommand {
             b.verifyChecksum(store);
             RestorePipeline.streamInto(store, b.dumpKey(), b.compression(), PgTools.locate(migration.pgBin), scratch,
                     new RestoreProcess.Options(DumpFormat.parse(m.format()), false, false, null, migration.workDir));
-            MigrationExecutor.Outcome o = MigrationExecutor.migrate(migration.engine(), scratch, migration.directory(),
-                    migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
-                            m.tables(), migration.assertions()));
+            MigrationExecutor.Outcome o;
+            try {
+                o = MigrationExecutor.migrate(migration.engine(), scratch, migration.directory(), migration.settings(),
+                        migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts, m.tables(),
+                                migration.assertions()));
+            } catch (RunnerException e) {
+                throw rehearsalFailed(e, real, m.backupId());
+            }
             Console.info("rehearse: passed on a copy of %s: applied %s", m.backupId(), o.applied());
             return o;
         } finally {
@@ -69,5 +97,20 @@ final class RehearseCommand extends RunnerCommand {
                 Console.info("warning: could not drop scratch database %s: %s", scratch.database(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * A failure on the copy, said as one: the real database was not touched, and the engine's advice for
+     * repairing a history (which concerns the dropped copy) is left out.
+     */
+    private static RunnerException rehearsalFailed(RunnerException e, PgTarget real, String backupId) {
+        if (e.reason() != FailureReason.MigrationFailed && e.reason() != FailureReason.VerificationFailed
+                && e.reason() != FailureReason.MigrationBlocked) {
+            return e;
+        }
+        String cause = e.getCause() instanceof MigrationException me ? me.getMessage() : e.getMessage();
+        return new RunnerException(e.reason(), "the rehearsal on a copy of backup " + backupId + " failed: " + cause
+                + "; the real database " + real.database() + " was not touched. Fix the migration (a new file, or"
+                + " an edit of this one while it is unapplied) and run again", e).withPartial(e.partial());
     }
 }

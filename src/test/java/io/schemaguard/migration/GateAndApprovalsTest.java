@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import io.schemaguard.api.Phase;
 import io.schemaguard.migration.MigrationGate.Decision;
 import io.schemaguard.migration.lint.Finding;
+import io.schemaguard.migration.lint.Finding.Severity;
 
 class GateAndApprovalsTest {
     static final Instant RUN = Instant.parse("2026-11-25T10:00:00Z");
@@ -50,7 +51,12 @@ class GateAndApprovalsTest {
     }
 
     static Finding finding(String rule, boolean destructive, String hash) {
-        return new Finding("V2__x.sql", 3, rule, destructive, hash, "DROP TABLE orders", "drops table orders");
+        return finding(rule, destructive ? Severity.DATA_LOSS : Severity.NOTE, hash);
+    }
+
+    static Finding finding(String rule, Severity severity, String hash) {
+        return new Finding("V2__x.sql", 3, rule, severity, false, hash, "DROP TABLE orders", "drops table orders",
+                List.of());
     }
 
     @Test
@@ -69,5 +75,20 @@ class GateAndApprovalsTest {
         var all = Approvals.judge(findings, true, List.of());
         assertThat(Approvals.blocking(all)).isZero();
         assertThat(all.get(2).approved()).as("approval is about data loss").isFalse();
+    }
+
+    @Test
+    void lockHazardsWarnByDefaultAndBlockWhenAskedUntilApproved() {
+        List<Finding> findings = List.of(finding("index-without-concurrently", Severity.HAZARD, "d".repeat(64)),
+                finding("drop-table", Severity.DATA_LOSS, "e".repeat(64)));
+        var warn = Approvals.judge(findings, false, List.of(), false);
+        assertThat(warn).extracting(Approvals.Judged::blocks).containsExactly(false, true);
+
+        var block = Approvals.judge(findings, false, List.of(), true);
+        assertThat(block).extracting(Approvals.Judged::blocks).containsExactly(true, true);
+        assertThat(Approvals.judge(findings, true, List.of(), true)).extracting(Approvals.Judged::blocks)
+                .as("allowing data loss does not wave lock hazards through").containsExactly(true, false);
+        assertThat(Approvals.judge(findings, false, List.of("d".repeat(64)), true)).extracting(Approvals.Judged::blocks)
+                .as("an approved hazard runs").containsExactly(false, true);
     }
 }

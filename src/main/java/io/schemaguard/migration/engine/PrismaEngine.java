@@ -268,9 +268,10 @@ public final class PrismaEngine implements MigrationEngine {
             } catch (SQLException recording) {
                 e.addSuppressed(recording);
             }
-            throw new MigrationException(m.file() + " failed: " + reason + "; it was rolled back and is recorded as failed"
-                    + " in " + HISTORY_TABLE + ", which blocks further migrations until it is resolved (prisma migrate"
-                    + " resolve --rolled-back " + m.version() + ")", m.file(), e);
+            // The remedy concerns this database's history: a rehearsal's scratch copy is dropped, so it leaves it out.
+            throw new MigrationException(m.file() + " failed: " + reason + "; it was rolled back", m.file(), e,
+                    "it is recorded as failed in " + HISTORY_TABLE + ", which blocks further migrations until it is"
+                            + " resolved (prisma migrate resolve --rolled-back " + m.version() + ")");
         } finally {
             c.setAutoCommit(true);
         }

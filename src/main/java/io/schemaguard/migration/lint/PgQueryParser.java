@@ -110,6 +110,25 @@ public final class PgQueryParser {
         return statements;
     }
 
+    /** A DO block's or function's PL/pgSQL tree (libpg_query's JSON array of functions), or the parser's error. */
+    public record PlpgsqlResult(JsonNode functions, String error) {
+    }
+
+    public PlpgsqlResult parsePlpgsql(String sql) {
+        PgQuery.PlpgsqlParseResult.ByValue result = lib.pg_query_parse_plpgsql(cString(sql.getBytes(UTF_8), 0,
+                sql.getBytes(UTF_8).length));
+        try {
+            if (result.error != null) {
+                return new PlpgsqlResult(null, string(new PgQuery.Error(result.error).message));
+            }
+            return new PlpgsqlResult(JSON.readTree(string(result.plpgsql_funcs)), null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("libpg_query returned a PL/pgSQL tree that is not JSON", e);
+        } finally {
+            lib.pg_query_free_plpgsql_parse_result(result);
+        }
+    }
+
     // --- libpg_query calls --------------------------------------------------------------------------
 
     /** A statement the parser returned: its byte range in the file (comments around included) and tree. */
@@ -401,6 +420,19 @@ public final class PgQueryParser {
         ScanResult.ByValue pg_query_scan(byte[] input);
 
         void pg_query_free_scan_result(ScanResult.ByValue result);
+
+        PlpgsqlParseResult.ByValue pg_query_parse_plpgsql(byte[] input);
+
+        void pg_query_free_plpgsql_parse_result(PlpgsqlParseResult.ByValue result);
+
+        @Structure.FieldOrder({ "plpgsql_funcs", "error" })
+        class PlpgsqlParseResult extends Structure {
+            public Pointer plpgsql_funcs;
+            public Pointer error;
+
+            public static class ByValue extends PlpgsqlParseResult implements Structure.ByValue {
+            }
+        }
 
         @Structure.FieldOrder({ "message", "funcname", "filename", "lineno", "cursorpos", "context" })
         class Error extends Structure {

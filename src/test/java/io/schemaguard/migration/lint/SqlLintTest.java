@@ -1,18 +1,6 @@
 package io.schemaguard.migration.lint;
 
-import static io.schemaguard.migration.lint.SqlLint.ALTER_COLUMN_TYPE;
-import static io.schemaguard.migration.lint.SqlLint.DELETE_WITHOUT_WHERE;
-import static io.schemaguard.migration.lint.SqlLint.DROP_COLUMN;
-import static io.schemaguard.migration.lint.SqlLint.DROP_SCHEMA;
-import static io.schemaguard.migration.lint.SqlLint.DROP_TABLE;
-import static io.schemaguard.migration.lint.SqlLint.OPAQUE_BLOCK;
-import static io.schemaguard.migration.lint.SqlLint.RECREATE_TABLE;
-import static io.schemaguard.migration.lint.SqlLint.RENAME_COLUMN;
-import static io.schemaguard.migration.lint.SqlLint.RENAME_TABLE;
-import static io.schemaguard.migration.lint.SqlLint.SET_NOT_NULL;
-import static io.schemaguard.migration.lint.SqlLint.TRUNCATE;
-import static io.schemaguard.migration.lint.SqlLint.UNPARSEABLE;
-import static io.schemaguard.migration.lint.SqlLint.UPDATE_WITHOUT_WHERE;
+import static io.schemaguard.migration.lint.SqlLint.*;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -29,21 +17,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.schemaguard.migration.lint.Finding.Severity;
 import io.schemaguard.migration.lint.PgQueryParser.Statement;
 
 class SqlLintTest {
     static final String FILE = "V7__change.sql";
 
     /** What a test asserts of a finding. */
-    record Expected(String file, int line, String rule, boolean destructive) {
+    record Expected(String file, int line, String rule, Severity severity) {
     }
 
     static Expected blocks(int line, String rule) {
-        return new Expected(FILE, line, rule, true);
+        return new Expected(FILE, line, rule, Severity.DATA_LOSS);
     }
 
-    static Expected informs(int line, String rule) {
-        return new Expected(FILE, line, rule, false);
+    static Expected warns(int line, String rule) {
+        return new Expected(FILE, line, rule, Severity.HAZARD);
     }
 
     static Arguments row(String name, String sql, Expected... expected) {
@@ -51,7 +40,7 @@ class SqlLintTest {
     }
 
     static List<Expected> expected(List<Finding> findings) {
-        return findings.stream().map(f -> new Expected(f.file(), f.line(), f.rule(), f.destructive())).toList();
+        return findings.stream().map(f -> new Expected(f.file(), f.line(), f.rule(), f.severity())).toList();
     }
 
     static Stream<Arguments> statements() {
@@ -83,14 +72,14 @@ class SqlLintTest {
                         "-- AlterTable\nALTER TABLE \"orders\" ALTER COLUMN \"total\" SET DATA TYPE DECIMAL(65,30);",
                         blocks(2, ALTER_COLUMN_TYPE)),
                 row("set not null on an existing column", "ALTER TABLE orders ALTER COLUMN email SET NOT NULL;",
-                        blocks(1, SET_NOT_NULL)),
+                        warns(1, SET_NOT_NULL)),
                 row("rename table", "ALTER TABLE orders RENAME TO orders_old;", blocks(1, RENAME_TABLE)),
                 row("rename column", "ALTER TABLE \"orders\" RENAME COLUMN \"note\" TO \"notes\";",
                         blocks(1, RENAME_COLUMN)),
                 row("several actions in one ALTER TABLE",
                         "ALTER TABLE orders\n  DROP COLUMN a,\n  DROP COLUMN b,\n  ALTER COLUMN c TYPE text,\n"
                                 + "  ALTER COLUMN d SET NOT NULL;",
-                        blocks(1, DROP_COLUMN), blocks(1, ALTER_COLUMN_TYPE), blocks(1, SET_NOT_NULL)),
+                        blocks(1, DROP_COLUMN), blocks(1, ALTER_COLUMN_TYPE), warns(1, SET_NOT_NULL)),
                 row("drop then create: recreate", "DROP TABLE orders;\nCREATE TABLE orders (id int);",
                         blocks(1, DROP_TABLE), blocks(1, RECREATE_TABLE)),
                 row("drop then create if not exists: recreate",
@@ -102,7 +91,7 @@ class SqlLintTest {
                 row("create if not exists may meet an existing table",
                         "CREATE TABLE IF NOT EXISTS orders (id int, email text);\n"
                                 + "ALTER TABLE orders ALTER COLUMN email SET NOT NULL;",
-                        blocks(2, SET_NOT_NULL)),
+                        warns(2, SET_NOT_NULL)),
                 row("garbage", "this is not sql;", blocks(1, UNPARSEABLE)),
                 row("garbage between good statements",
                         "CREATE TABLE a (id int);\n\nSELEC * FROM a;\nDROP TABLE orders;",
@@ -110,11 +99,96 @@ class SqlLintTest {
                 row("unterminated dollar quote", "CREATE TABLE a (id int);\nDO $$ BEGIN\n", blocks(1, UNPARSEABLE)),
                 row("PostgreSQL 16 syntax on the 15 parser", "SELECT JSON_OBJECT('a': 1);", blocks(1, UNPARSEABLE)),
 
-                // --- opaque ---
-                row("DO block", "DO $$\nBEGIN\n  RAISE NOTICE 'hello';\nEND\n$$;", informs(1, OPAQUE_BLOCK)),
-                row("DO block hiding a drop is opaque, not parsed",
+                row("a new table filled from an existing one holds existing data",
+                        "CREATE TABLE tmp_ids (id int);\nINSERT INTO tmp_ids SELECT id FROM orders;\n"
+                                + "DELETE FROM tmp_ids;\nTRUNCATE tmp_ids;\nDROP TABLE tmp_ids;",
+                        blocks(3, DELETE_WITHOUT_WHERE), blocks(4, TRUNCATE), blocks(5, DROP_TABLE)),
+                row("a column dropped from a table created as a copy",
+                        "CREATE TABLE orders_v2 AS SELECT * FROM orders;\nALTER TABLE orders_v2 DROP COLUMN note;",
+                        blocks(2, DROP_COLUMN)),
+                row("a new table filled by UPDATE ... FROM an existing one",
+                        "CREATE TABLE totals (id int, total numeric);\nINSERT INTO totals (id) VALUES (1);\n"
+                                + "UPDATE totals t SET total = o.total FROM orders o WHERE o.id = t.id;\n"
+                                + "ALTER TABLE totals DROP COLUMN total;",
+                        blocks(4, DROP_COLUMN)),
+                row("a new table filled by COPY", "CREATE TABLE imported (id int);\nCOPY imported FROM STDIN;\n"
+                        + "TRUNCATE imported;", blocks(3, TRUNCATE)),
+                row("a new column filled from existing columns holds their data",
+                        "ALTER TABLE orders ADD COLUMN ref text;\nUPDATE orders SET ref = legacy_ref;\n"
+                                + "ALTER TABLE orders DROP COLUMN ref;",
+                        blocks(3, DROP_COLUMN)),
+
+                // --- server-wide ---
+                row("drop database", "DROP DATABASE other_db;", blocks(1, DROP_DATABASE)),
+                row("drop database if exists, with force", "DROP DATABASE IF EXISTS \"Other DB\" WITH (FORCE);",
+                        blocks(1, DROP_DATABASE)),
+                row("drop owned", "DROP OWNED BY legacy_app CASCADE;", blocks(1, DROP_OWNED)),
+                row("create database", "CREATE DATABASE reports;", warns(1, CREATE_DATABASE)),
+                row("alter database", "ALTER DATABASE shop SET statement_timeout = '1s';", warns(1, ALTER_DATABASE)),
+                row("rename database", "ALTER DATABASE shop RENAME TO shop_old;", warns(1, ALTER_DATABASE)),
+                row("alter role", "ALTER ROLE app PASSWORD 'x';", warns(1, ROLE_CHANGE)),
+                row("drop role", "DROP ROLE IF EXISTS reporting;", warns(1, ROLE_CHANGE)),
+                row("reassign owned", "REASSIGN OWNED BY old_app TO app;", warns(1, REASSIGN_OWNED)),
+                row("alter system", "ALTER SYSTEM SET work_mem = '64MB';", warns(1, ALTER_SYSTEM)),
+                row("create and drop tablespace", "CREATE TABLESPACE fast LOCATION '/ssd';\nDROP TABLESPACE slow;",
+                        warns(1, TABLESPACE_CHANGE), warns(2, TABLESPACE_CHANGE)),
+
+                // --- CASCADE without a catalog ---
+                row("drop type cascade, dependents unknown", "DROP TYPE order_status CASCADE;", blocks(1, CASCADE_DROP)),
+                row("drop domain cascade", "DROP DOMAIN IF EXISTS public.email CASCADE;", blocks(1, CASCADE_DROP)),
+                row("drop extension cascade", "DROP EXTENSION hstore CASCADE;", blocks(1, CASCADE_DROP)),
+                row("drop function cascade", "DROP FUNCTION next_ref(int) CASCADE;", blocks(1, CASCADE_DROP)),
+                row("drop view cascade", "DROP VIEW open_orders CASCADE;", blocks(1, CASCADE_DROP)),
+                row("drop sequence cascade", "DROP SEQUENCE orders_id_seq CASCADE;", blocks(1, CASCADE_DROP)),
+
+                // --- DO blocks: PL/pgSQL read like top-level SQL ---
+                row("DO block hiding a drop, by EXECUTE of a literal and by a statement",
                         "-- cleanup\nDO $body$ BEGIN EXECUTE 'DROP TABLE orders'; DROP TABLE lines; END $body$;",
-                        informs(2, OPAQUE_BLOCK)),
+                        blocks(2, DROP_TABLE), blocks(2, DROP_TABLE)),
+                row("DO block: statement lines inside the body",
+                        "DO $$\nBEGIN\n  IF true THEN\n    ALTER TABLE orders DROP COLUMN note;\n  END IF;\nEND\n$$;",
+                        blocks(4, DROP_COLUMN)),
+                row("DO block: EXECUTE of a computed string",
+                        "DO $$\nBEGIN\n  EXECUTE format('DROP TABLE %I', 'orders');\nEND\n$$;", blocks(3, DYNAMIC_SQL)),
+                row("DO block: loop over a data-modifying query",
+                        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM orders LOOP\n"
+                                + "  DELETE FROM lines; END LOOP; END $$;", blocks(2, DELETE_WITHOUT_WHERE)),
+                row("DO block in another language", "DO LANGUAGE plpython3u $$ plpy.execute('DROP TABLE t') $$;",
+                        blocks(1, OPAQUE_BLOCK)),
+                row("DO block that does not parse", "DO $$ BEGIN IF THEN END $$;", blocks(1, OPAQUE_BLOCK)),
+
+                // --- lock and downtime hazards ---
+                row("create index on an existing table", "CREATE INDEX orders_customer ON orders (customer);",
+                        warns(1, INDEX_WITHOUT_CONCURRENTLY)),
+                row("create unique index if not exists",
+                        "CREATE UNIQUE INDEX IF NOT EXISTS orders_ref_key ON orders (customer_reference);",
+                        warns(1, INDEX_WITHOUT_CONCURRENTLY)),
+                row("drop index", "DROP INDEX orders_customer;", warns(1, INDEX_WITHOUT_CONCURRENTLY)),
+                row("reindex", "REINDEX TABLE orders;", warns(1, INDEX_WITHOUT_CONCURRENTLY)),
+                row("concurrently inside a transaction",
+                        "BEGIN;\nCREATE INDEX CONCURRENTLY i ON orders (c);\nCOMMIT;", warns(1, TRANSACTION_CONTROL),
+                        warns(2, CONCURRENTLY_IN_TRANSACTION), warns(3, TRANSACTION_CONTROL)),
+                row("foreign key validated at once",
+                        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES customers (id);",
+                        warns(1, CONSTRAINT_WITHOUT_NOT_VALID)),
+                row("check validated at once", "ALTER TABLE orders ADD CHECK (total >= 0);",
+                        warns(1, CONSTRAINT_WITHOUT_NOT_VALID)),
+                row("primary key building its index", "ALTER TABLE orders ADD PRIMARY KEY (id);",
+                        warns(1, UNIQUE_WITHOUT_INDEX)),
+                row("unique constraint building its index", "ALTER TABLE orders ADD CONSTRAINT u UNIQUE (ref);",
+                        warns(1, UNIQUE_WITHOUT_INDEX)),
+                row("add column with a volatile default",
+                        "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();", warns(1, VOLATILE_DEFAULT)),
+                row("add a serial column", "ALTER TABLE orders ADD COLUMN n bigserial;", warns(1, VOLATILE_DEFAULT)),
+                row("add column not null without default", "ALTER TABLE \"orders\" ADD COLUMN \"ref\" TEXT NOT NULL;",
+                        warns(1, NOT_NULL_WITHOUT_DEFAULT)),
+                row("vacuum full", "VACUUM (FULL, ANALYZE) orders;", warns(1, TABLE_REWRITE)),
+                row("cluster", "CLUSTER orders USING orders_pkey;", warns(1, TABLE_REWRITE)),
+                row("rename a view", "ALTER VIEW open_orders RENAME TO pending_orders;", warns(1, RENAME_OBJECT)),
+                row("rename a type", "ALTER TYPE mood RENAME TO feeling;", warns(1, RENAME_OBJECT)),
+                row("rename a schema", "ALTER SCHEMA sales RENAME TO sales_old;", blocks(1, RENAME_SCHEMA)),
+                row("move a table to another schema", "ALTER TABLE orders SET SCHEMA archive;", blocks(1, SET_SCHEMA)),
+                row("move a view to another schema", "ALTER VIEW v SET SCHEMA archive;", warns(1, RENAME_OBJECT)),
 
                 // --- safe ---
                 row("empty file", ""),
@@ -125,8 +199,32 @@ class SqlLintTest {
                 row("add column not null with default",
                         "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';"),
                 row("create index concurrently", "CREATE INDEX CONCURRENTLY idx ON t (c);"),
-                row("create unique index if not exists",
-                        "CREATE UNIQUE INDEX IF NOT EXISTS orders_ref_key ON orders (customer_reference);"),
+                row("index on a table this file creates, dropped again",
+                        "CREATE TABLE t (c int);\nCREATE INDEX t_c ON t (c);\nDROP INDEX t_c;"),
+                row("add column with a constant or stable default",
+                        "ALTER TABLE orders ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();"),
+                row("add a virtual generated column", "ALTER TABLE orders ADD COLUMN cents bigint"
+                        + " GENERATED ALWAYS AS (total * 100) VIRTUAL;"),
+                row("set not null after a validated check, the pattern both peers recommend",
+                        "ALTER TABLE orders ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
+                                + "ALTER TABLE orders VALIDATE CONSTRAINT email_nn;\n"
+                                + "ALTER TABLE orders ALTER COLUMN email SET NOT NULL;"),
+                row("DO block that only inserts and tests rows",
+                        "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM settings WHERE k = 'a') THEN\n"
+                                + "    INSERT INTO settings (k, v) VALUES ('a', '1');\n  END IF;\n"
+                                + "  RAISE NOTICE 'done';\nEND\n$$;"),
+                row("DO block with EXECUTE of a harmless literal",
+                        "DO $$ BEGIN EXECUTE 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (c)'; END $$;"),
+                row("drop type without cascade fails while in use, loses nothing", "DROP TYPE IF EXISTS old_status;"),
+                row("new table filled from literals stays new",
+                        "CREATE TABLE codes (c text);\nINSERT INTO codes VALUES ('a'), ('b');\nDROP TABLE codes;"),
+                row("new table filled from another new table stays new",
+                        "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nINSERT INTO b SELECT id FROM a;\n"
+                                + "DROP TABLE b;"),
+                row("new table filled through a CTE of new tables stays new",
+                        "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n"
+                                + "WITH x AS (SELECT id FROM a) INSERT INTO b SELECT id FROM x;\nTRUNCATE b;"),
+                row("create database in a comment only", "-- DROP DATABASE other_db;\nSELECT 1;"),
                 row("create enum type", "CREATE TYPE mood AS ENUM ('a','b');"),
                 row("create extension", "CREATE EXTENSION IF NOT EXISTS pgcrypto;"),
                 row("create sequence", "CREATE SEQUENCE s START 10;"),
@@ -143,17 +241,15 @@ class SqlLintTest {
                 row("insert", "INSERT INTO orders (note) VALUES ('DELETE FROM orders');"),
                 row("update with where", "UPDATE orders SET status = 'paid' WHERE id = 1;"),
                 row("delete with where", "DELETE FROM orders WHERE created_at < now() - interval '30 days';"),
-                row("drop index", "DROP INDEX CONCURRENTLY IF EXISTS idx;"),
+                row("drop index concurrently", "DROP INDEX CONCURRENTLY IF EXISTS idx;"),
                 row("drop view", "DROP VIEW IF EXISTS open_orders;"),
-                row("rename a view", "ALTER VIEW open_orders RENAME TO pending_orders;"),
                 row("alter type add value", "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'c';"),
                 row("add constraint not valid, then validate",
                         "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id)\n"
                                 + "  REFERENCES customers (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;"),
                 row("drop not null and defaults", "ALTER TABLE orders ALTER COLUMN note DROP NOT NULL,\n"
                         + "  ALTER COLUMN status SET DEFAULT 'new';"),
-                row("session settings and transaction control",
-                        "SET lock_timeout = '5s';\nBEGIN;\nSELECT set_config('search_path', 'public', true);\nCOMMIT;"),
+                row("session settings", "SET lock_timeout = '5s';\nSELECT set_config('search_path', 'public', true);"),
                 row("set not null on a column of a table this file creates",
                         "CREATE TABLE customers (id int, email text);\n"
                                 + "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"),
@@ -162,8 +258,8 @@ class SqlLintTest {
                                 + "ALTER TABLE orders ALTER COLUMN ref TYPE varchar(64);\n"
                                 + "ALTER TABLE orders RENAME COLUMN ref TO reference;\n"
                                 + "ALTER TABLE orders DROP COLUMN reference;"),
-                row("scratch table created, emptied and dropped",
-                        "CREATE TABLE tmp_ids (id int);\nINSERT INTO tmp_ids SELECT id FROM orders;\n"
+                row("scratch table created from literals, emptied and dropped",
+                        "CREATE TABLE tmp_ids (id int);\nINSERT INTO tmp_ids VALUES (1), (2);\n"
                                 + "DELETE FROM tmp_ids;\nTRUNCATE tmp_ids;\nDROP TABLE tmp_ids;"),
                 row("backfill of a column this file adds",
                         "ALTER TABLE orders ADD COLUMN status text;\nUPDATE orders SET status = 'new';"),
@@ -276,8 +372,8 @@ class SqlLintTest {
                 new MigrationFile("V3__not_null.sql", "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;\n"
                         + "ALTER TABLE orders ALTER COLUMN ref SET NOT NULL;\n"
                         + "ALTER TABLE orders ALTER COLUMN email SET NOT NULL;")));
-        assertThat(findings).extracting(Finding::file, Finding::line, Finding::rule, Finding::destructive)
-                .containsExactly(tuple("V3__not_null.sql", 3, SET_NOT_NULL, true));
+        assertThat(findings).extracting(Finding::file, Finding::line, Finding::rule, Finding::severity)
+                .containsExactly(tuple("V3__not_null.sql", 3, SET_NOT_NULL, Severity.HAZARD));
         assertThat(findings.get(0).message()).startsWith("sets orders.email NOT NULL");
     }
 
