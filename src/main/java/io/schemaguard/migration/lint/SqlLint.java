@@ -74,7 +74,8 @@ public final class SqlLint {
 
     /**
      * Lints {@code files} in apply order; findings in file and statement order. Throws
-     * {@link IllegalStateException} when libpg_query is not installed: no lint is never a clean lint.
+     * {@link IllegalStateException} when libpg_query 18 is not found (scripts/build-pg-query.sh builds it):
+     * no lint is never a clean lint.
      */
     public static List<Finding> lint(List<MigrationFile> files) {
         PgQueryParser parser = PgQueryParser.get();
