@@ -17,6 +17,20 @@ COPY .mvn .mvn
 COPY src src
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B package -DskipTests
 
+# --- pg-query: libpg_query, PostgreSQL 18's parser as a C library, for the migration lint -----------
+# Debian only has PostgreSQL 15's. The same script as on a developer's machine downloads the Rust
+# crate pg_query (it bundles libpg_query's C sources), checks its pinned SHA-256 and builds the
+# library; HOME points its cache into this stage. gcc only recommends libc's headers (libc6-dev).
+FROM debian:bookworm-slim AS pg-query
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev make curl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --chmod=0755 scripts/build-pg-query.sh /usr/local/bin/build-pg-query.sh
+RUN set -eu; \
+    lib="$(HOME=/build build-pg-query.sh)"; \
+    install -D -m 0644 "$lib" /out/libpg_query.so
+
 # --- runtime -----------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
 ARG PG_MAJOR=19
@@ -24,8 +38,8 @@ ARG DEBIAN_FRONTEND=noninteractive
 # The JRE from Debian; pg_dump, pg_restore and psql from the PostgreSQL project's apt repository
 # (PGDG), which has every supported major. curl and gnupg only fetch its key and are removed after.
 # openjdk's postinst links man pages into /usr/share/man/man1, which the slim image leaves out.
-# libpg-query1504.0 (Debian's, the PostgreSQL 15 parser as a C library) is what the migration lint
-# parses SQL with, through JNA; JNA unpacks its own small native stub into $HOME/.cache (HOME=/tmp).
+# JNA, which the migration lint calls libpg_query through, unpacks its own small native stub into
+# $HOME/.cache (HOME=/tmp); libpg_query itself comes from the pg-query stage.
 RUN set -eux; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates curl gnupg; \
@@ -35,8 +49,7 @@ RUN set -eux; \
       > /etc/apt/sources.list.d/pgdg.list; \
     apt-get update; \
     mkdir -p /usr/share/man/man1; \
-    apt-get install -y --no-install-recommends openjdk-17-jre-headless "postgresql-client-${PG_MAJOR}" \
-      libpg-query1504.0; \
+    apt-get install -y --no-install-recommends openjdk-17-jre-headless "postgresql-client-${PG_MAJOR}"; \
     apt-get purge -y --auto-remove curl gnupg; \
     rm -rf /var/lib/apt/lists/* /tmp/pgdg.asc /root/.gnupg; \
     "/usr/lib/postgresql/${PG_MAJOR}/bin/pg_dump" --version; \
@@ -47,6 +60,8 @@ RUN groupadd --gid 65532 schemaguard \
  && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin schemaguard
 
 COPY --from=build /src/target/quarkus-app /opt/schemaguard/quarkus-app
+# Where PgQueryParser looks first when SCHEMAGUARD_PG_QUERY_LIB is not set.
+COPY --from=pg-query /out/libpg_query.so /usr/lib/schemaguard/libpg_query.so
 COPY --chmod=0755 src/main/scripts/schemaguard /usr/local/bin/schemaguard
 
 # SCHEMAGUARD_PG_BIN pins the runner to this major's tools; HOME and /tmp are the writable emptyDir

@@ -17,6 +17,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 scripts/test-setup.sh >&2
+# The plan Job lints the migrations: the pods get this build of libpg_query (RealCluster).
+SCHEMAGUARD_PG_QUERY_LIB="$(scripts/build-pg-query.sh)"
+export SCHEMAGUARD_PG_QUERY_LIB
 SCHEMAGUARD_K8S_BIN="$(scripts/build-control-plane.sh)"
 export SCHEMAGUARD_K8S_BIN
 result="$(mktemp)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local demo, no cluster needed: the seed's db:backup, done safely.
-#  1. installs PostgreSQL if missing and starts a throwaway server (as an unprivileged user when root)
+#  1. installs PostgreSQL if missing (and builds the migration lint's libpg_query, first run only) and
+#     starts a throwaway server (as an unprivileged user when root)
 #  2. creates the `shop` database with an `orders` table full of rows
 #  3. `schemaguard backup` to ./backups (file storage, like the seed's backups/ folder)
 #  4. `schemaguard list` and `schemaguard verify` the backup
@@ -17,6 +18,9 @@ cd "$root"
 backups="${1:-$root/backups}"
 
 scripts/test-setup.sh
+# The lint of step 7 parses with it; scripts/schemaguard would build it too, but here once, up front.
+SCHEMAGUARD_PG_QUERY_LIB="$(scripts/build-pg-query.sh)"
+export SCHEMAGUARD_PG_QUERY_LIB
 if [ ! -f target/quarkus-app/quarkus-run.jar ]; then
   echo "demo: building (first run only)" >&2
   ./mvnw -B -q -ntp package -DskipTests

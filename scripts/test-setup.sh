@@ -2,9 +2,11 @@
 # Installs what the tests start for real: PostgreSQL's server and client programs (Debian packages),
 # and, when running as root (sessions and CI do), an unprivileged user to run PostgreSQL as, since
 # PostgreSQL refuses to run as root; openssl, which makes the certificates of the control plane the
-# *IT tests start; libpg_query (PostgreSQL's parser as a C library), which the migration lint calls.
+# *IT tests start; curl, make and gcc, with which scripts/build-pg-query.sh builds libpg_query
+# (PostgreSQL 18's parser as a C library, which the migration lint calls) from the pg_query crate.
 # S3Proxy comes from Maven Central during the build; the control plane's binaries from
-# scripts/build-control-plane.sh (scripts/test.sh runs it).
+# scripts/build-control-plane.sh and libpg_query from scripts/build-pg-query.sh (scripts/test.sh
+# runs both).
 # Idempotent: a second run changes nothing.
 set -euo pipefail
 
@@ -32,14 +34,17 @@ if ! command -v openssl >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
 fi
 
-have_pg_query() {
-  compgen -G "/usr/lib/*/libpg_query.so*" >/dev/null || compgen -G "/usr/lib/libpg_query.so*" >/dev/null
-}
-
-if ! have_pg_query; then
-  echo "test-setup: installing libpg_query from Debian packages" >&2
+# Debian's libpg_query is PostgreSQL 15's grammar; the lint uses its own build (scripts/build-pg-query.sh).
+missing=()
+for tool in curl make gcc; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "test-setup: installing ${missing[*]} from Debian packages (to build libpg_query)" >&2
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpg-query-dev >/dev/null
+  # curl fetches the crate over HTTPS (CA certificates); gcc only recommends libc's headers (libc6-dev).
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    ca-certificates libc6-dev >/dev/null
 fi
 
 if [ "$(id -u)" -eq 0 ] && ! id "$PG_USER" >/dev/null 2>&1; then

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what the tests start for real
-# (PostgreSQL and libpg_query from Debian's packages, an unprivileged user to run PostgreSQL,
-# openssl), builds the Kubernetes control plane the *IT tests run on (etcd, kube-apiserver,
-# kube-controller-manager, kubectl from the Go module proxy; cached in ~/.cache/schemaguard/k8s, so
-# only the first run takes minutes), builds and tests with the Maven wrapper (which fetches Maven
-# 3.9.9; S3Proxy comes from Maven Central): unit and mock-server tests, then the packaged operator's
-# ITs on the real control plane. Finally checks that the committed CRDs and the Helm chart match the
-# build. .ci/run calls exactly this.
+# (PostgreSQL from Debian's packages, an unprivileged user to run PostgreSQL, openssl, and curl, make
+# and gcc), builds libpg_query for the migration lint (PostgreSQL 18's parser, from the pg_query crate;
+# cached in ~/.cache/schemaguard/pg-query) and the Kubernetes control plane the *IT tests run on (etcd,
+# kube-apiserver, kube-controller-manager, kubectl from the Go module proxy; cached in
+# ~/.cache/schemaguard/k8s), so only the first run takes minutes, then builds and tests with the Maven
+# wrapper (which fetches Maven 3.9.9; S3Proxy comes from Maven Central): unit and mock-server tests,
+# then the packaged operator's ITs on the real control plane. Finally checks that the committed CRDs and
+# the Helm chart match the build. .ci/run calls exactly this.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 start=$(date +%s)
 
 scripts/test-setup.sh
+# The test JVMs (surefire and failsafe pass the environment on) load it; the ITs hand it to their pods.
+SCHEMAGUARD_PG_QUERY_LIB="$(scripts/build-pg-query.sh)"
+export SCHEMAGUARD_PG_QUERY_LIB
 SCHEMAGUARD_K8S_BIN="$(scripts/build-control-plane.sh)"
 export SCHEMAGUARD_K8S_BIN
 ./mvnw -B -ntp verify "$@"

@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,10 +19,17 @@ import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
 
 /**
- * Splits SQL into statements and parses each with PostgreSQL's own parser: libpg_query, the
- * PostgreSQL 15 server's grammar and scanner as a C library (Debian: {@code libpg-query1504.0}), called
- * through JNA. It accepts exactly what a PostgreSQL 15 server accepts, so a legitimate migration is
- * never refused for its syntax.
+ * Splits SQL into statements and parses each with PostgreSQL's own parser: libpg_query 18.1.0, the
+ * PostgreSQL 18 (18.6) server's grammar and scanner as a C library, called through JNA. It accepts
+ * exactly what a PostgreSQL 18 server accepts (MERGE ... RETURNING, JSON_TABLE, virtual generated
+ * columns, ...), so a legitimate migration is never refused for its syntax.
+ * <p>
+ * Where the library comes from: scripts/build-pg-query.sh builds it from the C sources that the
+ * Rust crate {@code pg_query} 18.1.0 bundles (pinned by SHA-256): it ships libpg_query's own sources on
+ * a registry this project reaches. The image carries that build at {@value #IMAGE_LIBRARY}. Debian only packages libpg_query for
+ * PostgreSQL 15, and the npm registry's libpg_query is a WebAssembly build that needs Emscripten's
+ * JavaScript glue to run, which a JVM WebAssembly runtime does not provide. The system's libpg_query is
+ * never loaded: another grammar would silently change what the lint blocks.
  * <p>
  * Why not a pure-Java parser: JSqlParser 5.3 was evaluated and rejects common PostgreSQL migrations:
  * {@code CREATE INDEX CONCURRENTLY idx ON t (c)}, {@code CREATE TYPE mood AS ENUM ('a','b')},
@@ -46,6 +52,25 @@ public final class PgQueryParser {
         }
     }
 
+    /**
+     * What {@link #parsePlpgsql(String)} returns: the PL/pgSQL functions as libpg_query's JSON array (one
+     * {@code {"PLpgSQL_function": {...}}} per DO block or function), or null and the parser's error.
+     */
+    public record PlpgsqlResult(JsonNode functions, String error) {
+        public boolean parsed() {
+            return error == null;
+        }
+    }
+
+    /** The libpg_query release scripts/build-pg-query.sh builds; the cache path names it. */
+    static final String VERSION = "18.1.0";
+    /** A file path that overrides where the library is looked for. */
+    static final String LIBRARY_ENV = "SCHEMAGUARD_PG_QUERY_LIB";
+    /** Where the image puts the library (Dockerfile). */
+    static final String IMAGE_LIBRARY = "/usr/lib/schemaguard/libpg_query.so";
+    /** PostgreSQL 18 syntax that PostgreSQL 17's grammar rejects: a library that fails it is not the one we pinned. */
+    static final String GRAMMAR_PROBE = "ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (1) VIRTUAL";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Scanner tokens that are comments (pg_query.proto, enum Token). */
     private static final int SQL_COMMENT = 275;
@@ -59,7 +84,10 @@ public final class PgQueryParser {
         this.lib = lib;
     }
 
-    /** The parser over the system's libpg_query; throws {@link IllegalStateException} when it is not installed. */
+    /**
+     * The parser over libpg_query 18.1.0 ({@link #locate}); throws {@link IllegalStateException} when it
+     * is not found or is not PostgreSQL 18's grammar.
+     */
     public static PgQueryParser get() {
         PgQueryParser parser = shared;
         if (parser == null) {
@@ -110,18 +138,27 @@ public final class PgQueryParser {
         return statements;
     }
 
-    /** A DO block's or function's PL/pgSQL tree (libpg_query's JSON array of functions), or the parser's error. */
-    public record PlpgsqlResult(JsonNode functions, String error) {
-    }
-
+    /**
+     * Parses PL/pgSQL: {@code sql} is a {@code DO} statement or a {@code CREATE FUNCTION ... LANGUAGE plpgsql}
+     * (several are allowed), and the result holds each body's statement tree, where embedded SQL is
+     * {@code PLpgSQL_stmt_execsql} and {@code EXECUTE} is {@code PLpgSQL_stmt_dynexecute}, each with its
+     * query text in {@code PLpgSQL_expr.query}.
+     */
     public PlpgsqlResult parsePlpgsql(String sql) {
-        PgQuery.PlpgsqlParseResult.ByValue result = lib.pg_query_parse_plpgsql(cString(sql.getBytes(UTF_8), 0,
-                sql.getBytes(UTF_8).length));
+        if (sql.indexOf('\0') >= 0) {
+            return new PlpgsqlResult(null, "contains a NUL character"); // C strings end at NUL
+        }
+        byte[] bytes = sql.getBytes(UTF_8);
+        PgQuery.PlpgsqlParseResult.ByValue result = lib.pg_query_parse_plpgsql(cString(bytes, 0, bytes.length));
         try {
             if (result.error != null) {
-                return new PlpgsqlResult(null, string(new PgQuery.Error(result.error).message));
+                PgQuery.Error error = new PgQuery.Error(result.error);
+                int offset = error.cursorpos > 0 ? byteOffset(bytes, 0, error.cursorpos - 1) : -1;
+                return new PlpgsqlResult(null, new Source(bytes).withLine(string(error.message), offset));
             }
-            return new PlpgsqlResult(JSON.readTree(string(result.plpgsql_funcs)), null);
+            String functions = string(result.plpgsql_funcs);
+            return functions == null ? new PlpgsqlResult(null, "libpg_query returned no PL/pgSQL tree")
+                    : new PlpgsqlResult(JSON.readTree(functions), null);
         } catch (IOException e) {
             throw new UncheckedIOException("libpg_query returned a PL/pgSQL tree that is not JSON", e);
         } finally {
@@ -370,41 +407,57 @@ public final class PgQueryParser {
 
     // --- loading --------------------------------------------------------------------------------------
 
-    private static PgQuery load() {
-        try {
-            return Native.load("pg_query", PgQuery.class);
-        } catch (UnsatisfiedLinkError unversioned) {
-            // The runtime package (libpg-query1504.0) ships only the versioned file; the unversioned
-            // libpg_query.so link comes with libpg-query-dev. JNA's own search usually finds the
-            // versioned file too; this covers the directories it may not search.
-            for (Path candidate : versionedCandidates()) {
-                try {
-                    return Native.load(candidate.toString(), PgQuery.class);
-                } catch (UnsatisfiedLinkError e) {
-                    unversioned.addSuppressed(e);
-                }
-            }
-            throw new IllegalStateException("libpg_query (PostgreSQL's parser) is not installed: the migration lint "
-                    + "needs it (Debian: apt-get install libpg-query1504.0)", unversioned);
-        }
+    /** The library file {@link #get()} loads ({@link #locate}); throws {@link IllegalStateException} when there is none. */
+    public static Path library() {
+        return locate(System.getenv(LIBRARY_ENV), Path.of(IMAGE_LIBRARY), Path.of(System.getProperty("user.home")));
     }
 
-    private static List<Path> versionedCandidates() {
-        List<Path> found = new ArrayList<>();
-        for (String dir : new String[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib",
-                "/usr/local/lib" }) {
-            Path path = Path.of(dir);
-            if (!Files.isDirectory(path)) {
-                continue;
+    private static PgQuery load() {
+        Path path = library();
+        PgQuery lib;
+        try {
+            lib = Native.load(path.toString(), PgQuery.class);
+        } catch (UnsatisfiedLinkError e) {
+            // JNA's message lists every place it tried, over several lines; the finding's message is one line.
+            throw new IllegalStateException("cannot load libpg_query from " + path + ": "
+                    + e.getMessage().replaceAll("\\s+", " ") + " (scripts/build-pg-query.sh builds it for this machine)", e);
+        }
+        byte[] probeSql = GRAMMAR_PROBE.getBytes(UTF_8);
+        PgQuery.ParseResult.ByValue probe = lib.pg_query_parse(cString(probeSql, 0, probeSql.length));
+        try {
+            if (probe.error != null) {
+                throw new IllegalStateException(path + " is not libpg_query for PostgreSQL 18 (it rejects a virtual "
+                        + "generated column): build pg_query " + VERSION + " with scripts/build-pg-query.sh");
             }
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(path, "libpg_query.so.*")) {
-                files.forEach(found::add);
-            } catch (IOException e) {
-                // an unreadable directory holds no candidate
+        } finally {
+            lib.pg_query_free_parse_result(probe);
+        }
+        return lib;
+    }
+
+    /**
+     * The library file: {@code SCHEMAGUARD_PG_QUERY_LIB} when set (it must then name a file, so a wrong
+     * setting is not silently replaced by another build), else the image's path, else the cache that
+     * scripts/build-pg-query.sh fills. Never the system's libpg_query (Debian's is PostgreSQL 15).
+     */
+    static Path locate(String envValue, Path imageLibrary, Path home) {
+        if (envValue != null && !envValue.isBlank()) {
+            Path path = Path.of(envValue);
+            if (!Files.isRegularFile(path)) {
+                throw new IllegalStateException(LIBRARY_ENV + "=" + envValue + " is not a file: set it to the path "
+                        + "scripts/build-pg-query.sh prints");
+            }
+            return path;
+        }
+        Path cached = home.resolve(".cache/schemaguard/pg-query/" + VERSION + "/libpg_query.so");
+        for (Path candidate : List.of(imageLibrary, cached)) {
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
             }
         }
-        found.sort((a, b) -> b.getFileName().toString().compareTo(a.getFileName().toString()));
-        return found;
+        throw new IllegalStateException("libpg_query " + VERSION + " (PostgreSQL 18's parser), which the migration "
+                + "lint needs, is not at " + imageLibrary + " or " + cached + ": build it with scripts/build-pg-query.sh "
+                + "(or set " + LIBRARY_ENV + " to the path it prints)");
     }
 
     /** The part of pg_query.h we call. Inputs are NUL-terminated UTF-8; outputs are freed by the matching free call. */
@@ -424,15 +477,6 @@ public final class PgQueryParser {
         PlpgsqlParseResult.ByValue pg_query_parse_plpgsql(byte[] input);
 
         void pg_query_free_plpgsql_parse_result(PlpgsqlParseResult.ByValue result);
-
-        @Structure.FieldOrder({ "plpgsql_funcs", "error" })
-        class PlpgsqlParseResult extends Structure {
-            public Pointer plpgsql_funcs;
-            public Pointer error;
-
-            public static class ByValue extends PlpgsqlParseResult implements Structure.ByValue {
-            }
-        }
 
         @Structure.FieldOrder({ "message", "funcname", "filename", "lineno", "cursorpos", "context" })
         class Error extends Structure {
@@ -471,6 +515,15 @@ public final class PgQueryParser {
             public Pointer error;
 
             public static class ByValue extends SplitResult implements Structure.ByValue {
+            }
+        }
+
+        @Structure.FieldOrder({ "plpgsql_funcs", "error" })
+        class PlpgsqlParseResult extends Structure {
+            public Pointer plpgsql_funcs;
+            public Pointer error;
+
+            public static class ByValue extends PlpgsqlParseResult implements Structure.ByValue {
             }
         }
 

@@ -121,7 +121,8 @@ public final class SqlLint {
 
     /**
      * Lints {@code files} in apply order, asking {@code catalog} what the database holds; findings in
-     * file and statement order. Throws {@link IllegalStateException} when libpg_query is not installed:
+     * file and statement order. Throws {@link IllegalStateException} when libpg_query 18 is not found
+     * (scripts/build-pg-query.sh builds it):
      * no lint is never a clean lint.
      */
     public static List<Finding> lint(List<MigrationFile> files, Catalog catalog) {

@@ -1,8 +1,12 @@
 package io.schemaguard.migration.lint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -10,10 +14,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.schemaguard.migration.lint.PgQueryParser.PlpgsqlResult;
 import io.schemaguard.migration.lint.PgQueryParser.Statement;
 
-/** PostgreSQL's parser through JNA: statements, their lines and texts, errors, threads, speed. */
+/**
+ * PostgreSQL's parser through JNA: statements, their lines and texts, errors, PL/pgSQL bodies, threads,
+ * speed, and which library file is loaded.
+ */
 class SqlLintParserTest {
     final PgQueryParser parser = PgQueryParser.get();
 
@@ -66,6 +77,64 @@ class SqlLintParserTest {
                 "ALTER TABLE t ALTER COLUMN c SET DATA TYPE DECIMAL(65,30)")) {
             assertThat(parser.parse(sql)).as(sql).singleElement().extracting(Statement::parsed).isEqualTo(true);
         }
+    }
+
+    @Test
+    void plpgsqlBodiesParseIntoTheStatementsTheyRun() {
+        PlpgsqlResult result = parser.parsePlpgsql("""
+                DO $$
+                BEGIN
+                  DROP TABLE x;
+                  EXECUTE 'DROP TABLE y';
+                END
+                $$;
+                """);
+        assertThat(result.error()).isNull();
+        assertThat(result.functions().isArray()).isTrue();
+        assertThat(result.functions().size()).isEqualTo(1);
+        // [{"PLpgSQL_function": {"datums": [...], "action": {"PLpgSQL_stmt_block": {"body": [...]}}}}]
+        JsonNode body = result.functions().get(0).path("PLpgSQL_function").path("action").path("PLpgSQL_stmt_block")
+                .path("body");
+        List<String> kinds = new ArrayList<>();
+        body.forEach(stmt -> kinds.add(stmt.fieldNames().next()));
+        // The block's implicit RETURN comes last.
+        assertThat(kinds).containsExactly("PLpgSQL_stmt_execsql", "PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_return");
+        JsonNode drop = body.get(0).path("PLpgSQL_stmt_execsql");
+        assertThat(drop.path("sqlstmt").path("PLpgSQL_expr").path("query").asText()).isEqualTo("DROP TABLE x");
+        assertThat(drop.path("lineno").asInt()).isEqualTo(3);
+        // EXECUTE keeps its argument as an expression: here a string literal, quotes included.
+        assertThat(body.get(1).path("PLpgSQL_stmt_dynexecute").path("query").path("PLpgSQL_expr").path("query").asText())
+                .isEqualTo("'DROP TABLE y'");
+    }
+
+    @Test
+    void plpgsqlErrorsAreReturnedNotThrown() {
+        PlpgsqlResult result = parser.parsePlpgsql("DO $$ BEGIN IF true THEN NULL; END $$;");
+        assertThat(result.parsed()).isFalse();
+        assertThat(result.functions()).isNull();
+        assertThat(result.error()).isNotBlank();
+        assertThat(parser.parsePlpgsql("SELECT 1").functions().size()).as("no PL/pgSQL in it").isZero();
+    }
+
+    @Test
+    void theLibraryIsTheVariablesElseTheImagesElseTheCachesNeverTheSystems(@TempDir Path dir) throws IOException {
+        Path image = dir.resolve("usr/lib/schemaguard/libpg_query.so");
+        Path home = dir.resolve("home");
+        Path cached = home.resolve(".cache/schemaguard/pg-query/18.1.0/libpg_query.so");
+        assertThatThrownBy(() -> PgQueryParser.locate(null, image, home)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("scripts/build-pg-query.sh").hasMessageNotContaining("\n");
+
+        Files.createDirectories(cached.getParent());
+        Files.createFile(cached);
+        assertThat(PgQueryParser.locate(null, image, home)).isEqualTo(cached);
+        Files.createDirectories(image.getParent());
+        Files.createFile(image);
+        assertThat(PgQueryParser.locate("", image, home)).isEqualTo(image);
+        Path own = Files.createFile(dir.resolve("own.so"));
+        assertThat(PgQueryParser.locate(own.toString(), image, home)).isEqualTo(own);
+        // A variable that names no file is a mistake to report, not a reason to load another build.
+        assertThatThrownBy(() -> PgQueryParser.locate(dir.resolve("gone.so").toString(), image, home))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("SCHEMAGUARD_PG_QUERY_LIB");
     }
 
     @Test

@@ -97,7 +97,14 @@ class SqlLintTest {
                         "CREATE TABLE a (id int);\n\nSELEC * FROM a;\nDROP TABLE orders;",
                         blocks(3, UNPARSEABLE), blocks(4, DROP_TABLE)),
                 row("unterminated dollar quote", "CREATE TABLE a (id int);\nDO $$ BEGIN\n", blocks(1, UNPARSEABLE)),
-                row("PostgreSQL 16 syntax on the 15 parser", "SELECT JSON_OBJECT('a': 1);", blocks(1, UNPARSEABLE)),
+                row("PostgreSQL 17: a DELETE beside a MERGE ... RETURNING in its WITH clause",
+                        "WITH changed AS (MERGE INTO orders o USING incoming i ON o.id = i.id\n"
+                                + "  WHEN MATCHED THEN UPDATE SET total = i.total RETURNING o.id)\nDELETE FROM orders_archive;",
+                        blocks(1, DELETE_WITHOUT_WHERE)),
+                row("PostgreSQL 17: an UPDATE from JSON_TABLE without WHERE",
+                        "UPDATE orders SET total = jt.total\n"
+                                + "  FROM JSON_TABLE('[{\"total\": 1}]', '$[*]' COLUMNS (total numeric PATH '$.total')) AS jt;",
+                        blocks(1, UPDATE_WITHOUT_WHERE)),
 
                 row("a new table filled from an existing one holds existing data",
                         "CREATE TABLE tmp_ids (id int);\nINSERT INTO tmp_ids SELECT id FROM orders;\n"
@@ -263,6 +270,18 @@ class SqlLintTest {
                                 + "DELETE FROM tmp_ids;\nTRUNCATE tmp_ids;\nDROP TABLE tmp_ids;"),
                 row("backfill of a column this file adds",
                         "ALTER TABLE orders ADD COLUMN status text;\nUPDATE orders SET status = 'new';"),
+                // --- newer syntax: PostgreSQL 18's grammar parses it (15's rejected every one) ---
+                row("PostgreSQL 16: SQL/JSON constructor", "SELECT JSON_OBJECT('a': 1);"),
+                row("PostgreSQL 17: MERGE ... RETURNING",
+                        "MERGE INTO orders o USING incoming i ON o.id = i.id WHEN MATCHED THEN UPDATE SET total = i.total RETURNING o.id;"),
+                row("PostgreSQL 17: JSON_TABLE",
+                        "SELECT jt.sku, jt.qty FROM orders,\n"
+                                + "  JSON_TABLE(orders.doc, '$.items[*]' COLUMNS (sku text PATH '$.sku', qty int PATH '$.qty')) AS jt;"),
+                row("PostgreSQL 18: virtual generated column",
+                        "ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) VIRTUAL;"),
+                row("PostgreSQL 18: a virtual column this file adds is new, so dropping it loses nothing",
+                        "ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) VIRTUAL;\n"
+                                + "ALTER TABLE orders DROP COLUMN total_cents;"),
                 row("renamed new table keeps being new",
                         "CREATE TABLE a (id int);\nALTER TABLE a RENAME TO b;\nDROP TABLE b;"));
     }

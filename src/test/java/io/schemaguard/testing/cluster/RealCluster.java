@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.migration.lint.PgQueryParser;
 
 /**
  * JUnit Jupiter extension: a real control plane ({@link ControlPlane}) with the {@link ProcessKubelet} and
@@ -248,14 +250,22 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
     /** This checkout's build as the image the operator names: `schemaguard` is src/main/scripts/schemaguard. */
     static ProcessImage projectImage() {
         Path target = Path.of("target").toAbsolutePath();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SCHEMAGUARD_HOME", target.toString());
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("LANG", "C.UTF-8");
+        env.put("HOME", "/tmp");
+        env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+        // The image has the migration lint's parser at /usr/lib/schemaguard; the pods here are told the build
+        // this JVM's lint loads rather than left to look for one. Without one, a lint in a pod reports why.
+        try {
+            env.put("SCHEMAGUARD_PG_QUERY_LIB", PgQueryParser.library().toString());
+        } catch (IllegalStateException notBuilt) {
+            log("no libpg_query for the pods: " + notBuilt.getMessage());
+        }
         return new ProcessImage(RUNNER_IMAGE,
                 Map.of("schemaguard", Path.of("src/main/scripts/schemaguard").toAbsolutePath()),
-                List.of("schemaguard"), List.of("operator"),
-                Map.of("SCHEMAGUARD_HOME", target.toString(),
-                        "JAVA_HOME", System.getProperty("java.home"),
-                        "LANG", "C.UTF-8",
-                        "HOME", "/tmp",
-                        "PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin")));
+                List.of("schemaguard"), List.of("operator"), Map.copyOf(env));
     }
 
     static ProcessImage shellImage() {
