@@ -42,6 +42,13 @@ public class SafeMigrationSpec {
     @Default("true")
     private Boolean rehearsal = true;
 
+    /**
+     * A separate server for the rehearsal's scratch copy. Without one the copy lives on the database's own
+     * server, and a migration whose statements act on the whole server (DROP DATABASE, roles, ALTER
+     * SYSTEM, tablespaces) is refused there, approved or not.
+     */
+    private VerificationServer rehearsalServer;
+
     private ResourceRequirements resources;
 
     private String serviceAccountName;
@@ -102,6 +109,10 @@ public class SafeMigrationSpec {
         }
     }
 
+    public enum LockHazards {
+        Warn, Block
+    }
+
     public static class Safety {
         @Default("5s")
         @Pattern(Durations.PATTERN)
@@ -117,6 +128,32 @@ public class SafeMigrationSpec {
 
         /** SHA-256 hashes of destructive statements reviewed and approved one by one (from status.currentRun.findings). */
         private List<@Pattern("^[0-9a-f]{64}$") String> approvedStatements = new ArrayList<>();
+
+        /** Lock and downtime hazards (index builds without CONCURRENTLY, validating constraints, ...): Warn or Block. */
+        @Default("Warn")
+        private LockHazards lockHazards = LockHazards.Warn;
+
+        /** How often a migration that hit lockTimeout, and was rolled back whole, is tried again (backoff doubles). */
+        @Default("3")
+        @io.fabric8.generator.annotation.Min(0)
+        @io.fabric8.generator.annotation.Max(20)
+        private Integer lockRetries = 3;
+
+        public LockHazards getLockHazards() {
+            return lockHazards;
+        }
+
+        public void setLockHazards(LockHazards lockHazards) {
+            this.lockHazards = lockHazards;
+        }
+
+        public Integer getLockRetries() {
+            return lockRetries;
+        }
+
+        public void setLockRetries(Integer lockRetries) {
+            this.lockRetries = lockRetries;
+        }
 
         public String getLockTimeout() {
             return lockTimeout;
@@ -279,6 +316,14 @@ public class SafeMigrationSpec {
 
     public void setVerify(Verification verify) {
         this.verify = verify;
+    }
+
+    public VerificationServer getRehearsalServer() {
+        return rehearsalServer;
+    }
+
+    public void setRehearsalServer(VerificationServer rehearsalServer) {
+        this.rehearsalServer = rehearsalServer;
     }
 
     public Boolean getRehearsal() {

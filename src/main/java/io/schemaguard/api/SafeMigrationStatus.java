@@ -39,6 +39,8 @@ public class SafeMigrationStatus {
         private String rehearsalMessage;
         /** e.g. {@code orders: +customer_reference}. */
         private List<String> schemaChanges;
+        /** Each time the migration hit lock_timeout, was rolled back whole and tried again. */
+        private List<String> lockRetries;
         private List<String> verificationProblems;
         /** The DatabaseRestore created (onFailure: Restore), or the manifest to apply by hand (Halt). */
         private String restore;
@@ -170,6 +172,14 @@ public class SafeMigrationStatus {
 
         public void setSchemaChanges(List<String> schemaChanges) {
             this.schemaChanges = schemaChanges;
+        }
+
+        public List<String> getLockRetries() {
+            return lockRetries;
+        }
+
+        public void setLockRetries(List<String> lockRetries) {
+            this.lockRetries = lockRetries;
         }
 
         public List<String> getVerificationProblems() {

@@ -71,9 +71,7 @@ public final class BackupJobFactory {
         }
         VerificationServer vs = verify == VerifyMode.Restore ? spec.getVerificationServer() : null;
         if (vs != null) {
-            args.add("--verify-server=postgresql://" + vs.getUser() + "@" + vs.getHost() + ":"
-                    + (vs.getPort() == null ? 5432 : vs.getPort()) + "?sslmode="
-                    + (vs.getSslMode() == null ? "prefer" : vs.getSslMode().libpqName()));
+            args.add("--verify-server=" + RunnerPods.serverUrl(vs));
         }
         args.add("--backup-id=" + backupId(backup));
         args.add("--namespace=" + namespace);

@@ -54,6 +54,13 @@ public final class RunnerPods {
     }
 
     /** Environment every runner gets: where to leave its result, and a writable HOME. */
+    /** {@code postgresql://user@host:port?sslmode=...} of a second server; its password goes by secretKeyRef. */
+    public static String serverUrl(io.schemaguard.api.VerificationServer server) {
+        return "postgresql://" + server.getUser() + "@" + server.getHost() + ":"
+                + (server.getPort() == null ? 5432 : server.getPort()) + "?sslmode="
+                + (server.getSslMode() == null ? "prefer" : server.getSslMode().libpqName());
+    }
+
     public static List<EnvVar> commonEnv(String namespace) {
         return List.of(plainEnv("SCHEMAGUARD_TERMINATION_LOG", TERMINATION_LOG),
                 plainEnv("SCHEMAGUARD_NAMESPACE", namespace),

@@ -65,7 +65,8 @@ public final class MigrationExecutor {
         }
     }
 
-    public record Outcome(List<String> applied, List<String> schemaChanges, List<String> problems) {
+    public record Outcome(List<String> applied, List<String> schemaChanges, List<String> problems,
+            List<String> lockRetries) {
     }
 
     private MigrationExecutor() {
@@ -146,6 +147,8 @@ public final class MigrationExecutor {
                             .toList());
         }
         List<String> applied = new ArrayList<>();
+        List<String> retries = new ArrayList<>();
+        MigrationEngine.Settings logged = withRetryLog(settings, retries);
         SchemaShape before;
         try (Connection c = DatabaseInspector.connect(target)) {
             before = SchemaShape.read(c);
@@ -154,7 +157,7 @@ public final class MigrationExecutor {
         }
         try {
             engine.validate(target, dir);
-            for (Migration m : engine.migrate(target, dir, settings)) {
+            for (Migration m : engine.migrate(target, dir, logged)) {
                 applied.add(m.version());
             }
             engine.validate(target, dir);
@@ -162,7 +165,7 @@ public final class MigrationExecutor {
             // what the engine's history says was applied before the failure
             List<String> done = plan.versions().stream().filter(v -> !pendingNow(engine, target, dir).contains(v)).toList();
             throw new RunnerException(FailureReason.MigrationFailed, e.withRemedy(), e)
-                    .withPartial(RunnerResult.success().migrated(done, List.of(), List.of()));
+                    .withPartial(RunnerResult.success().migrated(done, List.of(), List.of()).lockRetries(retries));
         }
         Console.info("migrate: applied %s", applied);
         try (Connection c = DatabaseInspector.connect(target)) {
@@ -177,10 +180,10 @@ public final class MigrationExecutor {
                         + " dynamic SQL, or a statement the lint could not see)");
             }
             problems.addAll(check(c, checks, dropped));
-            Outcome outcome = new Outcome(applied, changes, problems);
+            Outcome outcome = new Outcome(applied, changes, problems, retries);
             if (!problems.isEmpty()) {
                 throw new RunnerException(FailureReason.VerificationFailed, String.join("; ", problems))
-                        .withPartial(RunnerResult.success().migrated(applied, changes, problems));
+                        .withPartial(RunnerResult.success().migrated(applied, changes, problems).lockRetries(retries));
             }
             return outcome;
         } catch (SQLException e) {
@@ -208,8 +211,30 @@ public final class MigrationExecutor {
     }
 
     public static MigrationEngine.Settings settings(String lockTimeout, String statementTimeout) {
+        return settings(lockTimeout, statementTimeout, 0, null);
+    }
+
+    public static MigrationEngine.Settings settings(String lockTimeout, String statementTimeout, int lockRetries,
+            String retryBackoff) {
         Duration lock = io.schemaguard.api.Durations.parse(lockTimeout);
         Duration statement = io.schemaguard.api.Durations.parse(statementTimeout);
-        return new MigrationEngine.Settings(lock, statement);
+        Duration backoff = retryBackoff == null ? null : io.schemaguard.api.Durations.parse(retryBackoff);
+        return new MigrationEngine.Settings(lock, statement, lockRetries, backoff, null);
+    }
+
+    /** {@code settings} whose retries are logged and kept in {@code retries}, for the run's result. */
+    private static MigrationEngine.Settings withRetryLog(MigrationEngine.Settings settings, List<String> retries) {
+        if (settings == null) {
+            return null;
+        }
+        MigrationEngine.RetryListener outer = settings.listener();
+        return new MigrationEngine.Settings(settings.lockTimeout(), settings.statementTimeout(), settings.lockRetries(),
+                settings.retryBackoff(), (file, attempt, of, wait, reason) -> {
+                    String line = (file == null ? "a migration" : file) + ": lock_timeout, rolled back; retry " + attempt
+                            + " of " + of + " in " + wait.toMillis() + "ms (" + reason + ")";
+                    Console.info("migrate: %s", line);
+                    retries.add(line);
+                    outer.retrying(file, attempt, of, wait, reason);
+                });
     }
 }

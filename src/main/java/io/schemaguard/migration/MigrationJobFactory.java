@@ -16,6 +16,7 @@ import io.schemaguard.api.MigrationEngineType;
 import io.schemaguard.api.MigrationSource;
 import io.schemaguard.api.SafeMigration;
 import io.schemaguard.api.SafeMigrationSpec;
+import io.schemaguard.api.VerificationServer;
 import io.schemaguard.jobs.KubernetesNames;
 import io.schemaguard.jobs.RunnerJob;
 import io.schemaguard.jobs.RunnerPods;
@@ -97,9 +98,21 @@ public final class MigrationJobFactory {
         for (String hash : safety.getApprovedStatements() == null ? List.<String>of() : safety.getApprovedStatements()) {
             args.add("--approve=" + hash);
         }
+        if (safety.getLockHazards() == SafeMigrationSpec.LockHazards.Block) {
+            args.add("--lock-hazards=block");
+        }
         if (step == Step.rehearse || step == Step.migrate) {
             args.add("--lock-timeout=" + safety.getLockTimeout());
             args.add("--statement-timeout=" + safety.getStatementTimeout());
+            args.add("--lock-retries=" + (safety.getLockRetries() == null ? 3 : safety.getLockRetries()));
+        }
+        VerificationServer rehearsalServer = step == Step.rehearse ? spec.getRehearsalServer() : null;
+        if (rehearsalServer != null) {
+            args.add("--rehearsal-server=" + RunnerPods.serverUrl(rehearsalServer));
+            if (rehearsalServer.getPasswordSecretRef() != null) {
+                env.add(RunnerPods.secretEnv("SCHEMAGUARD_REHEARSAL_PGPASSWORD",
+                        rehearsalServer.getPasswordSecretRef().toKubernetes(RunnerPods.DEFAULT_PASSWORD_KEY)));
+            }
         }
         if (step != Step.plan) {
             SafeMigrationSpec.Verification verify = spec.getVerify() == null ? new SafeMigrationSpec.Verification()

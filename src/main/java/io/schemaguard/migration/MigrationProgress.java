@@ -253,6 +253,7 @@ public final class MigrationProgress {
                 run.setApplied(r.applied());
                 run.setSchemaChanges(r.schemaChanges());
                 run.setVerificationProblems(r.problems());
+                run.setLockRetries(r.lockRetries());
             });
             if (untouched(f.reason())) {
                 setCondition(s, MIGRATED, false, f.reason(), f.message(), m, time);
@@ -290,6 +291,7 @@ public final class MigrationProgress {
             run.setApplied(x.applied() == null ? run.getPending() : x.applied());
             run.setSchemaChanges(x.schemaChanges());
             run.setVerificationProblems(x.problems());
+            run.setLockRetries(x.lockRetries());
         });
         run.setAppliedCount(run.getApplied() == null ? 0 : run.getApplied().size());
         run.setPhase(MigrationPhase.Succeeded);

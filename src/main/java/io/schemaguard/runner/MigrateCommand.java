@@ -60,7 +60,7 @@ final class MigrateCommand extends RunnerCommand {
                             manifest.tables(), migration.assertions()));
             System.out.printf("applied %s after backup %s%n%s%n", o.applied(), manifest.backupId(),
                     String.join("\n", o.schemaChanges()));
-            return RunnerResult.success().migrated(o.applied(), o.schemaChanges(), o.problems())
+            return RunnerResult.success().migrated(o.applied(), o.schemaChanges(), o.problems()).lockRetries(o.lockRetries())
                     .message("applied " + o.applied().size() + " migration(s)");
         }
     }

@@ -46,6 +46,15 @@ final class MigrationOptions {
             description = "statement_timeout while migrating")
     String statementTimeout;
 
+    @Option(names = "--lock-retries", defaultValue = "3", paramLabel = "N", description = {
+            "how often a migration that hit --lock-timeout (and was rolled back whole) is tried again, after",
+            "--lock-retry-backoff, doubled each time; default ${DEFAULT-VALUE}, 0 fails at once" })
+    int lockRetries;
+
+    @Option(names = "--lock-retry-backoff", defaultValue = "2s", paramLabel = "DURATION",
+            description = "the first wait before a retry; default ${DEFAULT-VALUE}")
+    String lockRetryBackoff;
+
     @Option(names = "--no-row-counts", description = "do not require tables to keep their rows")
     boolean noRowCounts;
 
@@ -87,7 +96,7 @@ final class MigrationOptions {
     }
 
     MigrationEngine.Settings settings() {
-        return MigrationExecutor.settings(lockTimeout, statementTimeout);
+        return MigrationExecutor.settings(lockTimeout, statementTimeout, lockRetries, lockRetryBackoff);
     }
 
     List<Assertion> assertions() {

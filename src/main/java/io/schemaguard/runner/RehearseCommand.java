@@ -43,7 +43,7 @@ final class RehearseCommand extends RunnerCommand {
         PgTarget real = PgTarget.resolve(database, System.getenv());
         try (ObjectStore store = storage.open(from)) {
             MigrationExecutor.Outcome o = rehearse(store, backup, real, migration);
-            return RunnerResult.success().migrated(o.applied(), o.schemaChanges(), o.problems())
+            return RunnerResult.success().migrated(o.applied(), o.schemaChanges(), o.problems()).lockRetries(o.lockRetries())
                     .message("rehearsal passed: applied " + o.applied()
                             + (o.schemaChanges().isEmpty() ? "" : "; " + String.join("; ", o.schemaChanges())));
         }

@@ -59,6 +59,8 @@ public final class RunnerResult {
     private Integer blocking;
     private java.util.List<String> schemaChanges;
     private java.util.List<String> problems;
+    /** Each retry after a lock timeout: file, attempt, wait and why. */
+    private java.util.List<String> lockRetries;
     // a deleted backup
     private Integer deletedObjects;
     // stored backups compared with the known ones
@@ -209,6 +211,15 @@ public final class RunnerResult {
 
     public java.util.List<String> problems() {
         return problems;
+    }
+
+    public RunnerResult lockRetries(java.util.List<String> retries) {
+        this.lockRetries = retries == null || retries.isEmpty() ? null : retries;
+        return this;
+    }
+
+    public java.util.List<String> lockRetries() {
+        return lockRetries;
     }
 
     /**

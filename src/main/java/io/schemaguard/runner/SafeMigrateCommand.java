@@ -78,7 +78,7 @@ final class SafeMigrateCommand extends RunnerCommand {
                         migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
                                 backup.manifest().tables(), migration.assertions()));
                 System.out.printf("migrated: applied %s%n%s%n", o.applied(), String.join("\n", o.schemaChanges()));
-                return partial.migrated(o.applied(), o.schemaChanges(), o.problems())
+                return partial.migrated(o.applied(), o.schemaChanges(), o.problems()).lockRetries(o.lockRetries())
                         .backup(id, target.database(), store.location().url(backup.dumpKey()), null, null)
                         .message("applied " + o.applied().size() + " migration(s) after backup " + id);
             } catch (RunnerException e) {

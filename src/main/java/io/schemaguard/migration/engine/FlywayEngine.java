@@ -152,6 +152,26 @@ public final class FlywayEngine implements MigrationEngine {
      */
     @Override
     public List<Migration> migrate(PgTarget target, Path dir, Settings settings) {
+        List<Migration> applied = new ArrayList<>();
+        for (int attempt = 1;; attempt++) {
+            List<Migration> before = pending(target, dir);
+            try {
+                applied.addAll(migrateOnce(target, dir, settings));
+                return applied;
+            } catch (MigrationException e) {
+                // Only a migration that ran in a transaction rolled back whole and can simply run again.
+                boolean rolledBack = e.getCause() instanceof FlywayMigrateException f && f.isExecutableInTransaction();
+                if (!rolledBack || !SessionSettings.lockTimeout(e)
+                        || !SessionSettings.retryAfterLockTimeout(settings, attempt, e.file(), e.getMessage())) {
+                    throw e;
+                }
+                List<String> still = pending(target, dir).stream().map(Migration::version).toList();
+                before.stream().filter(m -> !still.contains(m.version())).forEach(applied::add);
+            }
+        }
+    }
+
+    private List<Migration> migrateOnce(PgTarget target, Path dir, Settings settings) {
         Map<String, Migration> files = byKey(all(dir));
         MigrateResult result;
         try {

@@ -242,21 +242,21 @@ public final class PrismaEngine implements MigrationEngine {
             insert.executeUpdate();
         }
         try {
-            c.setAutoCommit(false);
-            if (!m.sql().isBlank()) {
-                try (Statement s = c.createStatement()) {
-                    s.setEscapeProcessing(false);
-                    s.execute(m.sql());
+            for (int attempt = 1;; attempt++) {
+                try {
+                    applyOnce(c, m, id);
+                    break;
+                } catch (SQLException e) {
+                    c.rollback();
+                    // A script with its own COMMIT may have kept part of itself: only a whole rollback reruns.
+                    if (!SessionSettings.LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || OWN_TRANSACTION.matcher(m.sql()).find()
+                            || !SessionSettings.retryAfterLockTimeout(settings, attempt, m.file(),
+                                    SessionSettings.explain(e, settings))) {
+                        throw e;
+                    }
                 }
             }
-            try (PreparedStatement finish = c.prepareStatement("UPDATE _prisma_migrations"
-                    + " SET applied_steps_count = applied_steps_count + 1, finished_at = clock_timestamp() WHERE id = ?")) {
-                finish.setString(1, id);
-                finish.executeUpdate();
-            }
-            c.commit();
         } catch (SQLException e) {
-            c.rollback();
             c.setAutoCommit(true);
             String reason = SessionSettings.explain(e, settings);
             if (SessionSettings.ACTIVE_SQL_TRANSACTION.equals(e.getSQLState())) {
@@ -275,6 +275,25 @@ public final class PrismaEngine implements MigrationEngine {
         } finally {
             c.setAutoCommit(true);
         }
+    }
+
+    private static final java.util.regex.Pattern OWN_TRANSACTION = java.util.regex.Pattern.compile(
+            "(?im)^\\s*(BEGIN|COMMIT|END|ROLLBACK|START\\s+TRANSACTION)\\b");
+
+    private static void applyOnce(Connection c, Migration m, String id) throws SQLException {
+        c.setAutoCommit(false);
+        if (!m.sql().isBlank()) {
+            try (Statement s = c.createStatement()) {
+                s.setEscapeProcessing(false);
+                s.execute(m.sql());
+            }
+        }
+        try (PreparedStatement finish = c.prepareStatement("UPDATE _prisma_migrations"
+                + " SET applied_steps_count = applied_steps_count + 1, finished_at = clock_timestamp() WHERE id = ?")) {
+            finish.setString(1, id);
+            finish.executeUpdate();
+        }
+        c.commit();
     }
 
     /** The {@code logs} Prisma writes for a failed migration (its P3018 text). */

@@ -69,6 +69,28 @@ final class SessionSettings {
         return nl < 0 ? t : t.substring(0, nl).strip();
     }
 
+    /** Whether {@code t} is, or was caused by, a lock_timeout. */
+    static boolean lockTimeout(Throwable t) {
+        SQLException sql = sqlCause(t);
+        return sql != null && LOCK_NOT_AVAILABLE.equals(sql.getSQLState());
+    }
+
+    /** Waits before the next attempt, telling the listener; false when no attempt is left. */
+    static boolean retryAfterLockTimeout(MigrationEngine.Settings settings, int attempt, String file, String reason) {
+        if (settings == null || attempt > settings.lockRetries()) {
+            return false;
+        }
+        Duration wait = settings.backoff(attempt);
+        settings.listener().retrying(file, attempt, settings.lockRetries(), wait, reason);
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
+    }
+
     /** The first {@link SQLException} in {@code t}'s causes, or null. */
     static SQLException sqlCause(Throwable t) {
         for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {

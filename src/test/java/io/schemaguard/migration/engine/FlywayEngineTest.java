@@ -237,4 +237,58 @@ class FlywayEngineTest {
         assertThat(FlywayEngine.checksum("\uFEFFSELECT 1;\nSELECT 2;".getBytes(StandardCharsets.UTF_8))).isEqualTo(lf);
         assertThat(FlywayEngine.checksum("SELECT 1;\nSELECT 3;\n".getBytes(StandardCharsets.UTF_8))).isNotEqualTo(lf);
     }
+
+    /** Settings that retry a lock timeout up to 4 times, 300 ms apart at first, recording each attempt. */
+    static MigrationEngine.Settings retrying(List<String> attempts) {
+        return new MigrationEngine.Settings(Duration.ofMillis(300), Duration.ofSeconds(30), 4, Duration.ofMillis(300),
+                (file, attempt, of, wait, reason) -> attempts.add(file + " " + attempt + "/" + of + " " + wait.toMillis()));
+    }
+
+    /** Holds the table's lock for {@code millis}, then lets go, from another thread. */
+    static Thread lockFor(EngineDatabase db, String table, long millis) throws InterruptedException {
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try (TableLock lock = TableLock.exclusive(db.pg, db.name, table)) {
+                held.countDown();
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.start();
+        held.await();
+        return t;
+    }
+
+    @Test
+    void aLockTimeoutIsRetriedWithBackoffUntilTheLockIsGone() throws Exception {
+        EngineDatabase db = new EngineDatabase("flyway_lock_retry");
+        history();
+        engine.migrate(db.target, dir, SETTINGS);
+        EngineDatabase.write(dir, "V4__add_note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
+        List<String> attempts = new java.util.ArrayList<>();
+        Thread lock = lockFor(db, "orders", 1500);
+        List<Migration> applied = engine.migrate(db.target, dir, retrying(attempts));
+        lock.join();
+        assertThat(applied).hasSize(1);
+        assertThat(db.columns("orders")).contains("note");
+        assertThat(attempts).as("300 ms lock_timeout, then waits of 300, 600, 1200 ms").isNotEmpty()
+                .first().isEqualTo("V4__add_note.sql 1/4 300");
+    }
+
+    @Test
+    void retriesAreBoundedAndTheLastFailureIsReported() throws Exception {
+        EngineDatabase db = new EngineDatabase("flyway_lock_bounded");
+        history();
+        engine.migrate(db.target, dir, SETTINGS);
+        EngineDatabase.write(dir, "V4__add_note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
+        List<String> attempts = new java.util.ArrayList<>();
+        MigrationException e;
+        try (TableLock lock = TableLock.exclusive(db.pg, db.name, "orders")) {
+            e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, retrying(attempts)));
+        }
+        assertThat(attempts).hasSize(4);
+        assertThat(e.getMessage()).contains("could not get a lock within lock_timeout 300ms");
+        assertThat(db.columns("orders")).doesNotContain("note");
+    }
 }
