@@ -15,7 +15,30 @@ import java.util.Properties;
  */
 public record PgTarget(String host, int port, String database, String user, String password, String sslMode) {
 
+    public PgTarget {
+        // Every command opens (or creates) this database: a name the server would cut names another one.
+        requireUntruncated("database name", database);
+    }
+
     public static final String DATABASE_URL_ENV = "DATABASE_URL";
+
+    /** PostgreSQL keeps the first NAMEDATALEN - 1 bytes of an identifier and silently drops the rest. */
+    public static final int MAX_IDENTIFIER_BYTES = 63;
+
+    /**
+     * Refuses a name PostgreSQL would cut: the server would open or create the shorter name, which may be
+     * another, existing object.
+     */
+    public static String requireUntruncated(String what, String name) {
+        int bytes = name == null ? 0 : name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_IDENTIFIER_BYTES) {
+            byte[] cut = java.util.Arrays.copyOf(name.getBytes(java.nio.charset.StandardCharsets.UTF_8), MAX_IDENTIFIER_BYTES);
+            throw new IllegalArgumentException(what + " '" + name + "' is " + bytes + " bytes; PostgreSQL keeps only "
+                    + MAX_IDENTIFIER_BYTES + " and would use '" + new String(cut, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("\uFFFD", "") + "' instead: use a shorter name");
+        }
+        return name;
+    }
 
     /**
      * A second server (for verification or a rehearsal) from its {@code postgresql://user@host:port} URL:

@@ -17,8 +17,8 @@ import io.schemaguard.storage.BackupManifest.TableRows;
 /** The database a restore writes into: what is in it, what it lacks, and creating it when it is new. */
 public final class TargetDatabase {
 
-    /** The target before the restore: did it exist, how many user tables does it hold. */
-    public record State(boolean created, int userTables, int serverMajor) {
+    /** The target before the restore: did it exist, how many user tables does it hold, its name as the server says it. */
+    public record State(boolean created, int userTables, int serverMajor, String name) {
         public boolean empty() {
             return userTables == 0;
         }
@@ -35,7 +35,7 @@ public final class TargetDatabase {
     /** Connects to the target, creating the database (from the {@code postgres} database) if it does not exist. */
     public static State prepare(PgTarget target) {
         try (Connection c = DatabaseInspector.connect(target)) {
-            return new State(false, userTables(c), c.getMetaData().getDatabaseMajorVersion());
+            return new State(false, userTables(c), c.getMetaData().getDatabaseMajorVersion(), currentDatabase(c));
         } catch (SQLException e) {
             if (!"3D000".equals(e.getSQLState())) {
                 throw DatabaseInspector.classify(e, target);
@@ -54,9 +54,16 @@ public final class TargetDatabase {
             throw DatabaseInspector.classify(e, maintenance);
         }
         try (Connection c = DatabaseInspector.connect(target)) {
-            return new State(true, 0, c.getMetaData().getDatabaseMajorVersion());
+            return new State(true, 0, c.getMetaData().getDatabaseMajorVersion(), currentDatabase(c));
         } catch (SQLException e) {
             throw DatabaseInspector.classify(e, target);
+        }
+    }
+
+    private static String currentDatabase(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT current_database()")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

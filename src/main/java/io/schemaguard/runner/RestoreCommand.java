@@ -42,7 +42,8 @@ final class RestoreCommand extends RunnerCommand {
     @Option(names = "--no-owner", description = "restore without owners and privileges (for targets lacking the roles)")
     boolean noOwner;
 
-    @Option(names = "--source-database", paramLabel = "NAME", description = "with 'latest': the database the backup is of")
+    @Option(names = "--source-database", paramLabel = "NAME", description = {
+            "the database the backup is of: picks 'latest' by the manifests, and a backup of another database is refused" })
     String sourceDatabase;
 
     @Option(names = "--source-namespace", paramLabel = "NAME", description = "with 'latest': the namespace the backup is in")
@@ -66,13 +67,20 @@ final class RestoreCommand extends RunnerCommand {
     @Override
     protected RunnerResult execute() {
         PgTarget target = PgTarget.resolve(database, System.getenv());
-        if (replace && confirm != null && !confirm.equals(target.database())) {
+        if (replace && confirm == null) {
+            throw new IllegalArgumentException("--replace needs --confirm <database>, the name of the database it"
+                    + " replaces: nothing was restored");
+        }
+        if (replace && !confirm.equals(target.database())) {
             throw new IllegalArgumentException("--confirm " + confirm + " does not match the target database '"
                     + target.database() + "': nothing was restored");
         }
+        if (confirm != null && !replace) {
+            throw new IllegalArgumentException("--confirm only goes with --replace");
+        }
         try (ObjectStore store = storage.open(from)) {
             RestorePipeline.Outcome o = new RestorePipeline(Clock.systemUTC()).run(new RestorePipeline.Request(store,
-                    backup, sourceNamespace, sourceDatabase, target, replace, !noSafetyBackup, noOwner, jobs, namespace,
+                    backup, sourceNamespace, sourceDatabase, target, replace, confirm, !noSafetyBackup, noOwner, jobs, namespace,
                     pgBin, workDir));
             System.out.printf("restored %s into %s: %d tables, %d rows (row counts %s)%s%n", o.source().backupId(),
                     target.describe(), o.tables(), o.rows(), o.rowCheck(),

@@ -41,6 +41,8 @@ public final class RestorePipeline {
             String sourceDatabase,
             PgTarget target,
             boolean replace,
+            /** With replace: the target's name as the person asking typed it; compared with the server's. */
+            String confirm,
             boolean safetyBackup,
             boolean skipOwnership,
             Integer jobs,
@@ -80,6 +82,12 @@ public final class RestorePipeline {
         TargetDatabase.State state = TargetDatabase.prepare(r.target());
         if (state.created()) {
             Console.info("restore %s: created database %s", m.backupId(), r.target().database());
+        }
+        if (r.replace() && (r.confirm() == null || !r.confirm().equals(state.name()))) {
+            // Checked against the database the server opened, not the URL: what is replaced is what is named.
+            throw new RunnerException(FailureReason.InvalidArguments, "--replace needs --confirm with the target"
+                    + " database's name as the server reports it ('" + state.name() + "'), got "
+                    + (r.confirm() == null ? "none" : "'" + r.confirm() + "'") + ": nothing was restored");
         }
         if (!state.empty() && !r.replace()) {
             throw new RunnerException(FailureReason.TargetNotEmpty, "database " + r.target().database() + " already has "

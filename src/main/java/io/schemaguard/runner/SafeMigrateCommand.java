@@ -90,7 +90,7 @@ final class SafeMigrateCommand extends RunnerCommand {
                 if ("restore".equalsIgnoreCase(onFailure)) {
                     System.err.println("migration failed (" + e.getMessage() + "); restoring backup " + id);
                     RestorePipeline.Outcome r = new RestorePipeline(Clock.systemUTC()).run(new RestorePipeline.Request(store,
-                            id, null, null, target, true, true, false, null, namespace, migration.pgBin, migration.workDir));
+                            id, null, null, target, true, target.database(), true, false, null, namespace, migration.pgBin, migration.workDir));
                     throw new RunnerException(e.reason(), e.getMessage() + "; the database was restored from " + id
                             + " (" + r.rows() + " rows, safety backup " + r.safetyBackupId() + ")", e);
                 }

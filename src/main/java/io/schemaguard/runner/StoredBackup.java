@@ -26,6 +26,15 @@ record StoredBackup(BackupCatalog.Entry entry, BackupManifest manifest, String d
                         "backup " + entry.folder() + " is incomplete: " + entry.problem());
             }
             BackupManifest m = entry.manifest();
+            // The manifest, not the folder, says whose backup it is: a restore of the wrong database is refused.
+            if (database != null && !database.equals(m.database())) {
+                throw new RunnerException(FailureReason.BackupNotFound, "backup " + entry.folder() + " is of database '"
+                        + m.database() + "', not '" + database + "': nothing was restored");
+            }
+            if (namespace != null && m.namespace() != null && !namespace.equals(m.namespace())) {
+                throw new RunnerException(FailureReason.BackupNotFound, "backup " + entry.folder() + " is of namespace '"
+                        + m.namespace() + "', not '" + namespace + "': nothing was restored");
+            }
             String dumpKey = entry.folder() + "/" + m.dumpObject();
             if (entry.objects().stream().noneMatch(o -> o.key().equals(dumpKey))) {
                 throw new RunnerException(FailureReason.BackupNotFound,

@@ -41,7 +41,15 @@ public final class BackupCatalog {
      * only its keys are listed, not the whole location.
      */
     public List<Entry> entries(String namespace, String database) {
-        return collect(scope(namespace, database), folder -> inScope(folder, namespace, database));
+        List<Entry> entries = new ArrayList<>();
+        for (String keyPrefix : scopes(namespace, database)) {
+            collect(keyPrefix, folder -> inScope(folder, namespace, database)).stream()
+                    .filter(e -> of(e, namespace, database))
+                    .filter(e -> entries.stream().noneMatch(m -> m.folder().equals(e.folder())))
+                    .forEach(entries::add);
+        }
+        entries.sort(Comparator.comparing(Entry::backupId).thenComparing(Entry::folder));
+        return entries;
     }
 
     /** Finds a backup by its id ({@code 20261125T031500Z-ab12}) or its folder ({@code ns/db/<id>}). */
@@ -53,12 +61,19 @@ public final class BackupCatalog {
     /**
      * The backup of an id or folder among those of a namespace and database (null: any); empty when
      * there is none, while storage errors still throw. A folder, or an id with a namespace, lists only
-     * those keys; only the match's manifest is read.
+     * those keys; only the match's manifest is read. A complete backup counts only when its manifest
+     * names that namespace and database: a folder name alone does not tell databases apart.
      */
     public Optional<Entry> lookup(String idOrFolder, String namespace, String database) {
-        String keyPrefix = idOrFolder.contains("/") ? idOrFolder + "/" : scope(namespace, database);
-        List<Entry> matches = collect(keyPrefix, folder -> (folder.equals(idOrFolder) || leaf(folder).equals(idOrFolder))
-                && inScope(folder, namespace, database));
+        List<String> prefixes = idOrFolder.contains("/") ? List.of(idOrFolder + "/") : scopes(namespace, database);
+        List<Entry> matches = new ArrayList<>();
+        for (String keyPrefix : prefixes) {
+            collect(keyPrefix, folder -> (folder.equals(idOrFolder) || leaf(folder).equals(idOrFolder))
+                    && inScope(folder, namespace, database)).stream()
+                    .filter(e -> of(e, namespace, database))
+                    .filter(e -> matches.stream().noneMatch(m -> m.folder().equals(e.folder())))
+                    .forEach(matches::add);
+        }
         if (matches.size() > 1) {
             throw new IllegalArgumentException("backup id '" + idOrFolder + "' is ambiguous; use one of: "
                     + matches.stream().map(Entry::folder).toList());
@@ -67,26 +82,38 @@ public final class BackupCatalog {
     }
 
     /**
-     * The newest complete backup that did not fail a verification, optionally of one namespace and database (the first two folder
-     * segments). Refuses to guess when backups of several databases match.
+     * The newest complete backup that did not fail a verification, optionally of one namespace and
+     * database, chosen by what the manifests say (the folder only narrows the search). Refuses to guess
+     * when backups of several databases match.
      */
     public Entry latest(String namespace, String database) {
         List<Entry> complete = entries().stream().filter(Entry::complete)
                 .filter(e -> e.manifest().verification() == null
                         || BackupManifest.Verification.PASSED.equals(e.manifest().verification().result()))
                 .filter(e -> inScope(e.folder(), namespace, database))
+                .filter(e -> of(e, namespace, database))
                 .toList();
         if (complete.isEmpty()) {
             throw new StorageException(StorageException.Kind.OBJECT_NOT_FOUND, "no complete backup"
                     + (database == null ? "" : " of " + database) + " under " + store.location());
         }
-        List<String> databases = complete.stream().map(e -> e.folder().substring(0, e.folder().lastIndexOf('/')))
+        List<String> databases = complete.stream().map(e -> e.manifest().namespace() + "/" + e.manifest().database())
                 .distinct().toList();
         if (databases.size() > 1) {
             throw new IllegalArgumentException("'latest' is ambiguous: backups of " + databases
                     + " match; name the source database (and namespace)");
         }
         return complete.get(complete.size() - 1);
+    }
+
+    /** Whether a backup is of the namespace and database (null: any) by its manifest; incomplete ones cannot tell. */
+    private static boolean of(Entry e, String namespace, String database) {
+        if (!e.complete()) {
+            return true;
+        }
+        BackupManifest m = e.manifest();
+        return (database == null || database.equals(m.database()))
+                && (namespace == null || m.namespace() == null || namespace.equals(m.namespace()));
     }
 
     /** The backup folders under a key prefix that pass the filter, oldest first; only their manifests are read. */
@@ -116,13 +143,26 @@ public final class BackupCatalog {
         return BackupLayout.segment(namespace) + "/" + (database == null ? "" : BackupLayout.segment(database) + "/");
     }
 
-    /** Whether a folder ({@code .../<namespace>/<database>/<id>}) is of the namespace and database (null: any). */
+    /** The key prefixes where backups of a namespace and database are: today's folder, and the older layout's. */
+    private static List<String> scopes(String namespace, String database) {
+        String legacy = namespace == null ? "" : BackupLayout.legacySegment(namespace) + "/"
+                + (database == null ? "" : BackupLayout.legacySegment(database) + "/");
+        String current = scope(namespace, database);
+        return current.equals(legacy) ? List.of(current) : List.of(current, legacy);
+    }
+
+    /**
+     * Whether a folder ({@code .../<namespace>/<database>/<id>}) may hold backups of the namespace and
+     * database (null: any): named as today's layout or the older one names them.
+     */
     private static boolean inScope(String folder, String namespace, String database) {
         String[] parts = folder.split("/");
         String ns = parts.length >= 3 ? parts[parts.length - 3] : "";
         String db = parts.length >= 3 ? parts[parts.length - 2] : "";
-        return (namespace == null || ns.equals(BackupLayout.segment(namespace)))
-                && (database == null || db.equals(BackupLayout.segment(database)));
+        return (namespace == null || ns.equals(BackupLayout.segment(namespace))
+                || ns.equals(BackupLayout.legacySegment(namespace)))
+                && (database == null || db.equals(BackupLayout.segment(database))
+                        || db.equals(BackupLayout.legacySegment(database)));
     }
 
     private static String leaf(String folder) {

@@ -50,12 +50,42 @@ public final class BackupLayout {
         return compression == CompressionAlgorithm.NONE ? ext : ext + "." + compression.extension();
     }
 
-    /** A path segment that is safe in any object store and file system; empty names become "_". */
+    /**
+     * A path segment that is safe in any object store and file system, and one to one: a name made of
+     * {@code [A-Za-z0-9._-]} is its own segment (every backup written so far stays where it is); any
+     * other name is its readable part, a {@code ~} (which no safe name holds) and 16 hex digits of its
+     * SHA-256, so {@code shop eu} and {@code shop_eu}, or two names that differ only outside ASCII,
+     * never share a folder. Empty names become "_".
+     */
     public static String segment(String name) {
+        if (name == null || name.isEmpty()) {
+            return "_";
+        }
+        if (!UNSAFE.matcher(name).find() && !name.equals(".") && !name.equals("..")) {
+            return name;
+        }
+        return legacySegment(name) + "~" + sha256(name).substring(0, 16);
+    }
+
+    /**
+     * The segment of a name as versions before the one-to-one layout wrote it (unsafe characters
+     * replaced by "_"): where older backups of such a name are. It is not one to one, so what is
+     * found there counts only when its manifest names the database asked for.
+     */
+    public static String legacySegment(String name) {
         if (name == null || name.isEmpty()) {
             return "_";
         }
         String s = UNSAFE.matcher(name).replaceAll("_");
         return s.equals(".") || s.equals("..") ? "_" + s : s;
+    }
+
+    private static String sha256(String name) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 }

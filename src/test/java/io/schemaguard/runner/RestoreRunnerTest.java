@@ -131,7 +131,7 @@ class RestoreRunnerTest {
         assertThat(refused.stderr()).contains("already has 1 user tables");
         assertThat(count(target, "keep_me")).isEqualTo(2);
 
-        Runner.Result replaced = restore(target, "--replace");
+        Runner.Result replaced = restore(target, "--replace", "--confirm", target);
         assertThat(replaced.exitCode()).as(replaced.toString()).isZero();
         String safety = RunnerResult.parse(replaced.terminationMessage()).safetyBackupId();
         assertThat(safety).isNotNull();
@@ -150,7 +150,7 @@ class RestoreRunnerTest {
         pg.execute(target, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int, total numeric)",
                 "INSERT INTO sales.orders VALUES (1, 10), (2, 20)",
                 "CREATE VIEW public.depends_on_orders AS SELECT * FROM sales.orders");
-        Runner.Result r = restore(target, "--replace");
+        Runner.Result r = restore(target, "--replace", "--confirm", target);
         assertThat(r.exitCode()).isEqualTo(3);
         RunnerResult result = RunnerResult.parse(r.terminationMessage());
         assertThat(result.reason()).isEqualTo("RestoreFailed");

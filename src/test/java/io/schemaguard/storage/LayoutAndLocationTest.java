@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -46,9 +47,23 @@ class LayoutAndLocationTest {
     @Test
     void foldersAreSafePathSegments() {
         assertThat(BackupLayout.folder("shop", "orders db/ü", "20261125T031500Z-ab"))
-                .isEqualTo("shop/orders_db__/20261125T031500Z-ab");
-        assertThat(BackupLayout.segment("..")).isEqualTo("_..");
+                .isEqualTo("shop/orders_db__~afce06084074dc66/20261125T031500Z-ab");
+        assertThat(BackupLayout.folder("shop", "orders_db", "20261125T031500Z-ab"))
+                .as("a safe name is its own folder, as before").isEqualTo("shop/orders_db/20261125T031500Z-ab");
+        assertThat(BackupLayout.segment("..")).startsWith("_..~");
         assertThat(BackupLayout.segment("")).isEqualTo("_");
+        assertThat(BackupLayout.legacySegment("orders db/ü")).isEqualTo("orders_db__");
+    }
+
+    @Test
+    void namesThatOnceSharedAFolderNoLongerDo() {
+        List<List<String>> lookAlikes = List.of(List.of("tienda_ñ_日本", "tienda_é_中国"), List.of("shop eu", "shop_eu"),
+                List.of("a/b", "a b"), List.of("_..", ".."));
+        for (List<String> pair : lookAlikes) {
+            assertThat(BackupLayout.legacySegment(pair.get(0))).as("they did").isEqualTo(BackupLayout.legacySegment(pair.get(1)));
+            assertThat(BackupLayout.segment(pair.get(0))).as(pair.toString()).isNotEqualTo(BackupLayout.segment(pair.get(1)));
+        }
+        assertThat(BackupLayout.segment("tienda_ñ_日本")).matches("[A-Za-z0-9._~-]+");
         assertThatThrownBy(() -> BackupLayout.folder("a", "b", "../x")).hasMessageContaining("not a backup id");
     }
 
