@@ -34,6 +34,11 @@ public class SafeMigrationSpec {
     private Safety safety = new Safety();
 
     @Default("Halt")
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("After a migration that failed half-way: Halt leaves"
+            + " the database as it is and puts the DatabaseRestore to apply in status.currentRun.restoreManifest;"
+            + " Restore applies it, but only when the failed migration changed the database (schema or applied"
+            + " history). A restore brings back the backup taken before the run: rows written since then leave"
+            + " the database and are kept only in the restore's safety backup.")
     private OnFailure onFailure = OnFailure.Halt;
 
     private Verification verify = new Verification();

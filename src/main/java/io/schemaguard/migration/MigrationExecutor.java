@@ -21,6 +21,8 @@ import io.schemaguard.migration.lint.MigrationFile;
 import io.schemaguard.migration.lint.SqlLint;
 import io.schemaguard.postgres.DatabaseInspector;
 import io.schemaguard.postgres.PgTarget;
+import io.schemaguard.postgres.PgTools;
+import io.schemaguard.postgres.SchemaFingerprint;
 import io.schemaguard.runner.Console;
 import io.schemaguard.runner.FailureReason;
 import io.schemaguard.runner.RunnerException;
@@ -139,6 +141,16 @@ public final class MigrationExecutor {
      */
     public static Outcome migrate(MigrationEngine engine, PgTarget target, Path dir, MigrationEngine.Settings settings,
             Policy policy, Checks checks) {
+        return migrate(engine, target, dir, settings, policy, checks, null);
+    }
+
+    /**
+     * As {@link #migrate(MigrationEngine, PgTarget, Path, MigrationEngine.Settings, Policy, Checks)}; with
+     * {@code tools}, a failure also says whether the database changed (its schema fingerprint, or the
+     * engine's applied history), so that a restore is only done when there is something to undo.
+     */
+    public static Outcome migrate(MigrationEngine engine, PgTarget target, Path dir, MigrationEngine.Settings settings,
+            Policy policy, Checks checks, PgTools tools) {
         Plan plan = plan(engine, target, dir, policy);
         if (plan.blocking() > 0) {
             throw new RunnerException(FailureReason.MigrationBlocked, plan.blocking()
@@ -155,6 +167,7 @@ public final class MigrationExecutor {
         } catch (SQLException e) {
             throw DatabaseInspector.classify(e, target);
         }
+        String fingerprint = tools == null ? null : SchemaFingerprint.of(tools, target, null);
         try {
             engine.validate(target, dir);
             for (Migration m : engine.migrate(target, dir, logged)) {
@@ -164,8 +177,10 @@ public final class MigrationExecutor {
         } catch (MigrationException e) {
             // what the engine's history says was applied before the failure
             List<String> done = plan.versions().stream().filter(v -> !pendingNow(engine, target, dir).contains(v)).toList();
+            Boolean changed = !done.isEmpty() ? Boolean.TRUE : changedSince(fingerprint, tools, target);
             throw new RunnerException(FailureReason.MigrationFailed, e.withRemedy(), e)
-                    .withPartial(RunnerResult.success().migrated(done, List.of(), List.of()).lockRetries(retries));
+                    .withPartial(RunnerResult.success().migrated(done, List.of(), List.of()).lockRetries(retries)
+                            .databaseChanged(changed));
         }
         Console.info("migrate: applied %s", applied);
         try (Connection c = DatabaseInspector.connect(target)) {
@@ -182,8 +197,10 @@ public final class MigrationExecutor {
             problems.addAll(check(c, checks, dropped));
             Outcome outcome = new Outcome(applied, changes, problems, retries);
             if (!problems.isEmpty()) {
+                // The migrations were applied: the database did change, whatever the check found.
                 throw new RunnerException(FailureReason.VerificationFailed, String.join("; ", problems))
-                        .withPartial(RunnerResult.success().migrated(applied, changes, problems).lockRetries(retries));
+                        .withPartial(RunnerResult.success().migrated(applied, changes, problems).lockRetries(retries)
+                                .databaseChanged(applied.isEmpty() ? changedSince(fingerprint, tools, target) : true));
             }
             return outcome;
         } catch (SQLException e) {
@@ -200,6 +217,18 @@ public final class MigrationExecutor {
         problems.addAll(PostMigrationChecks.invalidIndexes(c));
         problems.addAll(PostMigrationChecks.assertions(c, checks.assertions()));
         return problems;
+    }
+
+    /** Whether the schema differs from {@code before}; null when it cannot be told (no fingerprint, or it failed). */
+    private static Boolean changedSince(String before, PgTools tools, PgTarget target) {
+        if (before == null) {
+            return null;
+        }
+        try {
+            return !before.equals(SchemaFingerprint.of(tools, target, null));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static List<String> pendingNow(MigrationEngine engine, PgTarget target, Path dir) {

@@ -249,7 +249,8 @@ public final class MigrationProgress {
             if (FailureReason.BackupStale.name().equals(f.reason())) {
                 return freshBackup(m, s, run, attempt, f.message(), events, time);
             }
-            o.migrate().lastFailedPod().flatMap(JobState::result).ifPresent(r -> {
+            Optional<RunnerResult> failed = o.migrate().lastFailedPod().flatMap(JobState::result);
+            failed.ifPresent(r -> {
                 run.setApplied(r.applied());
                 run.setSchemaChanges(r.schemaChanges());
                 run.setVerificationProblems(r.problems());
@@ -267,7 +268,8 @@ public final class MigrationProgress {
                 return fail(s, run, f.reason(), "the migration did not start, the database is unchanged: " + f.message(),
                         events, time, attempt);
             }
-            return failedMidway(m, s, run, attempt, f.reason() + ": " + f.message(), events, time);
+            boolean unchanged = failed.map(RunnerResult::databaseChanged).map(Boolean.FALSE::equals).orElse(false);
+            return failedMidway(m, s, run, attempt, f.reason() + ": " + f.message(), unchanged, events, time);
         }
         if (!o.migrate().complete()) {
             return finish(s, run, MigrationPhase.Migrating, "migrating", events, Create.NOTHING, attempt, time);
@@ -280,7 +282,7 @@ public final class MigrationProgress {
         if (command && evidence.failed()) {
             JobState.Failure f = evidence.failure();
             evidence.lastFailedPod().flatMap(JobState::result).ifPresent(r -> run.setVerificationProblems(r.problems()));
-            return failedMidway(m, s, run, attempt, f.reason() + ": " + f.message(), events, time);
+            return failedMidway(m, s, run, attempt, f.reason() + ": " + f.message(), false, events, time);
         }
         if (command && !evidence.complete()) {
             return finish(s, run, MigrationPhase.Migrating, "checking what the command did", events, Create.NOTHING,
@@ -329,9 +331,18 @@ public final class MigrationProgress {
     }
 
     /** The database may have changed: Halt reports the restore to apply; Restore applies it. */
+    /**
+     * @param unchanged the runner found the database as it was before the run (schema and applied
+     *     history): a restore would undo nothing and only discard what was written since the backup
+     */
     private static Result failedMidway(SafeMigration m, SafeMigrationStatus s, MigrationRun run, int attempt,
-            String cause, List<Event> events, String time) {
+            String cause, boolean unchanged, List<Event> events, String time) {
         setCondition(s, MIGRATED, false, "MigrationFailed", cause, m, time);
+        if (unchanged) {
+            return fail(s, run, "MigrationFailed", "the migration failed (" + cause + ") and changed nothing: the schema"
+                    + " and the applied history are as before the run, so the database was not restored; backup "
+                    + run.getBackup() + " stays available", events, time, attempt);
+        }
         if (m.getSpec().getOnFailure() == SafeMigrationSpec.OnFailure.Restore) {
             run.setRestore(MigrationJobFactory.restoreName(m));
             run.setMessage("the migration failed (" + cause + "); restoring the database from " + run.getBackup());

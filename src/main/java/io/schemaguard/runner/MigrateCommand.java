@@ -7,6 +7,7 @@ import io.schemaguard.migration.AdvisoryLock;
 import io.schemaguard.migration.MigrationExecutor;
 import io.schemaguard.migration.MigrationGate;
 import io.schemaguard.postgres.PgTarget;
+import io.schemaguard.postgres.PgTools;
 import io.schemaguard.storage.BackupManifest;
 import io.schemaguard.storage.ObjectStore;
 import picocli.CommandLine.Command;
@@ -57,7 +58,7 @@ final class MigrateCommand extends RunnerCommand {
         try (AdvisoryLock lock = AdvisoryLock.acquire(target, io.schemaguard.api.Durations.parse(lockWait))) {
             MigrationExecutor.Outcome o = MigrationExecutor.migrate(migration.engine(), target, migration.directory(),
                     migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
-                            manifest.tables(), migration.assertions()));
+                            manifest.tables(), migration.assertions()), PgTools.locate(migration.pgBin));
             System.out.printf("applied %s after backup %s%n%s%n", o.applied(), manifest.backupId(),
                     String.join("\n", o.schemaChanges()));
             return RunnerResult.success().migrated(o.applied(), o.schemaChanges(), o.problems()).lockRetries(o.lockRetries())

@@ -61,6 +61,35 @@ public final class RestorePipeline {
 
     private final Clock clock;
 
+    /**
+     * What a restore of {@code m} would discard, in words: the rows tables hold beyond the backup's exact
+     * counts ({@code ""} when none or when the backup has no exact counts). Counts only tell additions
+     * apart; updates in place are not visible here, so the message says "at least".
+     */
+    public static String writtenSince(PgTarget target, BackupManifest m) {
+        List<TableRows> before = m.tables() == null ? List.of()
+                : m.tables().stream().filter(t -> t.exactRows() != null).toList();
+        if (before.isEmpty()) {
+            return "";
+        }
+        try {
+            long added = 0;
+            List<String> tables = new java.util.ArrayList<>();
+            List<TableRows> now = TargetDatabase.count(target, before);
+            for (int i = 0; i < before.size() && i < now.size(); i++) {
+                long more = now.get(i).exactRows() - before.get(i).exactRows();
+                if (more > 0) {
+                    added += more;
+                    tables.add(before.get(i).qualifiedName() + " +" + more);
+                }
+            }
+            return added == 0 ? "" : "; at least " + added + " rows were written since the backup (" + String.join(", ", tables)
+                    + ") and are not in it";
+        } catch (RunnerException e) {
+            return "";
+        }
+    }
+
     public RestorePipeline(Clock clock) {
         this.clock = clock;
     }

@@ -59,6 +59,11 @@ public final class RunnerResult {
     private Integer blocking;
     private java.util.List<String> schemaChanges;
     private java.util.List<String> problems;
+    /**
+     * After a failed migration: whether it left the database different from before it started (its
+     * schema, or the engine's applied history); null when unknown. A Restore is only worth its cost when true.
+     */
+    private Boolean databaseChanged;
     /** Each retry after a lock timeout: file, attempt, wait and why. */
     private java.util.List<String> lockRetries;
     // a deleted backup
@@ -211,6 +216,15 @@ public final class RunnerResult {
 
     public java.util.List<String> problems() {
         return problems;
+    }
+
+    public RunnerResult databaseChanged(Boolean changed) {
+        this.databaseChanged = changed;
+        return this;
+    }
+
+    public Boolean databaseChanged() {
+        return databaseChanged;
     }
 
     public RunnerResult lockRetries(java.util.List<String> retries) {

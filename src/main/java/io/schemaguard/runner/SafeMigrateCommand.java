@@ -10,6 +10,7 @@ import io.schemaguard.migration.AdvisoryLock;
 import io.schemaguard.migration.MigrationExecutor;
 import io.schemaguard.migration.MigrationGate;
 import io.schemaguard.postgres.PgTarget;
+import io.schemaguard.postgres.PgTools;
 import io.schemaguard.storage.ObjectStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,7 +77,7 @@ final class SafeMigrateCommand extends RunnerCommand {
             try (AdvisoryLock lock = AdvisoryLock.acquire(target, io.schemaguard.api.Durations.parse("15m"))) {
                 MigrationExecutor.Outcome o = MigrationExecutor.migrate(migration.engine(), target, migration.directory(),
                         migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
-                                backup.manifest().tables(), migration.assertions()));
+                                backup.manifest().tables(), migration.assertions()), PgTools.locate(migration.pgBin));
                 System.out.printf("migrated: applied %s%n%s%n", o.applied(), String.join("\n", o.schemaChanges()));
                 return partial.migrated(o.applied(), o.schemaChanges(), o.problems()).lockRetries(o.lockRetries())
                         .backup(id, target.database(), store.location().url(backup.dumpKey()), null, null)
@@ -87,12 +88,21 @@ final class SafeMigrateCommand extends RunnerCommand {
                 }
                 String restoreCommand = "schemaguard restore --from " + to + " " + id + " --database "
                         + target.describe().replaceFirst("^", "postgresql://") + " --replace --confirm " + target.database();
+                Boolean changed = e.partial() == null ? null : e.partial().databaseChanged();
+                if ("restore".equalsIgnoreCase(onFailure) && Boolean.FALSE.equals(changed)) {
+                    // Restoring would only throw away what was written since the backup, and undo nothing.
+                    throw new RunnerException(e.reason(), e.getMessage() + "; the failed migration changed nothing (schema"
+                            + " and applied history as before the run), so the database was not restored; backup " + id
+                            + " stays available", e).withPartial(e.partial());
+                }
                 if ("restore".equalsIgnoreCase(onFailure)) {
-                    System.err.println("migration failed (" + e.getMessage() + "); restoring backup " + id);
+                    String since = RestorePipeline.writtenSince(target, backup.manifest());
+                    System.err.println("migration failed (" + e.getMessage() + "); restoring backup " + id + since);
                     RestorePipeline.Outcome r = new RestorePipeline(Clock.systemUTC()).run(new RestorePipeline.Request(store,
                             id, null, null, target, true, target.database(), true, false, null, namespace, migration.pgBin, migration.workDir));
                     throw new RunnerException(e.reason(), e.getMessage() + "; the database was restored from " + id
-                            + " (" + r.rows() + " rows, safety backup " + r.safetyBackupId() + ")", e);
+                            + " (" + r.rows() + " rows)" + since + "; what the database held just before the restore is"
+                            + " kept in safety backup " + r.safetyBackupId(), e).withPartial(e.partial());
                 }
                 throw new RunnerException(e.reason(), e.getMessage() + "; the database is left as it is. To go back:\n  "
                         + restoreCommand, e).withPartial(e.partial());

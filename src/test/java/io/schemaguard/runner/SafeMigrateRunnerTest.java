@@ -179,6 +179,33 @@ class SafeMigrateRunnerTest {
     }
 
     @Test
+    void aMigrationThatTimedOutOnALockAndRolledBackIsNotRestoredOverNewerRows(@TempDir Path dir) throws Exception {
+        Path migrations = dir.resolve("m");
+        Path backups = dir.resolve("backups");
+        String db = pg.createDatabase("lock_restore");
+        write(migrations, "V1__orders.sql", "CREATE TABLE orders (id serial PRIMARY KEY, total numeric);\n"
+                + "INSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g;\n");
+        assertThat(safeMigrate(db, migrations, backups, "flyway").exitCode()).isZero();
+        write(migrations, "V2__add_reference.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n");
+        Runner.Result r;
+        // A writer's open transaction: the backup reads past it, the migration's ALTER TABLE waits for it.
+        try (Connection writer = pg.connect(db); Statement s = writer.createStatement()) {
+            writer.setAutoCommit(false);
+            s.execute("INSERT INTO orders (total) SELECT g FROM generate_series(1, 100) g");
+            r = safeMigrate(db, migrations, backups, "flyway", "--no-rehearsal", "--on-failure", "restore",
+                    "--lock-timeout", "300ms", "--lock-retries", "1", "--lock-retry-backoff", "200ms");
+            writer.commit();
+        }
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+        RunnerResult result = RunnerResult.parse(r.terminationMessage());
+        assertThat(result.reason()).isEqualTo("MigrationFailed");
+        assertThat(result.message()).contains("lock_timeout").contains("changed nothing")
+                .contains("the database was not restored");
+        assertThat(result.lockRetries()).hasSize(1);
+        assertThat(count(db, "SELECT count(*) FROM orders")).as("the rows written since the backup are kept").isEqualTo(600);
+    }
+
+    @Test
     void twoMigrationsOfOneDatabaseDoNotOverlap(@TempDir Path dir) throws Exception {
         Path migrations = dir.resolve("slow");
         Path backups = dir.resolve("backups");
