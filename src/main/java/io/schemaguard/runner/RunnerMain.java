@@ -28,6 +28,9 @@ public final class RunnerMain {
     }
 
     private static int invalidArguments(CommandLine root, ParameterException e) {
+        if (e.getCommandLine().getCommand() instanceof LintCommand) {
+            return LintCommand.usageError(e.getMessage()); // a CI tool: its own exit code, no termination message
+        }
         if (e instanceof UnmatchedArgumentException u && u.getCommandLine() == root && !u.isUnknownOption()
                 && !u.getUnmatched().isEmpty()) {
             // A word the top level does not know is a mistyped (or, from an older image, a newer)

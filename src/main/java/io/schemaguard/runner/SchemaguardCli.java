@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
         versionProvider = SchemaguardCli.Version.class,
         subcommands = { BackupCommand.class, RestoreCommand.class, ListCommand.class, VerifyCommand.class,
                 DeleteCommand.class, OrphansCommand.class,
-                PlanCommand.class, RehearseCommand.class, MigrateCommand.class, CheckCommand.class, SafeMigrateCommand.class },
+                PlanCommand.class, RehearseCommand.class, MigrateCommand.class, CheckCommand.class, SafeMigrateCommand.class,
+                LintCommand.class },
         description = "Safe PostgreSQL backups and migrations. The same program runs inside the operator's Jobs.")
 public final class SchemaguardCli implements Runnable {
 

@@ -25,7 +25,7 @@ class CliHelpTest {
 
     @TestFactory
     Stream<DynamicTest> everySubcommandPrintsItsUsageOnStdoutAndExitsZero() {
-        assertThat(subcommands()).contains("backup", "plan", "safe-migrate");
+        assertThat(subcommands()).contains("backup", "plan", "lint");
         return subcommands().flatMap(name -> Stream.of("--help", "-h").map(flag -> DynamicTest.dynamicTest(
                 name + " " + flag, () -> {
                     Runner.Result r = Runner.run(Map.of(), name, flag);
@@ -40,7 +40,7 @@ class CliHelpTest {
     void theTopLevelHelpListsTheCommands() {
         Runner.Result r = Runner.run(Map.of(), "--help");
         assertThat(r.exitCode()).as(r.toString()).isZero();
-        assertThat(r.stdout()).contains("Usage: schemaguard", "Commands:", "safe-migrate");
+        assertThat(r.stdout()).contains("Usage: schemaguard", "Commands:", "safe-migrate", "lint");
     }
 
     @Test
@@ -51,7 +51,7 @@ class CliHelpTest {
         String[] lines = r.stderr().strip().split("\n");
         assertThat(lines).as(r.toString()).hasSize(2);
         assertThat(lines[0]).contains("error: unknown command 'plna'").contains("did you mean plan");
-        assertThat(lines[1]).startsWith("commands: backup, ").contains("plan", "safe-migrate");
+        assertThat(lines[1]).startsWith("commands: backup, ").contains("plan", "lint", "safe-migrate");
         assertThat(r.terminationMessage()).contains("InvalidArguments", "unknown command 'plna'");
     }
 
