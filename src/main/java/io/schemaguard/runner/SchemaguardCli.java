@@ -3,12 +3,17 @@ package io.schemaguard.runner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-@Command(name = "schemaguard", mixinStandardHelpOptions = true, versionProvider = SchemaguardCli.Version.class,
+// scope INHERIT copies mixinStandardHelpOptions (-h/--help, -V/--version) to every subcommand: on its
+// own the attribute is the top level's only, so "schemaguard plan --help" was an unknown option.
+@Command(name = "schemaguard", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+        versionProvider = SchemaguardCli.Version.class,
         subcommands = { BackupCommand.class, RestoreCommand.class, ListCommand.class, VerifyCommand.class,
                 DeleteCommand.class, OrphansCommand.class,
-                PlanCommand.class, RehearseCommand.class, MigrateCommand.class, CheckCommand.class, SafeMigrateCommand.class },
+                PlanCommand.class, RehearseCommand.class, MigrateCommand.class, CheckCommand.class, SafeMigrateCommand.class,
+                LintCommand.class },
         description = "Safe PostgreSQL backups and migrations. The same program runs inside the operator's Jobs.")
 public final class SchemaguardCli implements Runnable {
 

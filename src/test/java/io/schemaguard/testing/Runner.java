@@ -41,9 +41,17 @@ public final class Runner {
     }
 
     public static Process start(Map<String, String> env, List<String> args, Path terminationLog) {
+        return start(null, env, args, terminationLog);
+    }
+
+    /** In {@code workingDirectory} (null: this one), for commands that report paths relative to it. */
+    public static Process start(Path workingDirectory, Map<String, String> env, List<String> args, Path terminationLog) {
         List<String> command = new ArrayList<>(javaCommand());
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);
+        if (workingDirectory != null) {
+            pb.directory(workingDirectory.toFile());
+        }
         pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("AWS_") || k.equals("DATABASE_URL"));
         pb.environment().putAll(env);
         if (terminationLog != null) {
@@ -57,10 +65,14 @@ public final class Runner {
     }
 
     public static Result run(Map<String, String> env, String... args) {
+        return runIn(null, env, args);
+    }
+
+    public static Result runIn(Path workingDirectory, Map<String, String> env, String... args) {
         try {
             Path log = Files.createTempFile("termination-", ".log");
             try {
-                Process p = start(env, List.of(args), log);
+                Process p = start(workingDirectory, env, List.of(args), log);
                 return await(p, log);
             } finally {
                 Files.deleteIfExists(log);
