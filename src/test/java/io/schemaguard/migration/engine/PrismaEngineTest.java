@@ -335,28 +335,6 @@ class PrismaEngineTest {
         return out.split("\\s+")[0];
     }
 
-    /** Settings that retry a lock timeout up to 4 times, 300 ms apart at first, recording each attempt. */
-    static MigrationEngine.Settings retrying(List<String> attempts) {
-        return new MigrationEngine.Settings(Duration.ofMillis(300), Duration.ofSeconds(30), 4, Duration.ofMillis(300),
-                (file, attempt, of, wait, reason) -> attempts.add(file + " " + attempt + "/" + of + " " + wait.toMillis()));
-    }
-
-    /** Holds the table's lock for {@code millis}, then lets go, from another thread. */
-    static Thread lockFor(EngineDatabase db, String table, long millis) throws InterruptedException {
-        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-        Thread t = new Thread(() -> {
-            try (TableLock lock = TableLock.exclusive(db.pg, db.name, table)) {
-                held.countDown();
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        t.start();
-        held.await();
-        return t;
-    }
-
     @Test
     void aLockTimeoutIsRetriedWithBackoffUntilTheLockIsGone() throws Exception {
         EngineDatabase db = new EngineDatabase("prisma_lock_retry");
@@ -364,8 +342,8 @@ class PrismaEngineTest {
         engine.migrate(db.target, dir, SETTINGS);
         EngineDatabase.write(dir, "20240104000000_add_note/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
         List<String> attempts = new java.util.ArrayList<>();
-        Thread lock = lockFor(db, "orders", 1500);
-        List<Migration> applied = engine.migrate(db.target, dir, retrying(attempts));
+        Thread lock = db.lockFor("orders", 1500);
+        List<Migration> applied = engine.migrate(db.target, dir, EngineDatabase.retrying(attempts));
         lock.join();
         assertThat(applied).hasSize(1);
         assertThat(db.columns("orders")).contains("note");
@@ -384,7 +362,7 @@ class PrismaEngineTest {
         List<String> attempts = new java.util.ArrayList<>();
         MigrationException e;
         try (TableLock lock = TableLock.exclusive(db.pg, db.name, "orders")) {
-            e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, retrying(attempts)));
+            e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, EngineDatabase.retrying(attempts)));
         }
         assertThat(attempts).hasSize(4);
         assertThat(e.getMessage()).contains("could not get a lock within lock_timeout 300ms");
