@@ -20,9 +20,15 @@ final class ByteSizeConverter implements ITypeConverter<Integer> {
         if (multiplier > 1) {
             v = v.substring(0, v.length() - 1);
         }
-        long bytes = Long.parseLong(v.strip()) * multiplier;
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(Long.parseLong(v.strip()), multiplier);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a size: give bytes, or a"
+                    + " number with KiB, MiB or GiB (16MiB)");
+        }
         if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("size too large: " + value);
+            throw new picocli.CommandLine.TypeConversionException("size too large: " + value);
         }
         return (int) bytes;
     }

@@ -36,6 +36,7 @@ final class CheckCommand extends RunnerCommand {
 
     @Override
     protected RunnerResult execute() {
+        migration.validate(false);
         PgTarget target = PgTarget.resolve(database, System.getenv());
         BackupManifest manifest;
         try (ObjectStore store = storage.open(from)) {

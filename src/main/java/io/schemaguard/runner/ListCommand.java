@@ -23,6 +23,11 @@ final class ListCommand extends RunnerCommand {
     @Override
     protected RunnerResult execute() {
         try (ObjectStore store = storage.open(from)) {
+            // A mistyped path would list as "no backups": say it does not exist, as a missing bucket does.
+            if (!store.location().isS3() && !java.nio.file.Files.isDirectory(store.location().directory())) {
+                throw new io.schemaguard.storage.StorageException(io.schemaguard.storage.StorageException.Kind.BUCKET_NOT_FOUND,
+                        "no directory " + store.location().directory());
+            }
             List<BackupCatalog.Entry> entries = new BackupCatalog(store).entries();
             print(entries, System.out);
             return RunnerResult.success().message(entries.size() + " backups under " + store.location());

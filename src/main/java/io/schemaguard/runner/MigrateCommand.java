@@ -45,17 +45,20 @@ final class MigrateCommand extends RunnerCommand {
 
     @Override
     protected RunnerResult execute() {
+        migration.validate(true);
+        Duration maxAgeLimit = io.schemaguard.api.Durations.parse(maxAge);
+        Duration lockWaitLimit = io.schemaguard.api.Durations.parse(lockWait);
         PgTarget target = PgTarget.resolve(database, System.getenv());
         BackupManifest manifest;
         try (ObjectStore store = storage.open(from)) {
             manifest = StoredBackup.resolve(store, backup, null, null).manifest();
         }
         Duration age = Duration.between(manifest.finishedAt(), Instant.now());
-        if (age.compareTo(io.schemaguard.api.Durations.parse(maxAge)) > 0) {
+        if (age.compareTo(maxAgeLimit) > 0) {
             throw new RunnerException(FailureReason.BackupStale, "backup " + manifest.backupId() + " finished "
                     + age.toMinutes() + " min ago, more than --max-age " + maxAge + ": a fresh backup is needed");
         }
-        try (AdvisoryLock lock = AdvisoryLock.acquire(target, io.schemaguard.api.Durations.parse(lockWait))) {
+        try (AdvisoryLock lock = AdvisoryLock.acquire(target, lockWaitLimit)) {
             MigrationExecutor.Outcome o = MigrationExecutor.migrate(migration.engine(), target, migration.directory(),
                     migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
                             manifest.tables(), migration.assertions()), PgTools.locate(migration.pgBin));

@@ -1,5 +1,6 @@
 package io.schemaguard.runner;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +9,7 @@ import io.schemaguard.api.MigrationEngineType;
 import io.schemaguard.api.SafeMigrationSpec.Assertion;
 import io.schemaguard.migration.MigrationExecutor;
 import io.schemaguard.migration.MigrationFiles;
+import io.schemaguard.migration.engine.FlywayEngine;
 import io.schemaguard.migration.engine.MigrationEngine;
 import io.schemaguard.migration.engine.MigrationEngines;
 import io.schemaguard.postgres.PgTarget;
@@ -73,11 +75,55 @@ final class MigrationOptions {
         return MigrationEngines.of(engine);
     }
 
+    /**
+     * Every option checked before the command's first side effect (a backup, a rehearsal, a migration):
+     * a bad duration or a misnamed file must not surface after a backup and a rehearsal already ran.
+     *
+     * @param needsMigrations whether the command reads migration files (engine command does not)
+     */
+    void validate(boolean needsMigrations) {
+        settings(); // durations and retries
+        policy(); // --lock-hazards
+        assertions();
+        rehearsalServer();
+        if (!needsMigrations || "command".equalsIgnoreCase(engine)) {
+            return;
+        }
+        MigrationEngine e = engine();
+        if (migrations.isEmpty()) {
+            throw new IllegalArgumentException("--migrations is required");
+        }
+        for (Path dir : migrations) {
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("migrations directory " + dir + " does not exist");
+            }
+        }
+        if (e instanceof FlywayEngine) {
+            for (Path dir : migrations) {
+                List<String> misnamed = FlywayEngine.misnamed(dir);
+                if (!misnamed.isEmpty()) {
+                    throw new IllegalArgumentException(misnamed + " in " + dir + " do not follow Flyway's naming"
+                            + " (V<version>__<description>.sql, R__<description>.sql), so they would never run: rename them");
+                }
+            }
+        }
+        if (e.all(directory()).isEmpty()) {
+            throw new IllegalArgumentException("no migration files in " + migrations + ": nothing would be applied"
+                    + " (is --migrations the right directory, and --engine " + engine + " the right engine?)");
+        }
+    }
+
+    /** Assembled once: each step reads the same copy, and a command makes one scratch directory, not one per step. */
+    private Path assembled;
+
     Path directory() {
         if (migrations.isEmpty()) {
             throw new IllegalArgumentException("--migrations is required");
         }
-        return MigrationFiles.assemble(MigrationEngineType.valueOf(engine.toLowerCase()), migrations, workDir);
+        if (assembled == null) {
+            assembled = MigrationFiles.assemble(MigrationEngineType.valueOf(engine.toLowerCase()), migrations, workDir);
+        }
+        return assembled;
     }
 
     MigrationExecutor.Policy policy() {

@@ -19,6 +19,7 @@ final class PlanCommand extends RunnerCommand {
 
     @Override
     protected RunnerResult execute() {
+        migration.validate(true);
         PgTarget target = PgTarget.resolve(database, System.getenv());
         if ("command".equals(migration.engine)) {
             // The application's own tool knows what it will apply; all there is to plan is that the

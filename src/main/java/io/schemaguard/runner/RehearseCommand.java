@@ -40,6 +40,7 @@ final class RehearseCommand extends RunnerCommand {
 
     @Override
     protected RunnerResult execute() {
+        migration.validate(true);
         PgTarget real = PgTarget.resolve(database, System.getenv());
         try (ObjectStore store = storage.open(from)) {
             MigrationExecutor.Outcome o = rehearse(store, backup, real, migration);

@@ -47,6 +47,10 @@ final class SafeMigrateCommand extends RunnerCommand {
 
     @Override
     protected RunnerResult execute() {
+        migration.validate(true);
+        if (!onFailure.equalsIgnoreCase("halt") && !onFailure.equalsIgnoreCase("restore")) {
+            throw new IllegalArgumentException("--on-failure takes halt or restore, got '" + onFailure + "'");
+        }
         PgTarget target = PgTarget.resolve(database, System.getenv());
         MigrationExecutor.Plan plan = MigrationExecutor.plan(migration.engine(), target, migration.directory(),
                 migration.policy());

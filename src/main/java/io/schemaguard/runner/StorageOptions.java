@@ -8,6 +8,9 @@ import picocli.CommandLine.Option;
 /** Options shared by every command that talks to storage. Credentials come only from the environment. */
 final class StorageOptions {
 
+    /** An allowance for what the runner holds beside the part pool (compression, the S3 SDK, the JDBC driver). */
+    private static final long HEAP_BESIDE_PARTS = 32L * 1024 * 1024;
+
     @Option(names = "--endpoint", paramLabel = "URL", defaultValue = "${env:AWS_ENDPOINT_URL_S3:-${env:AWS_ENDPOINT_URL}}",
             description = "S3 endpoint for S3-compatible stores (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, or AWS)")
     String endpoint;
@@ -28,6 +31,20 @@ final class StorageOptions {
     int uploadConcurrency;
 
     ObjectStore open(String location) {
+        // The part pool is allocated up front: refuse a size the heap cannot hold before anything starts,
+        // rather than die of OutOfMemoryError half-way with nothing on stderr.
+        long pool = (long) partSize * (uploadConcurrency + 1);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (uploadConcurrency < 1) {
+            throw new IllegalArgumentException("--upload-concurrency must be at least 1, got " + uploadConcurrency);
+        }
+        long room = heap - HEAP_BESIDE_PARTS;
+        if (pool > room) {
+            throw new IllegalArgumentException("--part-size " + partSize / (1024 * 1024) + "MiB x (--upload-concurrency "
+                    + uploadConcurrency + " + 1) needs " + pool / (1024 * 1024) + " MiB of buffers, more than the "
+                    + Math.max(0, room / (1024 * 1024)) + " MiB this JVM's " + heap / (1024 * 1024) + " MiB heap leaves"
+                    + " beside the rest of the runner: use smaller parts, or give the runner more memory");
+        }
         return ObjectStore.open(StorageLocation.parse(location),
                 new S3Settings(blankToNull(endpoint), blankToNull(region), pathStyle, partSize, uploadConcurrency));
     }

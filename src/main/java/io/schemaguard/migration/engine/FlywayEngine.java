@@ -306,6 +306,27 @@ public final class FlywayEngine implements MigrationEngine {
         return info.getVersion() == null ? "R:" + info.getDescription() : "V:" + info.getVersion().getVersion();
     }
 
+    /**
+     * The {@code .sql} files under {@code dir} that look meant as migrations ({@code V2_x.sql},
+     * {@code v3__x.sql}, {@code R_x.sql}) but that Flyway's naming would skip without a word.
+     */
+    public static List<String> misnamed(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).map(f -> dir.relativize(f).toString().replace('\\', '/'))
+                    .filter(relative -> !relative.startsWith("..") && !relative.contains("/.."))
+                    .filter(relative -> {
+                        String name = relative.substring(relative.lastIndexOf('/') + 1);
+                        return name.endsWith(".sql") && MEANT_AS_MIGRATION.matcher(name).find()
+                                && !WELL_NAMED.matcher(name).matches();
+                    }).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read migrations in " + dir, e);
+        }
+    }
+
+    private static final java.util.regex.Pattern MEANT_AS_MIGRATION = java.util.regex.Pattern.compile("^[VvRrUu][0-9_.]");
+    private static final java.util.regex.Pattern WELL_NAMED = java.util.regex.Pattern.compile("^(V[0-9][0-9._]*__.+|R__.+)\\.sql$");
+
     private static void requireDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new MigrationException("migrations directory " + dir + " does not exist", null, null);
