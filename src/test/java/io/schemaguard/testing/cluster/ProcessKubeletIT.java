@@ -166,7 +166,9 @@ class ProcessKubeletIT {
     void deletingARunningPodStopsItsProcess() {
         admin.resource(shellPod("sleeps", RealCluster.SHELL_IMAGE, "sleep 600", List.of())).create();
         await().atMost(TIMEOUT).until(() -> cluster.kubelet().isRunning(ns, "sleeps"));
-        assertThat(get("sleeps").getStatus().getPhase()).isEqualTo("Running");
+        // The process starts before the kubelet reports it: wait for the report, not only the process.
+        await().atMost(TIMEOUT).until(() -> get("sleeps").getStatus() != null
+                && "Running".equals(get("sleeps").getStatus().getPhase()));
         long t0 = System.nanoTime();
         admin.pods().inNamespace(ns).withName("sleeps").delete();
         await().atMost(TIMEOUT).until(() -> get("sleeps") == null);
