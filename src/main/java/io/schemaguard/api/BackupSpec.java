@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  * What to dump and where to: the fields of a DatabaseBackup's spec, shared with the template a
  * BackupSchedule stamps backups from (which, unlike a backup's own spec, may change).
  */
+@ValidationRule(value = "!has(self.jobs) || self.format == 'directory'",
+        message = "jobs (parallel pg_dump workers) needs format: directory; the custom and plain formats are written by one")
 @ValidationRule(value = "self.compression != 'none' || !has(self.compressionLevel)",
         message = "compressionLevel cannot be set when compression is none")
 @ValidationRule(value = "!has(self.verificationServer) || self.verify == 'Restore'",

@@ -13,6 +13,8 @@ import io.fabric8.generator.annotation.ValidationRule;
  * or the application's own image, copied by an init container from {@code path}.
  */
 @ValidationRule(value = "has(self.configMaps) != has(self.image)", message = "set exactly one of configMaps or image")
+@ValidationRule(value = "!has(self.configMaps) || size(self.configMaps) > 0",
+        message = "configMaps needs at least one ConfigMap: an empty list holds no migration")
 public class MigrationSource {
     private List<ConfigMapRef> configMaps = null;
     private ImageSource image;

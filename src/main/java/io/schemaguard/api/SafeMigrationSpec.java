@@ -91,6 +91,8 @@ public class SafeMigrationSpec {
         /** The migration starts only while the backup is younger than this. */
         @Default("15m")
         @Pattern(Durations.PATTERN)
+        @ValidationRule(value = "self.matches('[1-9]')", message = "maxAge must be longer than zero: a backup is never"
+                + " younger than 0s, so the migration could never start")
         private String maxAge = "15m";
 
         @Default("Checksum")

@@ -108,7 +108,36 @@ class DatabaseBackupValidationIT {
                         "bucket: team-backups\n      prefix: /nightly\n"),
                         "spec.storage.s3.prefix: Invalid value: \"/nightly\""),
                 new Invalid("secret-without-name", DATABASE.replace("name: db-credentials", "key: password") + STORAGE,
-                        "spec.database.passwordSecretRef.name: Required value"));
+                        "spec.database.passwordSecretRef.name: Required value"),
+                new Invalid("jobs-with-custom-format", DATABASE + STORAGE + "  jobs: 4\n",
+                        "spec: Invalid value", "jobs (parallel pg_dump workers) needs format: directory"));
+    }
+
+    static Stream<Invalid> invalidMigrations() {
+        String migrations = "  migrations:\n    configMaps:\n    - name: shop-migrations\n";
+        return Stream.of(
+                new Invalid("empty-configmaps", DATABASE + "  migrations:\n    configMaps: []\n",
+                        "spec.migrations: Invalid value", "configMaps needs at least one ConfigMap"),
+                new Invalid("zero-max-age", DATABASE + migrations + "  backup:\n    maxAge: 0s\n",
+                        "spec.backup.maxAge: Invalid value", "maxAge must be longer than zero"),
+                new Invalid("zero-max-age-spelled-long", DATABASE + migrations + "  backup:\n    maxAge: 0h0m00s\n",
+                        "maxAge must be longer than zero"),
+                new Invalid("lock-retries-100", DATABASE + migrations + "  safety:\n    lockRetries: 100\n",
+                        "spec.safety.lockRetries: Invalid value: 100"),
+                new Invalid("lock-hazards-sometimes", DATABASE + migrations + "  safety:\n    lockHazards: Sometimes\n",
+                        "spec.safety.lockHazards: Unsupported value: \"Sometimes\""));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> theApiServerRefusesSafeMigrationsThatCouldNeverRun() {
+        Kubectl kubectl = cluster.kubectl();
+        return invalidMigrations().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
+            String manifest = manifest(c.name(), c.spec()).replace("kind: DatabaseBackup", "kind: SafeMigration");
+            Kubectl.Result r = kubectl.apply(manifest);
+            assertThat(r.exitCode()).as("kubectl apply of %s was accepted:%n%s", c.name(), r.stdout()).isNotZero();
+            assertThat(r.stderr()).as("message for %s", c.name())
+                    .contains("The SafeMigration \"" + c.name() + "\" is invalid").contains(c.message());
+        }));
     }
 
     @TestFactory
