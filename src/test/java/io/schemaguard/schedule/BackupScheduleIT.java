@@ -97,6 +97,25 @@ class BackupScheduleIT {
     }
 
     @Test
+    void anInvalidCronOrTimeZoneIsAConditionAndAnEventOnTheRealApiServer() {
+        operator = cluster.startOperator("schemaguard-operator-schedule-invalid");
+        String ns = cluster.namespace("invalid-schedule");
+        cluster.kubectl().apply(schedule(ns, "bad-cron", "61 * * * *", null)).orThrow();
+        cluster.kubectl().apply(schedule(ns, "bad-zone", "@daily", "  timeZone: Mars/Olympus_Mons\n")).orThrow();
+        for (String name : List.of("bad-cron", "bad-zone")) {
+            BackupSchedule s = await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, name),
+                    x -> x.getStatus() != null && Conditions.find(x.getStatus().getConditions(), Conditions.READY) != null);
+            var ready = Conditions.find(s.getStatus().getConditions(), Conditions.READY);
+            assertThat(ready.getStatus()).isEqualTo("False");
+            assertThat(ready.getReason()).isEqualTo("InvalidSchedule");
+            assertThat(ready.getMessage()).contains(name.equals("bad-cron") ? "61" : "Mars/Olympus_Mons");
+            assertThat(s.getStatus().getObservedGeneration()).isEqualTo(s.getMetadata().getGeneration());
+            await().ignoreExceptions().atMost(TIMEOUT).untilAsserted(() -> assertThat(reasons(ns, name)).contains("InvalidSchedule"));
+        }
+        assertThat(backups(ns)).isEmpty();
+    }
+
+    @Test
     void aScheduleFiresItsBackupLandsInStorageAndForbidSkipsTheNextRunWhileItIsHeld() throws Exception {
         operator = cluster.startOperator("schemaguard-operator-schedule-it");
         String ns = cluster.namespace("every-minute");
