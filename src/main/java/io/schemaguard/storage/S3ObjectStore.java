@@ -166,6 +166,13 @@ public final class S3ObjectStore implements ObjectStore {
                             + rootMessage(e) + ")",
                     e);
         }
+        if (e instanceof SdkClientException && e.getMessage() != null
+                && e.getMessage().startsWith("Unable to load credentials")) {
+            // The SDK lists every provider it tried in about a thousand characters; one line says what to do.
+            return new StorageException(StorageException.Kind.ACCESS_DENIED, "cannot " + action + ": no storage"
+                    + " credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a Secret's keys in a Job), or"
+                    + " give the pod a web identity or instance role", e);
+        }
         return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + firstLine(e.getMessage()), e);
     }
 

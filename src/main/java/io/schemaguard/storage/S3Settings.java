@@ -18,6 +18,10 @@ public record S3Settings(String endpoint, String region, boolean pathStyle, int 
         if (uploadConcurrency < 1) {
             throw new IllegalArgumentException("upload concurrency must be at least 1");
         }
+        if (endpoint != null && !endpoint.isBlank() && !endpoint.matches("(?i)^https?://[^/\\s]+.*")) {
+            // A wrong endpoint is a configuration error to fix, not a storage failure to retry.
+            throw new IllegalArgumentException("storage endpoint '" + endpoint + "' is not an http:// or https:// URL");
+        }
     }
 
     public static S3Settings defaults() {

@@ -90,5 +90,11 @@ class InputValidationRunnerTest {
         refused(run("backup", "--database", pg.url(db), "--to", dir.resolve("b").toString(), "--part-size", "96MiB"), 2,
                 "InvalidArguments", "MiB of buffers", dir.resolve("b"));
         refused(run("list", "--from", dir.resolve("no-such-folder").toString()), 4, "BucketNotFound", "no directory", null);
+        refused(run("list", "--from", "s3://bucket/x", "--endpoint", "ftp://127.0.0.1:21", "--path-style"), 2,
+                "InvalidArguments", "is not an http:// or https:// URL", null);
+        Runner.Result noCredentials = Runner.run(Map.of("AWS_EC2_METADATA_DISABLED", "true"), "list", "--from",
+                "s3://bucket/x", "--endpoint", "http://127.0.0.1:9", "--path-style");
+        refused(noCredentials, 4, "StorageAccessDenied", "no storage credentials", null);
+        assertThat(noCredentials.stderr().strip().length()).as("one line, not the SDK's provider chain").isLessThan(300);
     }
 }
