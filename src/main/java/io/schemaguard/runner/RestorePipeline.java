@@ -157,8 +157,12 @@ public final class RestorePipeline {
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (IOException e) {
-            throw new RunnerException(FailureReason.RestoreFailed, "reading the backup failed mid-restore (" + e.getMessage()
-                    + "); the restore ran in one transaction and was rolled back", e);
+            // Reading the backup failed, not PostgreSQL: a storage reason, so its exit code says where to look.
+            boolean network = e instanceof java.net.SocketException || e instanceof java.net.SocketTimeoutException
+                    || e.getCause() instanceof java.net.SocketException;
+            throw new RunnerException(network ? FailureReason.StorageUnreachable : FailureReason.StorageError,
+                    "reading the backup from storage failed mid-restore (" + e.getMessage() + "); pg_restore was"
+                            + " stopped and its transaction rolled back", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RunnerException(FailureReason.Internal, "interrupted", e);

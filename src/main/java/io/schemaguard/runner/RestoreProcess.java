@@ -76,11 +76,19 @@ final class RestoreProcess {
             Process p = pb.start();
             ErrorLog errors = new ErrorLog(p.getErrorStream());
             long total = 0;
+            ReadSide source = new ReadSide(dump);
             try (OutputStream in = p.getOutputStream()) {
                 if (o.format() != DumpFormat.DIRECTORY) {
-                    total = Streams.copy(dump, in, fed);
+                    total = Streams.copy(source, in, fed);
                 }
             } catch (IOException e) {
+                if (source.failure != null) {
+                    // The backup stopped coming (storage died, the stream broke off): kill pg_restore before it
+                    // reads the early end as a short dump, so its transaction rolls back, and report the cause.
+                    p.destroyForcibly();
+                    p.waitFor();
+                    throw source.failure;
+                }
                 // pg_restore stopped reading: it failed, and its own error says why
                 if (p.waitFor() == 0) {
                     throw e;
@@ -165,6 +173,35 @@ final class RestoreProcess {
                     }
                 }
                 return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
+            }
+        }
+    }
+
+    /** The dump as read from storage, remembering a failure to read it apart from a failure to write to pg_restore. */
+    private static final class ReadSide extends java.io.FilterInputStream {
+        IOException failure;
+
+        ReadSide(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
             }
         }
     }
