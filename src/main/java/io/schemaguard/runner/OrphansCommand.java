@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
         "Compare the backups stored for a namespace (and database) with the backup ids",
         "that should exist. Orphans: stored backups, complete or incomplete, whose id is",
         "not known, by folder (ns/db/id, what 'delete' takes). Missing: known ids without",
-        "a complete stored backup. Deletes nothing; exits 0 whenever the scan worked." })
+        "a complete stored backup. Unfinished: uploads a killed runner left (S3 multipart uploads,",
+        "hidden .partial files), aborted once older than --abort-unfinished-after. Deletes no",
+        "backup; exits 0 whenever the scan worked." })
 final class OrphansCommand extends RunnerCommand {
 
     @Option(names = "--from", required = true, paramLabel = "LOCATION", description = "s3://bucket/prefix or file:///dir")
@@ -38,12 +40,19 @@ final class OrphansCommand extends RunnerCommand {
             "A backup still running or failed is known (not an orphan) but not missing." })
     List<String> expectComplete;
 
+    @Option(names = "--abort-unfinished-after", paramLabel = "DURATION", description = {
+            "abort unfinished uploads started longer ago than this (e.g. 24h); a running backup's own upload",
+            "is younger than its Job's deadline. Absent: they are listed only" })
+    String abortUnfinishedAfter;
+
     @Mixin
     StorageOptions storage;
 
     @Override
     protected RunnerResult execute() {
         Set<String> knownIds = knownIds(known);
+        java.time.Duration grace = abortUnfinishedAfter == null ? null
+                : io.schemaguard.api.Durations.parse(abortUnfinishedAfter);
         try (ObjectStore store = storage.open(from)) {
             List<BackupCatalog.Entry> stored = new BackupCatalog(store).entries(namespace, database);
             List<String> orphans = stored.stream().filter(e -> !knownIds.contains(e.backupId()))
@@ -59,12 +68,32 @@ final class OrphansCommand extends RunnerCommand {
                 }
             }
             missing.forEach(id -> System.out.println("MISSING  " + id));
+            int[] leftovers = unfinished(store, grace);
             String scope = namespace + (database == null ? "" : "/" + database);
             String message = stored.size() + " backups of " + scope + " under " + store.location() + ", "
-                    + knownIds.size() + " known: " + orphans.size() + " orphaned, " + missing.size() + " missing";
+                    + knownIds.size() + " known: " + orphans.size() + " orphaned, " + missing.size() + " missing, "
+                    + leftovers[0] + " unfinished uploads" + (grace == null ? "" : " (" + leftovers[1] + " aborted)");
             System.out.println(message);
             return RunnerResult.success().orphans(orphans, missing).message(message);
         }
+    }
+
+    /** Lists (and past the grace period aborts) the namespace's unfinished uploads: {found, aborted}. */
+    private int[] unfinished(ObjectStore store, java.time.Duration grace) {
+        String prefix = BackupLayout.segment(namespace) + "/"
+                + (database == null ? "" : BackupLayout.segment(database) + "/");
+        java.time.Instant now = java.time.Instant.now();
+        int aborted = 0;
+        List<ObjectStore.UnfinishedUpload> found = store.unfinished(prefix);
+        for (ObjectStore.UnfinishedUpload u : found) {
+            boolean old = grace != null && u.started() != null && u.started().isBefore(now.minus(grace));
+            if (old) {
+                store.abandon(u);
+                aborted++;
+            }
+            System.out.println((old ? "ABORTED  " : "UNFINISHED ") + u.key() + "  (started " + u.started() + ")");
+        }
+        return new int[] { found.size(), aborted };
     }
 
     /** The ids of every --known value, in order, without blanks or repeats; anything else is refused. */

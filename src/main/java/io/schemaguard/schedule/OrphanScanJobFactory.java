@@ -37,6 +37,9 @@ public final class OrphanScanJobFactory {
         }
         args.add("--known=" + String.join(",", known));
         args.add("--expect-complete=" + String.join(",", succeeded));
+        // An upload older than any backup Job may run is a killed runner's: its parts are aborted.
+        long deadline = t.getActiveDeadlineSeconds() == null ? 21600L : t.getActiveDeadlineSeconds();
+        args.add("--abort-unfinished-after=" + (Math.max(deadline, 21600L) + 3600L) + "s");
         Job job = RunnerJob.build(new RunnerJob.Spec(name, namespace, OrphanScans.COMPONENT, OrphanScans.KIND,
                 schedule.getMetadata().getName(), Owners.controller(schedule),
                 args, new ArrayList<>(storage.env()), storage.volume().stream().toList(),

@@ -103,6 +103,42 @@ public final class FileObjectStore implements ObjectStore {
     }
 
     @Override
+    public List<UnfinishedUpload> unfinished(String keyPrefix) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        List<UnfinishedUpload> result = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                String name = p.getFileName().toString();
+                // .<target>.<uuid>.partial, beside the file it would have become
+                if (!name.startsWith(".") || !name.endsWith(PARTIAL_SUFFIX) || name.length() <= 38 + PARTIAL_SUFFIX.length()) {
+                    continue;
+                }
+                String target = name.substring(1, name.length() - PARTIAL_SUFFIX.length() - 37);
+                Path relativeDir = root.relativize(p.getParent());
+                String key = (relativeDir.toString().isEmpty() ? "" : relativeDir.toString().replace('\\', '/') + "/") + target;
+                if (key.startsWith(keyPrefix)) {
+                    result.add(new UnfinishedUpload(key, name, Files.getLastModifiedTime(p).toInstant()));
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw classify(e instanceof UncheckedIOException u ? u.getCause() : (IOException) e, "list " + root);
+        }
+        return result;
+    }
+
+    @Override
+    public void abandon(UnfinishedUpload upload) {
+        Path partial = resolve(upload.key()).resolveSibling(upload.id());
+        try {
+            Files.deleteIfExists(partial);
+        } catch (IOException e) {
+            throw classify(e, "delete " + partial);
+        }
+    }
+
+    @Override
     public void delete(String key) {
         try {
             Files.deleteIfExists(resolve(key));

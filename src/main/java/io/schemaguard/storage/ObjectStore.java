@@ -21,6 +21,21 @@ public interface ObjectStore extends AutoCloseable {
 
     void delete(String key);
 
+    /**
+     * Uploads under a key prefix that were started and never finished or aborted, by a runner that was
+     * killed: S3 multipart uploads (invisible to {@link #list} and billed), a file store's hidden
+     * {@code .partial} files. None of them is a backup; an upload still under way is one too, so callers
+     * leave young ones alone.
+     */
+    List<UnfinishedUpload> unfinished(String keyPrefix);
+
+    /** Aborts an unfinished upload (its parts or partial file are removed); gone already is fine. */
+    void abandon(UnfinishedUpload upload);
+
+    /** @param id the S3 upload id, or the partial file's name in a file store */
+    record UnfinishedUpload(String key, String id, java.time.Instant started) {
+    }
+
     @Override
     void close();
 

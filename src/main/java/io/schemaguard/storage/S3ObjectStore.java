@@ -109,6 +109,36 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public List<UnfinishedUpload> unfinished(String keyPrefix) {
+        String fullPrefix = location.prefix().isEmpty() ? keyPrefix
+                : keyPrefix.isEmpty() ? location.prefix() + "/" : location.fullKey(keyPrefix);
+        int strip = location.prefix().isEmpty() ? 0 : location.prefix().length() + 1;
+        List<UnfinishedUpload> result = new ArrayList<>();
+        try {
+            for (var u : s3.listMultipartUploadsPaginator(b -> b.bucket(location.bucket()).prefix(fullPrefix)).uploads()) {
+                result.add(new UnfinishedUpload(u.key().substring(strip), u.uploadId(), u.initiated()));
+            }
+        } catch (SdkException e) {
+            throw classify(e, "list unfinished uploads under " + location);
+        }
+        return result;
+    }
+
+    @Override
+    public void abandon(UnfinishedUpload upload) {
+        try {
+            s3.abortMultipartUpload(b -> b.bucket(location.bucket()).key(location.fullKey(upload.key()))
+                    .uploadId(upload.id()));
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw classify(e, "abort upload of " + location.url(upload.key()));
+            }
+        } catch (SdkException e) {
+            throw classify(e, "abort upload of " + location.url(upload.key()));
+        }
+    }
+
+    @Override
     public void delete(String key) {
         try {
             s3.deleteObject(b -> b.bucket(location.bucket()).key(location.fullKey(key)));

@@ -319,6 +319,58 @@ class DeleteAndOrphansRunnerTest {
         assertThat(noKnown.exitCode()).isEqualTo(2);
     }
 
+    /** A backup killed while its upload is under way, as a node loss or an OOM kill would stop it. */
+    private static void killMidUpload(String big, String location, java.util.function.BooleanSupplier uploading)
+            throws Exception {
+        Path log = Files.createTempFile("termination-", ".log");
+        List<String> args = new ArrayList<>(List.of("backup", "--database", pg.url(big), "--to", location, "--namespace",
+                "leaks", "--compression", "none", "--upload-concurrency", "1", "--part-size", "5MiB"));
+        if (location.startsWith("s3://")) {
+            args.addAll(List.of("--endpoint", s3.endpoint(), "--path-style"));
+        }
+        Process p = Runner.start(env(), args, log);
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+        while (!uploading.getAsBoolean()) {
+            assertThat(p.isAlive()).as("the backup ended before it could be cut").isTrue();
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        p.destroyForcibly().waitFor();
+        Files.deleteIfExists(log);
+    }
+
+    @Test
+    void uploadsAKilledRunnerLeftAreFoundAndAbortedAfterTheirGracePeriod(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        String big = pg.createDatabase("leaky");
+        pg.execute(big, "CREATE TABLE payload (id int, data text)",
+                "INSERT INTO payload SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 1500000) g");
+        String bucket = newBucket("leaks");
+        killMidUpload(big, "s3://" + bucket, () -> !s3.client().listMultipartUploads(b -> b.bucket(bucket)).uploads().isEmpty());
+        killMidUpload(big, dir.toString(), () -> {
+            try (Stream<Path> files = Files.walk(dir)) {
+                return files.anyMatch(f -> f.getFileName().toString().endsWith(".partial"));
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                return false;
+            }
+        });
+        for (String location : List.of("s3://" + bucket, dir.toString())) {
+            Runner.Result listed = run("orphans", location, "--namespace", "leaks", "--known=");
+            assertThat(listed.exitCode()).as(listed.toString()).isZero();
+            assertThat(listed.stdout()).contains("UNFINISHED leaks/").contains("1 unfinished uploads");
+            Runner.Result young = run("orphans", location, "--namespace", "leaks", "--known=", "--abort-unfinished-after", "1h");
+            assertThat(young.stdout()).as("a young upload may still be running").contains("(0 aborted)");
+            Runner.Result old = run("orphans", location, "--namespace", "leaks", "--known=", "--abort-unfinished-after", "0s");
+            assertThat(old.stdout()).as(old.toString()).contains("ABORTED  leaks/").contains("(1 aborted)");
+            assertThat(run("orphans", location, "--namespace", "leaks", "--known=").stdout())
+                    .contains("0 unfinished uploads");
+        }
+        assertThat(s3.client().listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertThat(files.filter(f -> f.getFileName().toString().endsWith(".partial"))).isEmpty();
+        }
+    }
+
     /** A real store whose deletion of a dump fails as a dropped connection would; records every delete. */
     private record DeletionCut(ObjectStore store, List<String> calls) implements ObjectStore {
         @Override
@@ -333,6 +385,16 @@ class DeleteAndOrphansRunnerTest {
         @Override
         public StorageLocation location() {
             return store.location();
+        }
+
+        @Override
+        public List<UnfinishedUpload> unfinished(String keyPrefix) {
+            return store.unfinished(keyPrefix);
+        }
+
+        @Override
+        public void abandon(UnfinishedUpload upload) {
+            store.abandon(upload);
         }
 
         @Override
