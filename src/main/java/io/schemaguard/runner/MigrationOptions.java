@@ -97,6 +97,12 @@ final class MigrationOptions {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException("migrations directory " + dir + " does not exist");
             }
+            List<String> huge = oversized(dir);
+            if (!huge.isEmpty()) {
+                throw new IllegalArgumentException(huge + " in " + dir + " exceed " + MAX_FILE_BYTES / (1024 * 1024)
+                        + " MiB: the lint reads and parses each file whole, so such a file is refused rather than"
+                        + " running the runner out of memory; split it, or load bulk data outside the migrations");
+            }
         }
         if (e instanceof FlywayEngine) {
             for (Path dir : migrations) {
@@ -110,6 +116,31 @@ final class MigrationOptions {
         if (e.all(directory()).isEmpty()) {
             throw new IllegalArgumentException("no migration files in " + migrations + ": nothing would be applied"
                     + " (is --migrations the right directory, and --engine " + engine + " the right engine?)");
+        }
+    }
+
+    /** Larger migration files are refused: each is read and parsed whole, within the runner's small heap. */
+    static final long MAX_FILE_BYTES = 8L * 1024 * 1024;
+
+    private static List<String> oversized(Path dir) {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).filter(f -> {
+                try {
+                    return Files.size(f) > MAX_FILE_BYTES;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }).map(f -> dir.relativize(f) + " (" + sizeMiB(f) + " MiB)").sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read migrations in " + dir, e);
+        }
+    }
+
+    private static long sizeMiB(Path f) {
+        try {
+            return Files.size(f) / (1024 * 1024);
+        } catch (java.io.IOException e) {
+            return -1;
         }
     }
 

@@ -75,6 +75,10 @@ class InputValidationRunnerTest {
         Files.writeString(migrations.resolve("v3__lower.sql"), "SELECT 1;\n");
         Files.writeString(migrations.resolve("notes.txt"), "not a migration\n");
         refused(safeMigrate(migrations, backups), 2, "InvalidArguments", "[V2_add_ref.sql, v3__lower.sql]", backups);
+
+        Path big = Files.createDirectories(dir.resolve("big"));
+        Files.writeString(big.resolve("V1__seed.sql"), "INSERT INTO t VALUES ('" + "x".repeat(9 * 1024 * 1024) + "');\n");
+        refused(safeMigrate(big, backups), 2, "InvalidArguments", "V1__seed.sql (9 MiB)", backups);
     }
 
     @Test
