@@ -90,6 +90,22 @@ public final class BackupPipeline {
         String folder = BackupLayout.folder(r.namespace(), server.database(), backupId);
         String dumpName = BackupLayout.dumpFileName(r.format(), r.compression());
         String dumpKey = folder + "/" + dumpName;
+        Outcome already = alreadyComplete(r.store(), folder, backupId);
+        if (already != null) {
+            return already;
+        }
+        Writer writer = Writer.claim(r.store(), folder, backupId);
+        try {
+            return write(r, server, tools, backupId, folder, dumpName, dumpKey, writer);
+        } catch (RuntimeException | Error e) {
+            writer.releaseIfOwner(); // a failed run leaves the folder as it found it
+            throw e;
+        }
+    }
+
+    /** The dump, its upload, the read-back and the manifest, by the runner that owns the folder. */
+    private Outcome write(Request r, ServerInfo server, PgTools tools, String backupId, String folder, String dumpName,
+            String dumpKey, Writer writer) {
         Instant startedAt = clock.instant();
         Console.info("backup %s: dumping %s (PostgreSQL %s) with pg_dump %s, %s format, %s, to %s", backupId,
                 r.target().describe(), server.version(), tools.version(), r.format().pgDumpName(),
@@ -130,6 +146,7 @@ public final class BackupPipeline {
                 // side results first: if they fail, the upload is aborted rather than left without a manifest
                 tables = join(counts);
                 schemaFingerprint = join(fingerprint);
+                writer.requireStillOwner(); // another runner of this id would replace the object we commit
                 stored = sink.commit();
                 Console.info("backup %s: pg_dump wrote %s, stored %s in %d %s in %.1f s", backupId,
                         Console.bytes(rawBytes), Console.bytes(stored.size()), stored.parts(),
@@ -143,6 +160,7 @@ public final class BackupPipeline {
         }
 
         String sha256 = Streams.hex(sha.digest());
+        writer.requireStillOwner(); // before the read-back, whose mismatch deletes the object
         if (r.verify() != VerifyMode.None) {
             verifyStored(r.store(), dumpKey, sha256, stored.size());
         }
@@ -157,7 +175,9 @@ public final class BackupPipeline {
                 Duration.between(startedAt, finishedAt).toMillis() / 1000.0, r.createdBy(), tables, schemaFingerprint,
                 server.roles(), server.extensions(), verification);
         try {
+            writer.requireStillOwner(); // the manifest must describe the object this runner stored
             r.store().put(folder + "/" + BackupLayout.MANIFEST, manifest.toJson(), "application/json");
+            writer.release();
         } catch (StorageException e) {
             throw RunnerException.from(e);
         }
@@ -261,6 +281,83 @@ public final class BackupPipeline {
                     + " PostgreSQL " + server.major() + " client tools or newer");
         }
         return tools;
+    }
+
+    /**
+     * A backup of this id that is complete already (a Job retried after its first pod finished, or a
+     * second runner given the same id): checked against storage and reported as stored, so the report
+     * always matches what is there; nothing is written again.
+     */
+    private static Outcome alreadyComplete(ObjectStore store, String folder, String backupId) {
+        try {
+            boolean complete = store.list(folder + "/").stream()
+                    .anyMatch(o -> o.key().equals(folder + "/" + BackupLayout.MANIFEST));
+            if (!complete) {
+                return null;
+            }
+            StoredBackup existing = StoredBackup.resolve(store, folder, null, null);
+            Verification v = existing.manifest().verification();
+            if (v != null && !Verification.PASSED.equals(v.result())) {
+                return null; // a failed verification is tried again, as a retried Job always did
+            }
+            existing.verifyChecksum(store);
+            Console.info("backup %s: already complete in storage, checked against its manifest; reporting it",
+                    backupId);
+            return new Outcome(existing.manifest(), existing.dumpKey());
+        } catch (StorageException e) {
+            throw RunnerException.from(e);
+        }
+    }
+
+    /**
+     * Who is writing a backup folder: a token object each runner writes when it starts, the newest
+     * one winning. A runner checks it is still the owner before it commits the dump, reads it back and
+     * writes the manifest, and stops (without committing) when another runner of the same id has taken
+     * over, so two runners never leave a manifest that describes the other one's object.
+     */
+    private record Writer(ObjectStore store, String key, String token) {
+        static Writer claim(ObjectStore store, String folder, String backupId) {
+            String token = java.util.UUID.randomUUID() + " " + ProcessHandle.current().pid() + " " + Instant.now();
+            Writer w = new Writer(store, folder + "/" + BackupLayout.WRITER, token);
+            try {
+                store.put(w.key, token.getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
+            } catch (StorageException e) {
+                throw RunnerException.from(e);
+            }
+            return w;
+        }
+
+        void requireStillOwner() {
+            String now;
+            try (InputStream in = store.open(key)) {
+                now = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (StorageException | IOException e) {
+                now = null;
+            }
+            if (!token.equals(now)) {
+                throw new RunnerException(FailureReason.BackupInProgress, "another runner started writing backup "
+                        + key.substring(0, key.lastIndexOf('/')) + " after this one (writer " + (now == null ? "gone"
+                                : now.split(" ")[0]) + "): this one stopped without committing, the other carries on");
+            }
+        }
+
+        void release() {
+            try {
+                store.delete(key);
+            } catch (StorageException e) {
+                Console.info("warning: could not remove %s: %s", key, e.getMessage());
+            }
+        }
+
+        /** Removes the token unless another runner's replaced it; never throws (the run is failing already). */
+        void releaseIfOwner() {
+            try {
+                requireStillOwner();
+                store.delete(key);
+            } catch (RuntimeException e) {
+                // another owner, or storage gone: the token stays, and names no manifest
+            }
+        }
     }
 
     private static UploadSink openSink(ObjectStore store, String key) {

@@ -19,6 +19,8 @@ public enum FailureReason {
      * rehearsal on the shared server would run them for real, so it needs a separate rehearsal server.
      */
     RehearsalRefused(2),
+    /** Another runner took over writing the same backup id: this one stopped, the other carries on. */
+    BackupInProgress(2),
     DatabaseUnreachable(3),
     AuthenticationFailed(3),
     DatabaseNotFound(3),

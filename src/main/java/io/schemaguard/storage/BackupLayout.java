@@ -16,6 +16,8 @@ import io.schemaguard.api.DumpFormat;
 public final class BackupLayout {
 
     public static final String MANIFEST = "manifest.json";
+    /** Written by the runner writing a backup, removed once its manifest is written: who owns the folder. */
+    public static final String WRITER = "writer";
     public static final String DUMP_BASENAME = "dump.";
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);

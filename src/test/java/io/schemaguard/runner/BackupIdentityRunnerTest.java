@@ -152,4 +152,55 @@ class BackupIdentityRunnerTest {
         }
         assertThat(whose(existing).split(",")).hasSize(101);
     }
+
+    @Test
+    void twoRunnersGivenOneBackupIdNeverLeaveAReportThatStorageContradicts(@TempDir Path dir) throws Exception {
+        String big = "same_id_" + System.nanoTime();
+        pg.execute("postgres", "CREATE DATABASE " + big);
+        pg.execute(big, "CREATE TABLE payload (id int, data text)",
+                "INSERT INTO payload SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 1500000) g");
+        Path backups = dir.resolve("backups");
+        String id = "20261201T120000Z-sameid01";
+        List<String> args = List.of("backup", "--database", url(big), "--to", backups.toString(), "--namespace", "shop",
+                "--backup-id", id, "--compression", "none");
+        Path logA = Files.createTempFile("a-", ".log");
+        Runner.Result b;
+        Process a;
+        // Both runners claim the folder while their pg_dump waits on a lock; B claims last.
+        try (io.schemaguard.testing.TableLock lock = io.schemaguard.testing.TableLock.exclusive(pg, big, "payload")) {
+            a = Runner.start(env(), args, logA);
+            await(() -> lock.blockedDumps() == 1);
+            Path logB = Files.createTempFile("b-", ".log");
+            Process pb = Runner.start(env(), args, logB);
+            await(() -> lock.blockedDumps() == 2);
+            lock.close();
+            b = Runner.await(pb, logB);
+        }
+        Runner.Result first = Runner.await(a, logA);
+        assertThat(first.exitCode()).as(first.toString()).isEqualTo(2);
+        assertThat(RunnerResult.parse(first.terminationMessage()).reason()).isEqualTo("BackupInProgress");
+        assertThat(first.stderr()).contains("stopped without committing");
+        assertThat(b.exitCode()).as(b.toString()).isZero();
+        String reported = RunnerResult.parse(b.terminationMessage()).sha256();
+        Runner.Result verified = Runner.run(env(), "verify", "--from", backups.toString(), id);
+        assertThat(verified.exitCode()).as(verified.toString()).isZero();
+
+        // A third run of the finished id writes nothing and reports what is stored.
+        Runner.Result again = Runner.run(env(), args.toArray(String[]::new));
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(RunnerResult.parse(again.terminationMessage()).sha256()).isEqualTo(reported);
+        assertThat(again.stderr()).contains("already complete in storage");
+        try (var files = Files.walk(backups)) {
+            assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList())
+                    .as("one dump and its manifest; no token, no partial left").containsExactly("dump.pgdump", "manifest.json");
+        }
+    }
+
+    static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited two minutes").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
 }

@@ -47,7 +47,8 @@ class SmallPartsTest {
     void configurationErrorsShareOneExitCodeThatThePodFailurePolicyStopsOn() {
         var notWorthRetrying = java.util.EnumSet.of(FailureReason.InvalidArguments, FailureReason.PgToolTooOld,
                 FailureReason.TargetNotEmpty, FailureReason.PrerequisitesMissing, FailureReason.MigrationBlocked,
-                FailureReason.BackupStale, FailureReason.RehearsalRefused);
+                FailureReason.BackupStale, FailureReason.RehearsalRefused,
+                FailureReason.BackupInProgress);
         for (FailureReason r : notWorthRetrying) {
             assertThat(r.exitCode()).as(r.name()).isEqualTo(FailureReason.CONFIGURATION_EXIT_CODE);
         }
