@@ -61,7 +61,7 @@ final class DumpProcess {
             command.add("--compress=0");
         }
         if (format == DumpFormat.DIRECTORY) {
-            scratch = Files.createTempDirectory(workDir, "pg_dump-");
+            scratch = StagingDirs.create(workDir, "pg_dump-");
             command.add("--file=" + scratch.resolve("dump"));
             if (jobs != null && jobs > 1) {
                 command.add("--jobs=" + jobs);

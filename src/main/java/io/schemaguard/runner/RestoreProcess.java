@@ -61,7 +61,7 @@ final class RestoreProcess {
                     command.addAll(List.of("--no-owner", "--no-privileges"));
                 }
                 if (o.format() == DumpFormat.DIRECTORY) {
-                    scratch = Files.createTempDirectory(o.workDir(), "pg_restore-");
+                    scratch = StagingDirs.create(o.workDir(), "pg_restore-");
                     fed.addAndGet(untar(dump, scratch));
                     if (o.jobs() != null && o.jobs() > 1) {
                         command.add("--jobs=" + o.jobs());
