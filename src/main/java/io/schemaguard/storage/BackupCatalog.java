@@ -41,15 +41,8 @@ public final class BackupCatalog {
      * only its keys are listed, not the whole location.
      */
     public List<Entry> entries(String namespace, String database) {
-        List<Entry> entries = new ArrayList<>();
-        for (String keyPrefix : scopes(namespace, database)) {
-            collect(keyPrefix, folder -> inScope(folder, namespace, database)).stream()
-                    .filter(e -> of(e, namespace, database))
-                    .filter(e -> entries.stream().noneMatch(m -> m.folder().equals(e.folder())))
-                    .forEach(entries::add);
-        }
-        entries.sort(Comparator.comparing(Entry::backupId).thenComparing(Entry::folder));
-        return entries;
+        return ofDatabase(scopes(namespace, database), folder -> inScope(folder, namespace, database), namespace,
+                database);
     }
 
     /** Finds a backup by its id ({@code 20261125T031500Z-ab12}) or its folder ({@code ns/db/<id>}). */
@@ -66,14 +59,8 @@ public final class BackupCatalog {
      */
     public Optional<Entry> lookup(String idOrFolder, String namespace, String database) {
         List<String> prefixes = idOrFolder.contains("/") ? List.of(idOrFolder + "/") : scopes(namespace, database);
-        List<Entry> matches = new ArrayList<>();
-        for (String keyPrefix : prefixes) {
-            collect(keyPrefix, folder -> (folder.equals(idOrFolder) || leaf(folder).equals(idOrFolder))
-                    && inScope(folder, namespace, database)).stream()
-                    .filter(e -> of(e, namespace, database))
-                    .filter(e -> matches.stream().noneMatch(m -> m.folder().equals(e.folder())))
-                    .forEach(matches::add);
-        }
+        List<Entry> matches = ofDatabase(prefixes, folder -> (folder.equals(idOrFolder) || leaf(folder).equals(idOrFolder))
+                && inScope(folder, namespace, database), namespace, database);
         if (matches.size() > 1) {
             throw new IllegalArgumentException("backup id '" + idOrFolder + "' is ambiguous; use one of: "
                     + matches.stream().map(Entry::folder).toList());
@@ -104,6 +91,22 @@ public final class BackupCatalog {
                     + " match; name the source database (and namespace)");
         }
         return complete.get(complete.size() - 1);
+    }
+
+    /**
+     * The folders under any of the key prefixes that pass the filter and whose manifest names the
+     * namespace and database, each once, oldest first.
+     */
+    private List<Entry> ofDatabase(List<String> prefixes, Predicate<String> folderFilter, String namespace,
+            String database) {
+        Map<String, Entry> byFolder = new TreeMap<>();
+        for (String keyPrefix : prefixes) {
+            collect(keyPrefix, folderFilter).stream().filter(e -> of(e, namespace, database))
+                    .forEach(e -> byFolder.putIfAbsent(e.folder(), e));
+        }
+        List<Entry> entries = new ArrayList<>(byFolder.values());
+        entries.sort(Comparator.comparing(Entry::backupId).thenComparing(Entry::folder));
+        return entries;
     }
 
     /** Whether a backup is of the namespace and database (null: any) by its manifest; incomplete ones cannot tell. */
