@@ -43,7 +43,9 @@ final class RehearseCommand extends RunnerCommand {
         migration.validate(true);
         PgTarget real = PgTarget.resolve(database, System.getenv());
         try (ObjectStore store = storage.open(from)) {
-            MigrationExecutor.Outcome o = rehearse(store, backup, real, migration);
+            List<Finding> serverWide = MigrationExecutor.plan(migration.engine(), real, migration.directory(),
+                    migration.policy()).serverWide();
+            MigrationExecutor.Outcome o = rehearse(store, backup, real, migration, serverWide);
             return RunnerResult.success().migrated(o.applied(), o.schemaChanges(), o.problems()).lockRetries(o.lockRetries())
                     .message("rehearsal passed: applied " + o.applied()
                             + (o.schemaChanges().isEmpty() ? "" : "; " + String.join("; ", o.schemaChanges())));
@@ -54,12 +56,13 @@ final class RehearseCommand extends RunnerCommand {
      * Restores {@code backupRef} into a scratch database, migrates and checks it, drops it. The scratch
      * database lives on the rehearsal server when one is given, else next to {@code real}; a migration
      * whose statements act on the whole server is refused there before anything runs, approved or not.
+     *
+     * @param serverWide the plan's server-wide findings (of the real database's pending migrations)
      */
-    static MigrationExecutor.Outcome rehearse(ObjectStore store, String backupRef, PgTarget real, MigrationOptions migration) {
+    static MigrationExecutor.Outcome rehearse(ObjectStore store, String backupRef, PgTarget real, MigrationOptions migration,
+            List<Finding> serverWide) {
         PgTarget server = migration.rehearsalServer();
         boolean shared = server == null || PgServers.same(server, real);
-        List<Finding> serverWide = MigrationExecutor.plan(migration.engine(), real, migration.directory(),
-                migration.policy()).serverWide();
         if (shared && !serverWide.isEmpty()) {
             throw new RunnerException(FailureReason.RehearsalRefused, "the rehearsal was refused: "
                     + serverWide.stream().map(f -> f.file() + ":" + f.line() + " " + f.rule()).distinct().toList()

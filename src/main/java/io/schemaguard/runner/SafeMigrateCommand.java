@@ -75,7 +75,7 @@ final class SafeMigrateCommand extends RunnerCommand {
             String id = backup.manifest().backupId();
             System.out.println("backup " + id + " taken: " + store.location().url(backup.dumpKey()));
             if (!noRehearsal) {
-                RehearseCommand.rehearse(store, id, target, migration);
+                RehearseCommand.rehearse(store, id, target, migration, plan.serverWide());
                 System.out.println("rehearsal passed on a copy of " + id);
             }
             try (AdvisoryLock lock = AdvisoryLock.acquire(target, io.schemaguard.api.Durations.parse("15m"))) {
