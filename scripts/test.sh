@@ -6,7 +6,9 @@
 # kube-apiserver, kube-controller-manager, kubectl from the Go module proxy; cached in
 # ~/.cache/schemaguard/k8s), so only the first run takes minutes, then builds and tests with the Maven
 # wrapper (which fetches Maven 3.9.9; S3Proxy comes from Maven Central): unit and mock-server tests,
-# then the packaged operator's ITs on the real control plane. Finally checks that the committed CRDs and
+# then the packaged operator's ITs on the real control plane. Toxiproxy (scripts/build-toxiproxy.sh,
+# from the Go module proxy) is the fault suite's TCP fault proxy; its verdicts land in target/faults.
+# Finally checks that the committed CRDs and
 # the Helm chart match the build. .ci/run calls exactly this.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +21,11 @@ SCHEMAGUARD_PG_QUERY_LIB="$(scripts/build-pg-query.sh)"
 export SCHEMAGUARD_PG_QUERY_LIB
 SCHEMAGUARD_K8S_BIN="$(scripts/build-control-plane.sh)"
 export SCHEMAGUARD_K8S_BIN
+# The fault suite's TCP fault proxy (FaultMatrixTest runs its fast half with the unit tests)
+SCHEMAGUARD_TOXIPROXY="$(scripts/build-toxiproxy.sh)"
+export SCHEMAGUARD_TOXIPROXY
 ./mvnw -B -ntp verify "$@"
+[ -f target/faults/verdicts.tsv ] && echo "test.sh: fault suite (fast half; bench/faults.sh runs all): $(tail -1 target/faults/verdicts.tsv)" >&2
 scripts/check-crds.sh
 scripts/check-chart.sh
 echo "test.sh: every test and check passed in $(( $(date +%s) - start )) s" >&2

@@ -93,7 +93,18 @@ public final class DatabaseInspector {
     }
 
     public static Connection connect(PgTarget target) throws SQLException {
-        return new org.postgresql.Driver().connect(target.jdbcUrl(), target.jdbcProperties());
+        Connection c = new org.postgresql.Driver().connect(target.jdbcUrl(), target.jdbcProperties());
+        // A killed runner's session in a long statement (a migration's ALTER) would keep its locks until the
+        // statement ended; PostgreSQL 14+ can notice the gone client every few seconds and roll it back.
+        if (c.getMetaData().getDatabaseMajorVersion() >= 14) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET client_connection_check_interval = '5s'");
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+        }
+        return c;
     }
 
     public static RunnerException classify(SQLException e, PgTarget target) {

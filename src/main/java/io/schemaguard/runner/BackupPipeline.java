@@ -23,6 +23,7 @@ import io.schemaguard.postgres.DatabaseInspector;
 import io.schemaguard.postgres.DatabaseInspector.ServerInfo;
 import io.schemaguard.postgres.PgTarget;
 import io.schemaguard.postgres.PgTools;
+import io.schemaguard.postgres.ScratchDatabase;
 import io.schemaguard.postgres.SchemaFingerprint;
 import io.schemaguard.postgres.SnapshotSession;
 import io.schemaguard.postgres.TargetDatabase;
@@ -202,10 +203,10 @@ public final class BackupPipeline {
                 server.password(), server.sslMode());
         long start = System.nanoTime();
         Console.info("backup %s: verifying by restore into %s", backupId, scratch.describe());
+        ScratchDatabase claimed = null;
         try {
             // a retried Job reuses the backup id: a scratch database left by a killed attempt goes first
-            TargetDatabase.drop(scratch);
-            TargetDatabase.prepare(scratch);
+            claimed = ScratchDatabase.create(scratch);
             RestorePipeline.streamInto(r.store(), dumpKey, r.compression(), tools, scratch,
                     new RestoreProcess.Options(r.format(), false, r.verifyServer() != null, r.jobs(), r.workDir()));
             List<TableRows> counted = TargetDatabase.count(scratch, tables);
@@ -232,10 +233,13 @@ public final class BackupPipeline {
             return new Verification(Verification.FAILED, 0, 0, (System.nanoTime() - start) / 1e9,
                     e.reason() + ": " + e.getMessage());
         } finally {
-            try {
-                TargetDatabase.drop(scratch);
-            } catch (RunnerException e) {
-                Console.info("warning: could not drop scratch database %s: %s", scratch.database(), e.getMessage());
+            // only a database this run created and holds: one another runner holds is never dropped
+            if (claimed != null) {
+                try {
+                    claimed.close();
+                } catch (RunnerException e) {
+                    Console.info("warning: could not drop scratch database %s: %s", scratch.database(), e.getMessage());
+                }
             }
         }
     }

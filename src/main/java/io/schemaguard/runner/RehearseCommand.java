@@ -9,7 +9,7 @@ import io.schemaguard.migration.lint.Finding;
 import io.schemaguard.postgres.PgServers;
 import io.schemaguard.postgres.PgTarget;
 import io.schemaguard.postgres.PgTools;
-import io.schemaguard.postgres.TargetDatabase;
+import io.schemaguard.postgres.ScratchDatabase;
 import io.schemaguard.storage.BackupManifest;
 import io.schemaguard.storage.ObjectStore;
 import picocli.CommandLine.Command;
@@ -78,9 +78,9 @@ final class RehearseCommand extends RunnerCommand {
                 "schemaguard_rehearse_" + m.backupId().toLowerCase().replaceAll("[^a-z0-9]", "_"), host.user(),
                 host.password(), host.sslMode());
         Console.info("rehearse: restoring %s into %s", m.backupId(), scratch.describe());
+        ScratchDatabase claimed = null;
         try {
-            TargetDatabase.drop(scratch);
-            TargetDatabase.prepare(scratch);
+            claimed = ScratchDatabase.create(scratch);
             b.verifyChecksum(store);
             RestorePipeline.streamInto(store, b.dumpKey(), b.compression(), PgTools.locate(migration.pgBin), scratch,
                     new RestoreProcess.Options(DumpFormat.parse(m.format()), false, false, null, migration.workDir));
@@ -95,10 +95,13 @@ final class RehearseCommand extends RunnerCommand {
             Console.info("rehearse: passed on a copy of %s: applied %s", m.backupId(), o.applied());
             return o;
         } finally {
-            try {
-                TargetDatabase.drop(scratch);
-            } catch (RunnerException e) {
-                Console.info("warning: could not drop scratch database %s: %s", scratch.database(), e.getMessage());
+            // only a database this run created and holds: one another runner holds is never dropped
+            if (claimed != null) {
+                try {
+                    claimed.close();
+                } catch (RunnerException e) {
+                    Console.info("warning: could not drop scratch database %s: %s", scratch.database(), e.getMessage());
+                }
             }
         }
     }

@@ -160,7 +160,10 @@ public final class RestorePipeline {
             // Reading the backup failed, not PostgreSQL: a storage reason, so its exit code says where to look.
             boolean network = e instanceof java.net.SocketException || e instanceof java.net.SocketTimeoutException
                     || e.getCause() instanceof java.net.SocketException;
-            throw new RunnerException(network ? FailureReason.StorageUnreachable : FailureReason.StorageError,
+            // a resumed read that could not go on carries the storage's own classified answer
+            FailureReason reason = e.getCause() instanceof StorageException se ? RunnerException.from(se).reason()
+                    : network ? FailureReason.StorageUnreachable : FailureReason.StorageError;
+            throw new RunnerException(reason,
                     "reading the backup from storage failed mid-restore (" + e.getMessage() + "); pg_restore was"
                             + " stopped and its transaction rolled back", e);
         } catch (InterruptedException e) {

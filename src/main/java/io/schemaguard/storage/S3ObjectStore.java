@@ -15,7 +15,6 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -81,12 +80,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public InputStream open(String key) {
-        try {
-            return s3.getObject(b -> b.bucket(location.bucket()).key(location.fullKey(key)),
-                    ResponseTransformer.toInputStream());
-        } catch (SdkException e) {
-            throw classify(e, "read " + location.url(key));
-        }
+        return ResumingS3Stream.open(this, key);
     }
 
     @Override
@@ -186,8 +180,14 @@ public final class S3ObjectStore implements ObjectStore {
                                 + "): check the storage credentials and their permissions",
                         e);
             }
-            return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + detail + ": "
-                    + firstLine(s3e.getMessage()), e);
+            return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + answered(s3e, status, code),
+                    e);
+        }
+        if (hasMessage(e, "Error writing request body")) {
+            // HttpURLConnection's words when the server stops reading mid-upload; its answer is lost with them
+            return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + endpointName()
+                    + " closed the connection while the request body was being sent" + attempts(e)
+                    + " (a server refusing a request, or a proxy with a body size limit, does that): see its logs", e);
         }
         if (e instanceof SdkClientException && hasCause(e, ConnectException.class, UnknownHostException.class,
                 NoRouteToHostException.class, SocketTimeoutException.class, java.net.SocketException.class)) {
@@ -204,6 +204,38 @@ public final class S3ObjectStore implements ObjectStore {
                     + " give the pod a web identity or instance role", e);
         }
         return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + firstLine(e.getMessage()), e);
+    }
+
+    /** "the storage answered HTTP 500 InternalError (message) on each of 4 attempts: ...", without the SDK's noise. */
+    private String answered(S3Exception e, int status, String code) {
+        String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+        StringBuilder b = new StringBuilder(endpointName()).append(" answered HTTP ").append(status);
+        b.append(code != null ? " " + code : "");
+        if (message != null && !message.isBlank()) {
+            b.append(" (").append(firstLine(message)).append(')');
+        }
+        b.append(attempts(e));
+        if (status >= 500) {
+            b.append(": the storage server itself failed; check its health and logs");
+        }
+        if (e.requestId() != null && !e.requestId().isBlank()) {
+            b.append(" (request id ").append(e.requestId()).append(')');
+        }
+        return b.toString();
+    }
+
+    private static String attempts(SdkException e) {
+        Integer n = e.numAttempts();
+        return n == null || n <= 1 ? "" : " on each of " + n + " attempts";
+    }
+
+    private static boolean hasMessage(Throwable t, String fragment) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getMessage() != null && c.getMessage().contains(fragment)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String endpointName() {

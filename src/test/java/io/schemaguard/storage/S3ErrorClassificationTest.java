@@ -43,4 +43,25 @@ class S3ErrorClassificationTest {
         assertThat(classified.kind()).isEqualTo(StorageException.Kind.UNREACHABLE);
         assertThat(classified.getMessage()).contains("http://127.0.0.1:1").contains("connection refused");
     }
+
+    @Test
+    void aServerErrorSaysWhatTheServerAnsweredNotTheSdksNoise() {
+        S3Exception e = (S3Exception) S3Exception.builder().statusCode(500).requestId("r-1").numAttempts(4)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("InternalError").errorMessage("disk failed").build())
+                .message("disk failed (Service: S3, Status Code: 500, Request ID: r-1) (SDK Attempt Count: 4)").build();
+        String message = store.classify(e, "upload part 2 of x").getMessage();
+        assertThat(message).isEqualTo("cannot upload part 2 of x: http://127.0.0.1:1 answered HTTP 500 InternalError"
+                + " (disk failed) on each of 4 attempts: the storage server itself failed; check its health and logs"
+                + " (request id r-1)");
+    }
+
+    @Test
+    void aBodyTheServerStoppedReadingIsNamedAsSuch() {
+        SdkClientException e = SdkClientException.builder().message("Unable to execute HTTP request: Error writing request"
+                + " body to server").cause(new java.io.IOException("Error writing request body to server")).build();
+        StorageException classified = store.classify(e, "upload part 1 of x");
+        assertThat(classified.kind()).isEqualTo(StorageException.Kind.OTHER);
+        assertThat(classified.getMessage()).contains("closed the connection while the request body was being sent")
+                .doesNotContain("\n");
+    }
 }

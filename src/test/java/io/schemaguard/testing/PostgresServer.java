@@ -177,6 +177,18 @@ public final class PostgresServer {
         }
     }
 
+    /** Stops the server at once, as a crash would ({@code -m immediate}: no checkpoint, sessions cut). */
+    public synchronized void crash() {
+        run(Duration.ofMinutes(1), binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate",
+                "-w", "stop");
+    }
+
+    /** Starts it again on the same port and data after {@link #crash} (with crash recovery). */
+    public synchronized void startAgain() {
+        run(Duration.ofMinutes(2), binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l",
+                root.resolve("server.log").toString(), "-w", "-t", "60", "start");
+    }
+
     public synchronized void stop() {
         if (Files.exists(dataDir.resolve("postmaster.pid"))) {
             try {
