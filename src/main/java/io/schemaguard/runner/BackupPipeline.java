@@ -335,8 +335,16 @@ public final class BackupPipeline {
             String now;
             try (InputStream in = store.open(key)) {
                 now = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            } catch (StorageException | IOException e) {
+            } catch (StorageException e) {
+                // only a token that is not there means another runner finished; a refused or failed read is
+                // the storage's failure, said as such (a revoked key must not look like a second writer)
+                if (e.kind() != StorageException.Kind.OBJECT_NOT_FOUND) {
+                    throw RunnerException.from(e);
+                }
                 now = null;
+            } catch (IOException e) {
+                throw new RunnerException(FailureReason.StorageError, "cannot read " + store.location().url(key) + ": "
+                        + e.getMessage(), e);
             }
             if (!token.equals(now)) {
                 throw new RunnerException(FailureReason.BackupInProgress, "another runner started writing backup "

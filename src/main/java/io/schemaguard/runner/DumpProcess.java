@@ -95,8 +95,15 @@ final class DumpProcess {
         int exit = process.waitFor();
         stderrPump.join(TimeUnit.SECONDS.toMillis(5));
         if (exit != 0) {
+            // parallel workers end with "a worker process died": the full disk that killed one is said earlier
+            String full = firstLineWith("No space left on device");
+            if (full != null && scratch != null) {
+                throw new RunnerException(FailureReason.DumpFailed, "pg_dump ran out of disk in its staging folder under "
+                        + scratch.getParent() + " (" + full + "): a directory-format dump is staged whole before"
+                        + " upload, so --work-dir (the pod's emptyDir) needs room for all of it");
+            }
             throw new RunnerException(FailureReason.DumpFailed,
-                    "pg_dump exited with code " + exit + ": " + lastError());
+                    "pg_dump exited with code " + exit + ": " + (full != null ? full : lastError()));
         }
     }
 
@@ -113,6 +120,13 @@ final class DumpProcess {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             Console.info("warning: could not remove scratch directory %s: %s", scratch, e.getMessage());
+        }
+    }
+
+    private String firstLineWith(String fragment) {
+        synchronized (stderrTail) {
+            return stderrTail.stream().filter(l -> l.contains(fragment)).findFirst()
+                    .map(l -> l.replaceFirst("^pg_dump: ", "")).orElse(null);
         }
     }
 

@@ -133,7 +133,11 @@ public final class HttpFaults implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + server.getLocalPort();
+        return "http://127.0.0.1:" + port();
+    }
+
+    public int port() {
+        return server.getLocalPort();
     }
 
     /** The rule for the requests from now on; the list of faults applied starts over. */

@@ -142,22 +142,6 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
-    /**
-     * Restarts the server on the same port and data with another secret key for its one identity, as a
-     * credential rotation does: requests signed with the old secret are refused from then on.
-     */
-    public void rotateSecret(String newSecret) {
-        kill();
-        try {
-            Path conf = root.resolve("s3proxy.conf");
-            Files.writeString(conf, Files.readString(conf).replaceFirst("(?m)^s3proxy\\.credential=.*$",
-                    "s3proxy.credential=" + newSecret));
-            launch();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Starts the server again on the same port and data directory. */
     public void restart() {
         kill();
