@@ -281,11 +281,10 @@ class FaultMatrixTest {
     private Verdict pgResetMidDump(String name, boolean fast) throws Exception {
         String bucket = bucket(name);
         Map<String, Long> before = counts(pg, source);
-        s3Tcp.toxics().bandwidth("slow", ToxicDirection.UPSTREAM, 2048);
+        s3Tcp.toxics().bandwidth("slow", ToxicDirection.UPSTREAM, 1024);
         String url = "postgresql://" + PostgresServer.SUPERUSER + "@127.0.0.1:" + Toxiproxy.port(pgTcp) + "/" + source;
-        Started run = Started.of(env(), backupArgs(url, "s3://" + bucket + "/p", tcpEndpoint()));
-        awaitTrue(() -> copying(pg, source, "TO stdout") > 0, Duration.ofSeconds(60));
-        run.awaitStderr(STORED_A_PART, Duration.ofSeconds(60));
+        Started run = Started.of(env(), heldBack(backupArgs(url, "s3://" + bucket + "/p", tcpEndpoint())));
+        awaitTrue(() -> copying(pg, source, "public.attachments") > 0, Duration.ofSeconds(60));
         pgTcp.toxics().resetPeer("reset", ToxicDirection.DOWNSTREAM, 0);
         Runner.Result r = run.await();
         toxi.reset();
@@ -301,11 +300,9 @@ class FaultMatrixTest {
             fill(own, db);
             Map<String, Long> before = counts(own, db);
             String bucket = bucket(name);
-            s3Tcp.toxics().bandwidth("slow", ToxicDirection.UPSTREAM, 2048);
-            Started run = Started.of(env(), backupArgs(own.url(db), "s3://" + bucket + "/p", tcpEndpoint()));
-            // while pg_dump is still copying rows (the slow upload holds it back once the part pool is full)
-            awaitTrue(() -> copying(own, db, "TO stdout") > 0, Duration.ofSeconds(60));
-            Thread.sleep(300);
+            s3Tcp.toxics().bandwidth("slow", ToxicDirection.UPSTREAM, 1024);
+            Started run = Started.of(env(), heldBack(backupArgs(own.url(db), "s3://" + bucket + "/p", tcpEndpoint())));
+            awaitTrue(() -> copying(own, db, "public.attachments") > 0, Duration.ofSeconds(60));
             own.crash();
             Runner.Result r = run.await();
             toxi.reset();
@@ -807,6 +804,14 @@ class FaultMatrixTest {
         return args.toArray(String[]::new);
     }
 
+    /**
+     * One upload at a time from a 10 MiB part pool, over a 1 MiB/s link: pg_dump's COPY of the 19 MiB
+     * table is held back for seconds, so a fault injected while it is seen copying lands mid-dump.
+     */
+    private static String[] heldBack(String[] backupArgs) {
+        return concat(backupArgs, new String[] { "--upload-concurrency", "1" });
+    }
+
     private static String[] safeMigrate(String db, Path backups, Path migrations, String... more) {
         List<String> args = new ArrayList<>(List.of("safe-migrate", "--database", pg.url(db), "--to", backups.toString(),
                 "--engine", "flyway", "--migrations", migrations.toString(), "--namespace", NS));
@@ -904,10 +909,10 @@ class FaultMatrixTest {
         return lost;
     }
 
-    /** Sessions on {@code db} in a COPY (pg_dump's "TO stdout", pg_restore's "FROM stdin"): the data is flowing. */
+    /** Sessions on {@code db} in a COPY whose text has {@code fragment} (pg_dump's "TO stdout", pg_restore's "FROM stdin", a table). */
     private static int copying(PostgresServer server, String db, String direction) {
         return (int) query(server, "postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db
-                + "' AND query ILIKE 'COPY %" + direction + "%'");
+                + "' AND query ILIKE 'COPY %" + direction + "%' AND state = 'active'");
     }
 
     private static int sleeping(PostgresServer server, String db) {
