@@ -4,7 +4,10 @@
 # and gcc), builds libpg_query for the migration lint (PostgreSQL 18's parser, from the pg_query crate;
 # cached in ~/.cache/schemaguard/pg-query) and the Kubernetes control plane the *IT tests run on (etcd,
 # kube-apiserver, kube-controller-manager, kubectl from the Go module proxy; cached in
-# ~/.cache/schemaguard/k8s), so only the first run takes minutes, then builds and tests with the Maven
+# ~/.cache/schemaguard/k8s), the real node RealNodeIT starts (kubelet, kube-scheduler, kube-proxy,
+# containerd and the pause image: scripts/build-node.sh, cached in ~/.cache/schemaguard/k8s-node), the
+# project's image from its Dockerfile (scripts/build-image.sh, ~/.cache/schemaguard/image) and helm
+# (scripts/build-helm.sh), so only the first run takes minutes, then builds and tests with the Maven
 # wrapper (which fetches Maven 3.9.9; S3Proxy comes from Maven Central): unit and mock-server tests,
 # then the packaged operator's ITs on the real control plane. Finally checks that the committed CRDs and
 # the Helm chart match the build. .ci/run calls exactly this.
@@ -19,6 +22,12 @@ SCHEMAGUARD_PG_QUERY_LIB="$(scripts/build-pg-query.sh)"
 export SCHEMAGUARD_PG_QUERY_LIB
 SCHEMAGUARD_K8S_BIN="$(scripts/build-control-plane.sh)"
 export SCHEMAGUARD_K8S_BIN
+SCHEMAGUARD_NODE_DIR="$(scripts/build-node.sh)"
+export SCHEMAGUARD_NODE_DIR
+SCHEMAGUARD_IMAGE_ARCHIVE="$(scripts/build-image.sh)"
+export SCHEMAGUARD_IMAGE_ARCHIVE
+SCHEMAGUARD_HELM="$(scripts/build-helm.sh)"
+export SCHEMAGUARD_HELM
 ./mvnw -B -ntp verify "$@"
 scripts/check-crds.sh
 scripts/check-chart.sh
