@@ -232,6 +232,79 @@ class RealNodeIT {
         assertThat(verified.stdout()).contains("OK ").contains(done.getStatus().getSha256());
     }
 
+    @Test
+    @Order(3)
+    void theOperatorsMetricsAreScrapedThroughItsService() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        io.fabric8.kubernetes.api.model.Service svc = admin.services().inNamespace(SYSTEM).withName(RELEASE + "-metrics").get();
+        String url = "http://" + svc.getSpec().getClusterIP() + ":8080/q/metrics";
+        // Both replicas are behind it (the standby serves metrics too) ...
+        await().atMost(Duration.ofMinutes(1)).until(() -> admin.discovery().v1().endpointSlices().inNamespace(SYSTEM)
+                .withLabel("kubernetes.io/service-name", svc.getMetadata().getName()).list().getItems().stream()
+                .flatMap(e -> e.getEndpoints().stream())
+                .filter(e -> e.getConditions() != null && Boolean.TRUE.equals(e.getConditions().getReady())).count() == 2);
+        // ... and kube-proxy's rules take the ClusterIP to them: a Prometheus scrape from the host.
+        String body = await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : "";
+        }, b -> b.contains("# TYPE jvm_memory_used_bytes"));
+        assertThat(body).contains("# TYPE jvm_info").contains("# TYPE process_cpu_time_ns");
+        log("metrics scraped through Service " + svc.getMetadata().getName() + " at " + url);
+    }
+
+    @Test
+    @Order(4)
+    void aRunnerGivenTooLittleMemoryIsOomKilledAndTheBackupSaysSo() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        // Last: the upgrade rolls the operator's pods. The request must not exceed the limit.
+        Runner.Result upgraded = helm("upgrade", RELEASE, "helm/schemaguard", "--namespace", SYSTEM, "--reuse-values",
+                "--set", "runner.resources.limits.memory=20Mi", "--set", "runner.resources.requests.memory=20Mi",
+                "--wait", "--timeout=5m");
+        assertThat(upgraded.exitCode()).as("helm upgrade: %s", upgraded).isZero();
+        String database = pg.createDatabase("real_node_oom");
+        pg.execute(database, "CREATE TABLE orders (id serial PRIMARY KEY, total numeric)",
+                "INSERT INTO orders (total) SELECT g FROM generate_series(1, 1000) g");
+        String ns = restrictedNamespace("real-node-oom");
+        kubectl().apply(secrets(ns) + "---\n" + """
+                apiVersion: schemaguard.io/v1alpha1
+                kind: DatabaseBackup
+                metadata:
+                  name: starved
+                  namespace: %s
+                spec:
+                  backoffLimit: 0
+                  database:
+                    host: %s
+                    port: %d
+                    name: %s
+                    user: postgres
+                    passwordSecretRef:
+                      name: db-credentials
+                  storage:
+                    s3:
+                      bucket: %s
+                      endpoint: http://%s:%d
+                      forcePathStyle: true
+                      credentialsSecretRef:
+                        name: s3-credentials
+                """.formatted(ns, host, pg.port(), database, BUCKET, host, s3.port())).orThrow();
+
+        DatabaseBackup failed = await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500))
+                .until(() -> admin.resources(DatabaseBackup.class).inNamespace(ns).withName("starved").get(),
+                        b -> b != null && b.getStatus() != null
+                                && List.of(Phase.Succeeded, Phase.Failed).contains(b.getStatus().getPhase()));
+        Pod pod = admin.pods().inNamespace(ns).list().getItems().get(0);
+        var terminated = pod.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+        assertThat(terminated.getReason()).as("the kubelet's reason").isEqualTo("OOMKilled");
+        assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
+        var ready = Conditions.find(failed.getStatus().getConditions(), Conditions.READY);
+        assertThat(ready.getReason()).isEqualTo("OOMKilled");
+        assertThat(ready.getMessage()).contains("more memory than its limit of 20Mi").contains("runner.resources.limits.memory");
+        log("OOMKilled runner reported as: " + ready.getMessage());
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     static Map<String, String> env() {
