@@ -2,10 +2,15 @@
 # One image, two roles: the operator (`schemaguard operator`, the default) and the runner of the
 # backup Jobs (command `schemaguard`, args `backup ...`), which needs pg_dump. Build with
 #   docker build -t ghcr.io/schemaguard/schemaguard:0.1.0 .
-# A newer pg_dump dumps older servers, so the image carries the newest PostgreSQL major's client.
+# A newer pg_dump dumps older servers, so the release image carries the newest PostgreSQL major's client
+# from PGDG. Without a registry or PGDG (CI here), scripts/build-image.sh builds this same file with base
+# images made locally and Debian's client:
+#   --build-arg BUILD_IMAGE=... --build-arg DEBIAN_IMAGE=... --build-arg PG_CLIENT=debian --build-arg PG_MAJOR=15
+ARG BUILD_IMAGE=eclipse-temurin:17-jdk
+ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 # --- build: the Quarkus fast-jar --------------------------------------------------------------------
-FROM eclipse-temurin:17-jdk AS build
+FROM ${BUILD_IMAGE} AS build
 ARG DEBIAN_FRONTEND=noninteractive
 # The Maven wrapper downloads Maven with curl (or wget) and unpacks it with unzip.
 RUN apt-get update \
@@ -14,14 +19,15 @@ RUN apt-get update \
 WORKDIR /src
 COPY mvnw pom.xml ./
 COPY .mvn .mvn
-COPY src src
-RUN --mount=type=cache,target=/root/.m2 ./mvnw -B package -DskipTests
+# Only the main sources: tests do not go into the image (and scripts/build-image.sh keys its cache on these).
+COPY src/main src/main
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B package -Dmaven.test.skip=true
 
 # --- pg-query: libpg_query, PostgreSQL 18's parser as a C library, for the migration lint -----------
 # Debian only has PostgreSQL 15's. The same script as on a developer's machine downloads the Rust
 # crate pg_query (it bundles libpg_query's C sources), checks its pinned SHA-256 and builds the
 # library; HOME points its cache into this stage. gcc only recommends libc's headers (libc6-dev).
-FROM debian:bookworm-slim AS pg-query
+FROM ${DEBIAN_IMAGE} AS pg-query
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev make curl ca-certificates \
@@ -32,25 +38,33 @@ RUN set -eu; \
     install -D -m 0644 "$lib" /out/libpg_query.so
 
 # --- runtime -----------------------------------------------------------------------------------------
-FROM debian:bookworm-slim
+FROM ${DEBIAN_IMAGE}
+# pgdg: the PostgreSQL project's apt repository (PGDG), which has every supported major (release builds).
+# debian: Debian's own client, which is major 15 on bookworm (PG_MAJOR=15), for builds that cannot reach PGDG.
+ARG PG_CLIENT=pgdg
 ARG PG_MAJOR=19
 ARG DEBIAN_FRONTEND=noninteractive
-# The JRE from Debian; pg_dump, pg_restore and psql from the PostgreSQL project's apt repository
-# (PGDG), which has every supported major. curl and gnupg only fetch its key and are removed after.
-# openjdk's postinst links man pages into /usr/share/man/man1, which the slim image leaves out.
-# JNA, which the migration lint calls libpg_query through, unpacks its own small native stub into
-# $HOME/.cache (HOME=/tmp); libpg_query itself comes from the pg-query stage.
+# The JRE from Debian; pg_dump, pg_restore and psql from PG_CLIENT. curl and gnupg only fetch PGDG's key
+# and are removed after. openjdk's postinst links man pages into /usr/share/man/man1, which the slim
+# image leaves out. JNA, which the migration lint calls libpg_query through, and zstd-jni unpack their
+# native stubs into java.io.tmpdir (/tmp, an emptyDir under a read-only root filesystem); libpg_query
+# itself comes from the pg-query stage.
 RUN set -eux; \
     apt-get update; \
-    apt-get install -y --no-install-recommends ca-certificates curl gnupg; \
-    curl -fsSL -o /tmp/pgdg.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc; \
-    gpg --dearmor -o /usr/share/keyrings/postgresql.gpg /tmp/pgdg.asc; \
-    echo "deb [signed-by=/usr/share/keyrings/postgresql.gpg] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
-      > /etc/apt/sources.list.d/pgdg.list; \
-    apt-get update; \
+    case "$PG_CLIENT" in \
+      pgdg) \
+        apt-get install -y --no-install-recommends ca-certificates curl gnupg; \
+        curl -fsSL -o /tmp/pgdg.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc; \
+        gpg --dearmor -o /usr/share/keyrings/postgresql.gpg /tmp/pgdg.asc; \
+        echo "deb [signed-by=/usr/share/keyrings/postgresql.gpg] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+          > /etc/apt/sources.list.d/pgdg.list; \
+        apt-get update; \
+        apt-get purge -y --auto-remove curl gnupg ;; \
+      debian) apt-get install -y --no-install-recommends ca-certificates ;; \
+      *) echo "PG_CLIENT must be pgdg or debian, not $PG_CLIENT" >&2; exit 1 ;; \
+    esac; \
     mkdir -p /usr/share/man/man1; \
     apt-get install -y --no-install-recommends openjdk-17-jre-headless "postgresql-client-${PG_MAJOR}"; \
-    apt-get purge -y --auto-remove curl gnupg; \
     rm -rf /var/lib/apt/lists/* /tmp/pgdg.asc /root/.gnupg; \
     "/usr/lib/postgresql/${PG_MAJOR}/bin/pg_dump" --version; \
     java -version

@@ -4,7 +4,10 @@
 # and gcc), builds libpg_query for the migration lint (PostgreSQL 18's parser, from the pg_query crate;
 # cached in ~/.cache/schemaguard/pg-query) and the Kubernetes control plane the *IT tests run on (etcd,
 # kube-apiserver, kube-controller-manager, kubectl from the Go module proxy; cached in
-# ~/.cache/schemaguard/k8s), so only the first run takes minutes, then builds and tests with the Maven
+# ~/.cache/schemaguard/k8s), the real node RealNodeIT starts (kubelet, kube-scheduler, kube-proxy,
+# containerd and the pause image: scripts/build-node.sh, cached in ~/.cache/schemaguard/k8s-node), the
+# project's image from its Dockerfile (scripts/build-image.sh, ~/.cache/schemaguard/image) and helm
+# (scripts/build-helm.sh), so only the first run takes minutes, then builds and tests with the Maven
 # wrapper (which fetches Maven 3.9.9; S3Proxy comes from Maven Central): unit and mock-server tests,
 # then the packaged operator's ITs on the real control plane. Toxiproxy (scripts/build-toxiproxy.sh,
 # from the Go module proxy) is the fault suite's TCP fault proxy; its verdicts land in target/faults.
@@ -24,6 +27,12 @@ export SCHEMAGUARD_K8S_BIN
 # The fault suite's TCP fault proxy (FaultMatrixTest runs its fast half with the unit tests)
 SCHEMAGUARD_TOXIPROXY="$(scripts/build-toxiproxy.sh)"
 export SCHEMAGUARD_TOXIPROXY
+SCHEMAGUARD_NODE_DIR="$(scripts/build-node.sh)"
+export SCHEMAGUARD_NODE_DIR
+SCHEMAGUARD_IMAGE_ARCHIVE="$(scripts/build-image.sh)"
+export SCHEMAGUARD_IMAGE_ARCHIVE
+SCHEMAGUARD_HELM="$(scripts/build-helm.sh)"
+export SCHEMAGUARD_HELM
 ./mvnw -B -ntp verify "$@"
 [ -f target/faults/verdicts.tsv ] && echo "test.sh: fault suite (fast half; bench/faults.sh runs all): $(tail -1 target/faults/verdicts.tsv)" >&2
 scripts/check-crds.sh

@@ -100,6 +100,10 @@ public record JobState(Job job, List<Pod> pods) {
     /** Why the Job failed; only meaningful when {@link #failed()}. */
     public Failure failure() {
         Optional<Pod> lastFailed = lastFailedPod();
+        Optional<String> oom = lastFailed.flatMap(JobState::oomKilled);
+        if (oom.isPresent()) {
+            return new Failure(OOM_KILLED, oom.get());
+        }
         Optional<RunnerResult> result = lastFailed.flatMap(JobState::result);
         if (result.isPresent() && !result.get().succeeded()) {
             return new Failure(result.get().reason(), result.get().message());
@@ -117,10 +121,34 @@ public record JobState(Job job, List<Pod> pods) {
             return Optional.empty();
         }
         Optional<Pod> pod = lastFailedPod();
-        String detail = pod.flatMap(JobState::result).filter(r -> !r.succeeded()).map(r -> r.reason() + ": " + r.message())
+        String detail = pod.flatMap(JobState::oomKilled).map(m -> OOM_KILLED + ": " + m)
+                .or(() -> pod.flatMap(JobState::result).filter(r -> !r.succeeded()).map(r -> r.reason() + ": " + r.message()))
                 .or(() -> pod.flatMap(JobState::terminationMessage))
                 .orElse("the pod failed without a result");
         return Optional.of("attempt " + failedAttempts() + " failed: " + detail);
+    }
+
+    /** The reason of a runner the kernel killed for going over its memory limit (the kubelet's, kept as is). */
+    public static final String OOM_KILLED = "OOMKilled";
+
+    /**
+     * Why the runner was killed for memory, with its limit and what to change, when it was: it leaves no
+     * result of its own (SIGKILL), and the log tail it leaves instead does not say.
+     */
+    public static Optional<String> oomKilled(Pod pod) {
+        Optional<ContainerStateTerminated> t = terminated(pod).filter(s -> OOM_KILLED.equals(s.getReason()));
+        if (t.isEmpty()) {
+            return Optional.empty();
+        }
+        String limit = pod.getSpec() == null || pod.getSpec().getContainers() == null ? null
+                : pod.getSpec().getContainers().stream().filter(c -> RunnerPods.CONTAINER.equals(c.getName()))
+                        .map(c -> c.getResources() == null || c.getResources().getLimits() == null ? null
+                                : c.getResources().getLimits().get("memory"))
+                        .filter(q -> q != null).map(Object::toString).findFirst().orElse(null);
+        return Optional.of("the runner in pod " + pod.getMetadata().getName() + " was killed for using more memory than its limit"
+                + (limit == null ? "" : " of " + limit) + " (exit code " + t.get().getExitCode()
+                + "); raise the runner's memory limit (Helm value runner.resources.limits.memory,"
+                + " SCHEMAGUARD_RUNNER_MEMORY_LIMIT)");
     }
 
     /** The runner's result left in the pod's termination message, if it left one. */

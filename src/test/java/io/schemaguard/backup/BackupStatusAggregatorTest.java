@@ -81,6 +81,9 @@ class BackupStatusAggregatorTest {
                 new Row("crash leaves the log tail", JobFixtures.failed("b-backup", 1, "BackoffLimitExceeded", "limit"),
                         List.of(JobFixtures.terminated("p1", T1, 137, "Killed: out of memory")), Phase.Failed,
                         "BackoffLimitExceeded", false, false, List.of("BackupAttemptFailed", "BackoffLimitExceeded")),
+                new Row("killed for memory says so", JobFixtures.failed("b-backup", 1, "BackoffLimitExceeded", "limit"),
+                        List.of(JobFixtures.oomKilled("p1", T1)), Phase.Failed,
+                        "OOMKilled", false, false, List.of("BackupAttemptFailed", "OOMKilled")),
                 new Row("retrying after a failed attempt",
                         JobFixtures.withFailures(JobFixtures.active("b-backup"), 1),
                         List.of(JobFixtures.terminated("p1", T1, 3, JobFixtures.failure("DatabaseUnreachable", "refused")),
@@ -129,6 +132,15 @@ class BackupStatusAggregatorTest {
         assertThat(Conditions.find(result.status().getConditions(), Conditions.READY).getMessage())
                 .isEqualTo("bucket 'bk' does not exist");
         assertThat(result.events()).last().extracting(Event::type).isEqualTo(io.schemaguard.operator.EventRecorder.Type.Warning);
+    }
+
+    @Test
+    void anOomKilledRunnerNamesItsLimitAndWhatToRaise() {
+        var result = aggregate(null, JobFixtures.failed("b-backup", 1, "BackoffLimitExceeded", "limit"),
+                JobFixtures.oomKilled("p1", T1));
+        assertThat(Conditions.find(result.status().getConditions(), Conditions.READY).getMessage())
+                .contains("killed for using more memory than its limit of 512Mi")
+                .contains("runner.resources.limits.memory");
     }
 
     @Test

@@ -48,6 +48,17 @@ public final class JobFixtures {
                 .endState().build());
     }
 
+    /** A runner the kernel killed for memory, with the 512Mi limit the operator gives by default. */
+    public static Pod oomKilled(String name, String created) {
+        Pod p = pod(name, created, "Failed", new ContainerStatusBuilder().withName("runner").withNewState()
+                .withNewTerminated().withExitCode(137).withReason("OOMKilled").withMessage("starting backup")
+                .endTerminated().endState().build());
+        p.setSpec(new io.fabric8.kubernetes.api.model.PodSpecBuilder().addNewContainer().withName("runner")
+                .withNewResources().addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("512Mi"))
+                .endResources().endContainer().build());
+        return p;
+    }
+
     public static Pod waiting(String name, String created, String reason, String message) {
         return pod(name, created, "Pending", new ContainerStatusBuilder().withName("runner").withNewState()
                 .withNewWaiting().withReason(reason).withMessage(message).endWaiting().endState().build());

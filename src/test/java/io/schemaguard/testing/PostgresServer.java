@@ -35,6 +35,8 @@ public final class PostgresServer {
     private final Path root;
     private final Path dataDir;
     private final int port;
+    /** Beside loopback, e.g. the host's address for pods on a real node; null for loopback only. */
+    private String extraListenAddress;
 
     private PostgresServer(Path binDir, Path root, int port) {
         this.binDir = binDir;
@@ -54,10 +56,19 @@ public final class PostgresServer {
     }
 
     public static PostgresServer start() {
+        return start(null);
+    }
+
+    /**
+     * Listening on loopback and {@code extraListenAddress} (null: loopback only), with password logins
+     * from any address allowed: pods on a real node connect from their own addresses.
+     */
+    public static PostgresServer start(String extraListenAddress) {
         Path bin = binDir();
         try {
             Path root = Files.createTempDirectory("schemaguard-pg-");
             PostgresServer server = new PostgresServer(bin, root, Ports.free());
+            server.extraListenAddress = extraListenAddress;
             server.init();
             return server;
         } catch (IOException e) {
@@ -88,7 +99,7 @@ public final class PostgresServer {
         run(Duration.ofMinutes(2), binDir.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", SUPERUSER,
                 "--auth=scram-sha-256", "--pwfile=" + pwFile, "-E", "UTF8", "--locale=C", "--no-sync");
         Files.writeString(dataDir.resolve("postgresql.auto.conf"), String.join("\n",
-                "listen_addresses = '127.0.0.1'",
+                "listen_addresses = '127.0.0.1" + (extraListenAddress == null ? "" : "," + extraListenAddress) + "'",
                 "port = " + port,
                 "unix_socket_directories = '" + root + "'",
                 "fsync = off",
@@ -98,6 +109,10 @@ public final class PostgresServer {
                 "shared_buffers = 128MB",
                 "max_wal_size = 2GB",
                 "") , StandardCharsets.UTF_8);
+        if (extraListenAddress != null) {
+            Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 0.0.0.0/0 scram-sha-256\n",
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        }
         run(Duration.ofMinutes(2), binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l",
                 root.resolve("server.log").toString(), "-w", "-t", "60", "start");
     }

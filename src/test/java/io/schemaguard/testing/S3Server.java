@@ -50,12 +50,17 @@ public final class S3Server implements AutoCloseable {
     }
 
     public static S3Server start() {
+        return start("127.0.0.1");
+    }
+
+    /** Listening on {@code bindAddress} (0.0.0.0: also the host's address, for pods on a real node); clients here use loopback. */
+    public static S3Server start(String bindAddress) {
         try {
             Path root = Files.createTempDirectory("schemaguard-s3-");
             S3Server server = new S3Server(root, Ports.free());
             Files.createDirectories(server.dataDir);
             Files.writeString(root.resolve("s3proxy.conf"), String.join("\n",
-                    "s3proxy.endpoint=http://127.0.0.1:" + server.port,
+                    "s3proxy.endpoint=http://" + bindAddress + ":" + server.port,
                     "s3proxy.authorization=aws-v2-or-v4",
                     "s3proxy.identity=" + ACCESS_KEY,
                     "s3proxy.credential=" + SECRET_KEY,

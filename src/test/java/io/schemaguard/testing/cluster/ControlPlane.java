@@ -51,6 +51,8 @@ public final class ControlPlane implements AutoCloseable {
 
     private final Path bin;
     private final Path dir;
+    /** Null: everything on loopback. Otherwise the address the API server binds and advertises (a real node). */
+    private final String hostAddress;
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, Duration> startTimes = new LinkedHashMap<>();
     private final String adminToken = randomHex(24);
@@ -61,9 +63,10 @@ public final class ControlPlane implements AutoCloseable {
     private HttpClient https;
     private boolean closed;
 
-    private ControlPlane(Path bin, Path dir) {
+    private ControlPlane(Path bin, Path dir, String hostAddress) {
         this.bin = bin;
         this.dir = dir;
+        this.hostAddress = hostAddress;
     }
 
     /**
@@ -100,6 +103,16 @@ public final class ControlPlane implements AutoCloseable {
      * a cluster where they were installed long ago (it looks for new resource types every 30 s only).
      */
     public static ControlPlane start(Path bin, Consumer<ControlPlane> beforeControllers) {
+        return start(bin, beforeControllers, null);
+    }
+
+    /**
+     * As {@link #start(Path, Consumer)}, with the API server bound to and advertising {@code hostAddress}
+     * (a non-loopback address of this host), so a real kubelet and its pods reach it: the default endpoint
+     * reconciler publishes it behind Service kubernetes, and the API server reaches kubelets by InternalIP
+     * with the admin's client certificate. Null: loopback only, as for the process kubelet.
+     */
+    public static ControlPlane start(Path bin, Consumer<ControlPlane> beforeControllers, String hostAddress) {
         for (String b : List.of("etcd", "kube-apiserver", "kube-controller-manager", "kubectl")) {
             if (!Files.isExecutable(bin.resolve(b))) {
                 throw new IllegalStateException(bin.resolve(b) + " is missing: run scripts/build-control-plane.sh");
@@ -107,7 +120,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         ControlPlane cp;
         try {
-            cp = new ControlPlane(bin, Files.createTempDirectory("schemaguard-control-plane-"));
+            cp = new ControlPlane(bin, Files.createTempDirectory("schemaguard-control-plane-"), hostAddress);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -122,7 +135,7 @@ public final class ControlPlane implements AutoCloseable {
 
     private void boot(Consumer<ControlPlane> beforeControllers) {
         long t0 = System.nanoTime();
-        pki = Pki.create(dir.resolve("pki"), SERVICE_IP);
+        pki = Pki.create(dir.resolve("pki"), SERVICE_IP, hostAddress);
         try {
             Files.writeString(pki.dir.resolve("tokens.csv"),
                     adminToken + ",schemaguard-test-admin,uid-admin,\"system:masters\"\n");
@@ -152,12 +165,8 @@ public final class ControlPlane implements AutoCloseable {
         startTimes.put("etcd", since(t));
 
         t = System.nanoTime();
-        launch("kube-apiserver", List.of(bin.resolve("kube-apiserver").toString(),
+        List<String> apiserver = new ArrayList<>(List.of(bin.resolve("kube-apiserver").toString(),
                 "--etcd-servers=http://127.0.0.1:" + etcdPort,
-                "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
-                // with a loopback advertise address the default reconciler refuses to publish endpoints
-                "--endpoint-reconciler-type=none",
                 "--secure-port=" + apiserverPort,
                 "--cert-dir=" + dir.resolve("apiserver-certs"),
                 "--tls-cert-file=" + pki.apiserverCert,
@@ -172,6 +181,17 @@ public final class ControlPlane implements AutoCloseable {
                 "--allow-privileged=true",
                 "--profiling=false",
                 "--v=1"));
+        if (hostAddress == null) {
+            apiserver.addAll(List.of("--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+                    // with a loopback advertise address the default reconciler refuses to publish endpoints
+                    "--endpoint-reconciler-type=none"));
+        } else {
+            apiserver.addAll(List.of("--bind-address=" + hostAddress, "--advertise-address=" + hostAddress,
+                    "--kubelet-preferred-address-types=InternalIP",
+                    "--kubelet-client-certificate=" + pki.adminCert,
+                    "--kubelet-client-key=" + pki.adminKey));
+        }
+        launch("kube-apiserver", apiserver);
         awaitReady("kube-apiserver", () -> "ok".equals(get(server() + "/readyz", adminToken)));
         startTimes.put("kube-apiserver", since(t));
 
@@ -218,7 +238,16 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public String server() {
-        return "https://127.0.0.1:" + apiserverPort;
+        return "https://" + (hostAddress == null ? "127.0.0.1" : hostAddress) + ":" + apiserverPort;
+    }
+
+    /** Where the API server listens: loopback, or the host address a real node was given. */
+    public String address() {
+        return hostAddress == null ? "127.0.0.1" : hostAddress;
+    }
+
+    Pki pki() {
+        return pki;
     }
 
     public Path dir() {
@@ -264,7 +293,7 @@ public final class ControlPlane implements AutoCloseable {
         return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig.toFile())).build();
     }
 
-    private Path writeKubeconfig(String name, String user) {
+    Path writeKubeconfig(String name, String user) {
         String text = """
                 apiVersion: v1
                 kind: Config

@@ -43,7 +43,13 @@ final class Pki {
     }
 
     static Pki create(Path dir, String serviceIp) {
+        return create(dir, serviceIp, null);
+    }
+
+    /** With {@code hostAddress} (not null) also in the API server's certificate, for a real node's kubelet and pods. */
+    static Pki create(Path dir, String serviceIp, String hostAddress) {
         Pki pki = new Pki(dir);
+        String extraIp = hostAddress == null ? "" : "IP:" + hostAddress + ",";
         try {
             Files.createDirectories(dir);
             pki.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
@@ -53,9 +59,9 @@ final class Pki {
                     basicConstraints=critical,CA:FALSE
                     keyUsage=critical,digitalSignature,keyEncipherment
                     extendedKeyUsage=serverAuth
-                    subjectAltName=IP:127.0.0.1,IP:%s,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,\
+                    subjectAltName=%sIP:127.0.0.1,IP:%s,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,\
                     DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
-                    """.formatted(serviceIp));
+                    """.formatted(extraIp, serviceIp));
             String client = """
                     basicConstraints=critical,CA:FALSE
                     keyUsage=critical,digitalSignature,keyEncipherment
@@ -69,6 +75,20 @@ final class Pki {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A client certificate for {@code subject} (e.g. {@code /O=system:nodes/CN=system:node:n1}): {cert, key}. */
+    Path[] client(String name, String subject) {
+        try {
+            sign(name, subject, """
+                    basicConstraints=critical,CA:FALSE
+                    keyUsage=critical,digitalSignature,keyEncipherment
+                    extendedKeyUsage=clientAuth
+                    """);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Path[] {dir.resolve(name + ".crt"), dir.resolve(name + ".key")};
     }
 
     private void sign(String name, String subject, String extensions) throws IOException {
