@@ -422,6 +422,13 @@ public final class RealNode implements AutoCloseable {
             removeContainers();
         }
         ControlPlane.stop(processes.get("containerd"));
+        // a shim whose task was deleted can outlive containerd (seen after a whole .ci/run): stop ours
+        if (socket != null) {
+            shims(socket.toString()).forEach(h -> {
+                h.destroyForcibly();
+                h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> h).join();
+            });
+        }
         if (kubeProxyKubeconfig != null) {
             exec(List.of(bin("kube-proxy").toString(), "--cleanup", "--v=0"), Duration.ofSeconds(60));
         }
@@ -600,7 +607,19 @@ public final class RealNode implements AutoCloseable {
         if (Files.exists(Path.of("/sys/class/net", BRIDGE))) {
             found.add("bridge " + BRIDGE);
         }
+        shims("/tmp/sg-node-").forEach(h -> found.add("containerd shim pid " + h.pid()));
         return found;
+    }
+
+    /** containerd shims whose -address names a socket starting with {@code socketPrefix}. */
+    private static List<ProcessHandle> shims(String socketPrefix) {
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive).filter(h -> {
+            String command = h.info().command().orElse("");
+            List<String> args = List.of(h.info().arguments().orElse(new String[0]));
+            int i = args.indexOf("-address");
+            return command.endsWith("containerd-shim-runc-v2") && i >= 0 && i + 1 < args.size()
+                    && args.get(i + 1).startsWith(socketPrefix);
+        }).toList();
     }
 
     /** The value of {@code variable}, else the last line {@code script} prints on stdout (its progress goes to stderr). */
