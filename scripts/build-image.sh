@@ -157,8 +157,9 @@ log "built $REF in $(( $(date +%s) - t0 ))s"
 podman save --format docker-archive -o "$ARCHIVE.tmp" "$REF" >&2 || die "podman save failed"
 mv -f "$ARCHIVE.tmp" "$ARCHIVE"
 printf '%s\n' "$REF" >"$ARCHIVE.ref"
-# Older images and archives of this script: one is enough to keep (the build's layer cache stays).
-find "$CACHE" -maxdepth 1 -name 'schemaguard-*.tar*' ! -name "schemaguard-$key.tar*" -delete
+# Archives of other keys are kept for half a day: another checkout's test run (a CI clone beside a
+# working copy) may be about to import its own; older ones go (the build's layer cache stays).
+find "$CACHE" -maxdepth 1 -name 'schemaguard-*.tar*' ! -name "schemaguard-$key.tar*" -mmin +720 -delete
 podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$REPO:" | grep -vx "$REF" | xargs -r podman rmi >/dev/null 2>&1 || true
 log "image ready: $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1), total $(( $(date +%s) - start ))s)"
 printf '%s\n' "$ARCHIVE"
