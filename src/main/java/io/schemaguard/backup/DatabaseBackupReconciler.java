@@ -2,7 +2,6 @@ package io.schemaguard.backup;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.Objects;
 
 import jakarta.inject.Inject;
 
@@ -15,7 +14,6 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.schemaguard.api.DeletionPolicy;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.Labels;
@@ -31,6 +29,8 @@ import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.jobs.JobState;
 import io.schemaguard.jobs.RunnerJobs;
 import io.schemaguard.jobs.StorageBinding;
+import io.schemaguard.kube.Action;
+import io.schemaguard.kube.Applier;
 import io.schemaguard.operator.EventRecorder;
 import io.schemaguard.operator.OperatorConfig;
 
@@ -60,6 +60,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cle
     @Inject
     Clock clock;
 
+    @Inject
+    Applier applier;
+
     @Override
     public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
         // One informer for both of a backup's Jobs (its backup Job, owned; its delete Job, not owned),
@@ -74,38 +77,10 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cle
 
     @Override
     public UpdateControl<DatabaseBackup> reconcile(DatabaseBackup backup, Context<DatabaseBackup> context) {
-        DatabaseBackupStatus status = backup.getStatus();
-        if (status != null && status.getPhase() != null && status.getPhase().isTerminal()) {
-            if (Objects.equals(status.getObservedGeneration(), backup.getMetadata().getGeneration())) {
-                return UpdateControl.noUpdate();
-            }
-            status.setObservedGeneration(backup.getMetadata().getGeneration());
-            return UpdateControl.patchStatus(backup);
-        }
-
-        BackupStatusAggregator.Observation observation;
-        try {
-            StorageBinding storage = StorageBinding.resolve(backup.getSpec().getStorage(), config.defaultStorage());
-            String jobName = BackupJobFactory.jobName(backup);
-            Job job = RunnerJobs.job(context, jobName);
-            if (job == null) {
-                job = RunnerJobs.createOnce(context, BackupJobFactory.build(backup, storage, config.runner()), created -> {
-                    LOG.infof("created Job %s/%s for DatabaseBackup %s", created.getMetadata().getNamespace(),
-                            created.getMetadata().getName(), backup.getMetadata().getName());
-                    events.record(backup, EventRecorder.Event.normal("JobCreated", "created Job "
-                            + created.getMetadata().getName() + " to back up " + describe(backup)));
-                });
-            }
-            observation = BackupStatusAggregator.Observation.ofJob(new JobState(job, RunnerJobs.podsOf(context, jobName)),
-                    jobName, BackupJobFactory.backupId(backup));
-        } catch (StorageBinding.NotConfigured e) {
-            observation = BackupStatusAggregator.Observation.blocked("StorageNotConfigured", e.getMessage());
-        }
-
-        var result = BackupStatusAggregator.aggregate(backup, observation, clock.instant());
-        result.events().forEach(e -> events.record(backup, e));
-        backup.setStatus(result.status());
-        return UpdateControl.patchStatus(backup);
+        String jobName = BackupJobFactory.jobName(backup);
+        var step = BackupStatusAggregator.step(backup, RunnerJobs.job(context, jobName),
+                RunnerJobs.podsOf(context, jobName), config.defaultStorage(), config.runner(), clock.instant());
+        return applier.apply(backup, context, step);
     }
 
     /**
@@ -156,9 +131,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cle
             return DeleteControl.defaultDelete(); // its objects are deleted and so is the Job that did it
         }
         if (delete == null) {
-            RunnerJobs.createOnce(context, BackupJobFactory.buildDelete(backup, storage, config.runner()),
-                    created -> events.record(backup, EventRecorder.Event.normal("DeletingObjects", "created Job " + name
-                            + " to delete the objects of " + BackupJobFactory.backupId(backup) + " from storage")));
+            applier.carryOut(backup, context, List.of(Action.create(BackupJobFactory.buildDelete(backup, storage,
+                    config.runner()), EventRecorder.Event.normal("DeletingObjects", "created Job " + name
+                            + " to delete the objects of " + BackupJobFactory.backupId(backup) + " from storage"))));
             return DeleteControl.noFinalizerRemoval();
         }
         JobState state = new JobState(delete, RunnerJobs.podsOf(context, name));
@@ -205,11 +180,5 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cle
                             message, generation, now));
                     return b;
                 });
-    }
-
-    private static String describe(DatabaseBackup backup) {
-        var db = backup.getSpec().getDatabase();
-        return db.getUriSecretRef() != null ? "the database of Secret " + db.getUriSecretRef().getName()
-                : db.getName() + " on " + db.getHost() + ":" + db.getPort();
     }
 }
