@@ -84,12 +84,13 @@ public final class BackupJobFactory {
             env.add(RunnerPods.secretEnv("SCHEMAGUARD_VERIFY_PGPASSWORD",
                     vs.getPasswordSecretRef().toKubernetes(RunnerPods.DEFAULT_PASSWORD_KEY)));
         }
-        return RunnerJob.build(new RunnerJob.Spec(jobName(backup), namespace, COMPONENT, KIND,
-                backup.getMetadata().getName(), Owners.controller(backup),
-                args, env, storage.volume().stream().toList(), storage.mount().stream().toList(),
-                spec.getBackoffLimit() == null ? 2 : spec.getBackoffLimit(),
-                spec.getActiveDeadlineSeconds() == null ? 21600L : spec.getActiveDeadlineSeconds(),
-                spec.getResources(), spec.getServiceAccountName()), runner);
+        return RunnerJob.build(RunnerJob.spec(jobName(backup), namespace, COMPONENT, KIND, backup.getMetadata().getName())
+                .ownedBy(Owners.controller(backup))
+                .args(args).env(env).storage(storage)
+                .backoffLimit(spec.getBackoffLimit() == null ? 2 : spec.getBackoffLimit())
+                .activeDeadlineSeconds(spec.getActiveDeadlineSeconds() == null ? 21600L : spec.getActiveDeadlineSeconds())
+                .resources(spec.getResources()).serviceAccountName(spec.getServiceAccountName())
+                .build(), runner);
     }
 
     public static String deleteJobName(DatabaseBackup backup) {
@@ -110,10 +111,13 @@ public final class BackupJobFactory {
         // only this namespace's keys are searched, so a backup id filed elsewhere can never match
         args.add("--namespace=" + namespace);
         args.add(backupId(backup));
-        Job job = RunnerJob.build(new RunnerJob.Spec(deleteJobName(backup), namespace, DELETE_COMPONENT, KIND,
-                backup.getMetadata().getName(), null, args, new ArrayList<>(storage.env()),
-                storage.volume().stream().toList(), storage.mount().stream().toList(), 2, 600L,
-                backup.getSpec().getResources(), backup.getSpec().getServiceAccountName()), runner);
+        // not owned (see above)
+        Job job = RunnerJob.build(RunnerJob.spec(deleteJobName(backup), namespace, DELETE_COMPONENT, KIND,
+                backup.getMetadata().getName())
+                .args(args).env(new ArrayList<>(storage.env())).storage(storage)
+                .backoffLimit(2).activeDeadlineSeconds(600L)
+                .resources(backup.getSpec().getResources()).serviceAccountName(backup.getSpec().getServiceAccountName())
+                .build(), runner);
         job.getSpec().setTtlSecondsAfterFinished(DELETE_JOB_TTL_SECONDS);
         return job;
     }

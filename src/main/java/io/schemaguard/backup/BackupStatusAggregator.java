@@ -6,12 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.api.VerificationStatus;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.JobState;
+import io.schemaguard.jobs.StorageBinding;
+import io.schemaguard.kube.Action;
+import io.schemaguard.kube.Statuses;
+import io.schemaguard.kube.Step;
+import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.EventRecorder.Event;
 import io.schemaguard.runner.Console;
 import io.schemaguard.runner.RunnerResult;
@@ -43,11 +50,52 @@ public final class BackupStatusAggregator {
     private BackupStatusAggregator() {
     }
 
+    /**
+     * One reconciliation of a backup, decided: its Job ({@code job}, null until created) and pods as
+     * the informers show them become the next status and Events, and the Job to create when there is
+     * none. A finished backup only records the generation it saw: nothing is ever re-run.
+     */
+    public static Step<DatabaseBackupStatus> step(DatabaseBackup backup, Job job, List<Pod> pods,
+            OperatorConfig.DefaultStorage defaultStorage, OperatorConfig.Runner runner, Instant now) {
+        DatabaseBackupStatus status = backup.getStatus();
+        if (status != null && status.getPhase() != null && status.getPhase().isTerminal()) {
+            DatabaseBackupStatus seen = Statuses.copy(status);
+            seen.setObservedGeneration(backup.getMetadata().getGeneration());
+            return Step.of(seen, List.of());
+        }
+        List<Action> actions = new ArrayList<>();
+        Observation observation;
+        try {
+            StorageBinding storage = StorageBinding.resolve(backup.getSpec().getStorage(), defaultStorage);
+            String jobName = BackupJobFactory.jobName(backup);
+            if (job == null) {
+                // decided as if it exists: a new Job has no status, so it reads as the created one does
+                job = BackupJobFactory.build(backup, storage, runner);
+                actions.add(Action.create(job, Event.normal("JobCreated", "created Job " + jobName + " to back up "
+                        + describe(backup))));
+            }
+            observation = Observation.ofJob(new JobState(job, pods), jobName, BackupJobFactory.backupId(backup));
+        } catch (StorageBinding.NotConfigured e) {
+            observation = Observation.blocked("StorageNotConfigured", e.getMessage());
+        }
+        Result result = aggregate(backup, observation, now);
+        return new Step<>(result.status(), result.events(), actions, null);
+    }
+
+    private static String describe(DatabaseBackup backup) {
+        var db = backup.getSpec().getDatabase();
+        return db.getUriSecretRef() != null ? "the database of Secret " + db.getUriSecretRef().getName()
+                : db.getName() + " on " + db.getHost() + ":" + db.getPort();
+    }
+
     public static Result aggregate(DatabaseBackup backup, Observation observation, Instant now) {
         DatabaseBackupStatus previous = backup.getStatus() == null ? new DatabaseBackupStatus() : backup.getStatus();
         long generation = backup.getMetadata().getGeneration() == null ? 0 : backup.getMetadata().getGeneration();
         String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
-        DatabaseBackupStatus s = copy(previous);
+        DatabaseBackupStatus s = Statuses.copy(previous);
+        if (s.getConditions() == null) {
+            s.setConditions(new ArrayList<>());
+        }
         s.setObservedGeneration(generation);
         List<Event> events = new ArrayList<>();
 
@@ -161,26 +209,5 @@ public final class BackupStatusAggregator {
     private static String readyReason(DatabaseBackupStatus status) {
         var c = Conditions.find(status.getConditions(), Conditions.READY);
         return c == null ? null : c.getReason();
-    }
-
-    private static DatabaseBackupStatus copy(DatabaseBackupStatus p) {
-        DatabaseBackupStatus s = new DatabaseBackupStatus();
-        s.setObservedGeneration(p.getObservedGeneration());
-        s.setPhase(p.getPhase());
-        s.setConditions(new ArrayList<>(p.getConditions() == null ? List.of() : p.getConditions()));
-        s.setJobName(p.getJobName());
-        s.setBackupId(p.getBackupId());
-        s.setDatabase(p.getDatabase());
-        s.setLocation(p.getLocation());
-        s.setSizeBytes(p.getSizeBytes());
-        s.setSize(p.getSize());
-        s.setSha256(p.getSha256());
-        s.setServerVersion(p.getServerVersion());
-        s.setPgDumpVersion(p.getPgDumpVersion());
-        s.setStartedAt(p.getStartedAt());
-        s.setCompletedAt(p.getCompletedAt());
-        s.setFailedAttempts(p.getFailedAttempts());
-        s.setVerification(p.getVerification());
-        return s;
     }
 }

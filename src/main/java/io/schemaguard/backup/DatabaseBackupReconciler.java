@@ -1,8 +1,8 @@
 package io.schemaguard.backup;
 
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Objects;
 
 import jakarta.inject.Inject;
 
@@ -14,12 +14,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.schemaguard.api.DeletionPolicy;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.Labels;
-import java.time.Duration;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -28,9 +24,8 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
-import io.schemaguard.jobs.JobState;
 import io.schemaguard.jobs.RunnerJobs;
-import io.schemaguard.jobs.StorageBinding;
+import io.schemaguard.kube.Applier;
 import io.schemaguard.operator.EventRecorder;
 import io.schemaguard.operator.OperatorConfig;
 
@@ -48,7 +43,7 @@ import io.schemaguard.operator.OperatorConfig;
 @RBACRule(apiGroups = "", resources = "events", verbs = { "create", "patch" })
 public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cleaner<DatabaseBackup> {
     public static final String NAME = "databasebackup";
-    public static final String DELETED = "Deleted";
+    public static final String DELETED = BackupCleanup.DELETED;
     private static final Logger LOG = Logger.getLogger(DatabaseBackupReconciler.class);
 
     @Inject
@@ -59,6 +54,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cle
 
     @Inject
     Clock clock;
+
+    @Inject
+    Applier applier;
 
     @Override
     public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
@@ -74,142 +72,51 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup>, Cle
 
     @Override
     public UpdateControl<DatabaseBackup> reconcile(DatabaseBackup backup, Context<DatabaseBackup> context) {
-        DatabaseBackupStatus status = backup.getStatus();
-        if (status != null && status.getPhase() != null && status.getPhase().isTerminal()) {
-            if (Objects.equals(status.getObservedGeneration(), backup.getMetadata().getGeneration())) {
-                return UpdateControl.noUpdate();
-            }
-            status.setObservedGeneration(backup.getMetadata().getGeneration());
-            return UpdateControl.patchStatus(backup);
-        }
-
-        BackupStatusAggregator.Observation observation;
-        try {
-            StorageBinding storage = StorageBinding.resolve(backup.getSpec().getStorage(), config.defaultStorage());
-            String jobName = BackupJobFactory.jobName(backup);
-            Job job = RunnerJobs.job(context, jobName);
-            if (job == null) {
-                job = RunnerJobs.createOnce(context, BackupJobFactory.build(backup, storage, config.runner()), created -> {
-                    LOG.infof("created Job %s/%s for DatabaseBackup %s", created.getMetadata().getNamespace(),
-                            created.getMetadata().getName(), backup.getMetadata().getName());
-                    events.record(backup, EventRecorder.Event.normal("JobCreated", "created Job "
-                            + created.getMetadata().getName() + " to back up " + describe(backup)));
-                });
-            }
-            observation = BackupStatusAggregator.Observation.ofJob(new JobState(job, RunnerJobs.podsOf(context, jobName)),
-                    jobName, BackupJobFactory.backupId(backup));
-        } catch (StorageBinding.NotConfigured e) {
-            observation = BackupStatusAggregator.Observation.blocked("StorageNotConfigured", e.getMessage());
-        }
-
-        var result = BackupStatusAggregator.aggregate(backup, observation, clock.instant());
-        result.events().forEach(e -> events.record(backup, e));
-        backup.setStatus(result.status());
-        return UpdateControl.patchStatus(backup);
+        String jobName = BackupJobFactory.jobName(backup);
+        var step = BackupStatusAggregator.step(backup, RunnerJobs.job(context, jobName),
+                RunnerJobs.podsOf(context, jobName), config.defaultStorage(), config.runner(), clock.instant());
+        return applier.apply(backup, context, step);
     }
 
     /**
-     * The finalizer: with deletionPolicy Delete the backup's objects are deleted by a short Job before
-     * the resource goes (the operator never reads storage credentials). A backup still running is
-     * stopped first, so it cannot write after the delete. A failed delete keeps the resource, says why
-     * in a {@code Deleted=False} condition and an Event, and is tried again when its Job expires.
+     * The finalizer: {@link BackupCleanup} decides (delete the objects by a short Job, stop a running
+     * backup first, or keep the resource and say why); a failed delete is tried again when its Job
+     * expires. The Deleted condition is written before the actions, so the delete Job is never removed
+     * before the resource records that its objects are gone.
      */
     @Override
     public DeleteControl cleanup(DatabaseBackup backup, Context<DatabaseBackup> context) {
         LOG.infof("DatabaseBackup %s/%s deleted (deletionPolicy %s)", backup.getMetadata().getNamespace(),
                 backup.getMetadata().getName(), backup.getSpec().getDeletionPolicy());
-        if (backup.getSpec().getDeletionPolicy() == DeletionPolicy.Retain) {
-            events.record(backup, EventRecorder.Event.normal("ObjectsRetained", "deletionPolicy Retain: the objects of "
-                    + BackupJobFactory.backupId(backup) + " stay in storage"));
+        String jobName = BackupJobFactory.jobName(backup);
+        String deleteName = BackupJobFactory.deleteJobName(backup);
+        var decision = BackupCleanup.decide(backup, RunnerJobs.job(context, jobName), RunnerJobs.podsOf(context, jobName),
+                RunnerJobs.job(context, deleteName), RunnerJobs.podsOf(context, deleteName), config.defaultStorage(),
+                config.runner());
+        if (decision.deleted() != null) {
+            setDeleted(backup, context, decision.deleted());
+        }
+        applier.carryOut(backup, context, decision.actions());
+        decision.events().forEach(e -> events.record(backup, e));
+        if (decision.removeFinalizer()) {
             return DeleteControl.defaultDelete();
         }
-        StorageBinding storage;
-        try {
-            storage = StorageBinding.resolve(backup.getSpec().getStorage(), config.defaultStorage());
-        } catch (StorageBinding.NotConfigured e) {
-            return DeleteControl.defaultDelete(); // it never had anywhere to write
-        }
-        Job backupJob = RunnerJobs.job(context, BackupJobFactory.jobName(backup));
-        boolean backupRunning = backupJob != null && !new JobState(backupJob, List.of()).complete()
-                && !new JobState(backupJob, List.of()).failed();
-        if (backupRunning && backupJob.getMetadata().getDeletionTimestamp() == null) {
-            context.getClient().resource(backupJob).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-            events.record(backup, EventRecorder.Event.normal("BackupStopped", "the backup was still running: its Job"
-                    + " is deleted before its objects are"));
-        }
-        boolean writing = RunnerJobs.podsOf(context, BackupJobFactory.jobName(backup)).stream().anyMatch(p -> {
-            String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
-            return !"Succeeded".equals(phase) && !"Failed".equals(phase);
-        });
-        if (writing || backupRunning) {
-            LOG.debugf("DatabaseBackup %s/%s: waiting for its backup pod to stop before deleting its objects",
-                    backup.getMetadata().getNamespace(), backup.getMetadata().getName());
-            // wait until no pod of the backup can still write to storage
-            return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
-        }
-        String name = BackupJobFactory.deleteJobName(backup);
-        Job delete = RunnerJobs.job(context, name);
-        var deletedCondition = Conditions.find(backup.getStatus() == null ? null : backup.getStatus().getConditions(),
-                DELETED);
-        boolean objectsGone = deletedCondition != null && "True".equals(deletedCondition.getStatus());
-        if (delete == null && objectsGone) {
-            return DeleteControl.defaultDelete(); // its objects are deleted and so is the Job that did it
-        }
-        if (delete == null) {
-            RunnerJobs.createOnce(context, BackupJobFactory.buildDelete(backup, storage, config.runner()),
-                    created -> events.record(backup, EventRecorder.Event.normal("DeletingObjects", "created Job " + name
-                            + " to delete the objects of " + BackupJobFactory.backupId(backup) + " from storage")));
-            return DeleteControl.noFinalizerRemoval();
-        }
-        JobState state = new JobState(delete, RunnerJobs.podsOf(context, name));
-        if (state.complete()) {
-            if (!objectsGone) {
-                String what = state.succeededPod().flatMap(JobState::result).map(r -> r.message()).orElse("deleted");
-                events.record(backup, EventRecorder.Event.normal("ObjectsDeleted", BackupJobFactory.backupId(backup)
-                        + ": " + what));
-                setDeleted(backup, context, true, "ObjectsDeleted", what);
-            }
-            // the delete Job goes first (with its pod), then the resource: nothing of the backup is left
-            if (delete.getMetadata().getDeletionTimestamp() == null) {
-                context.getClient().resource(delete).withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
-            }
-            return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
-        }
-        if (state.failed()) {
-            JobState.Failure f = state.failure();
-            String message = "deleting the objects of " + BackupJobFactory.backupId(backup) + " failed (" + f.reason()
-                    + ": " + f.message() + "); the resource stays until they are deleted, tried again in "
-                    + BackupJobFactory.DELETE_JOB_TTL_SECONDS / 60 + " min (or set deletionPolicy: Retain on a new"
-                    + " backup, or remove the finalizer by hand to give up)";
-            if (deletedCondition == null || !"False".equals(deletedCondition.getStatus())
-                    || !message.equals(deletedCondition.getMessage())) {
-                events.record(backup, EventRecorder.Event.warning("DeleteFailed", message));
-                setDeleted(backup, context, false, f.reason(), message);
-            }
-            return DeleteControl.noFinalizerRemoval();
-        }
-        return DeleteControl.noFinalizerRemoval();
+        DeleteControl keep = DeleteControl.noFinalizerRemoval();
+        return decision.recheckAfter() == null ? keep : keep.rescheduleAfter(decision.recheckAfter());
     }
 
     /** The {@code Deleted} condition, written directly: status cannot be patched through a DeleteControl. */
-    private void setDeleted(DatabaseBackup backup, Context<DatabaseBackup> context, boolean done, String reason,
-            String message) {
+    private void setDeleted(DatabaseBackup backup, Context<DatabaseBackup> context, BackupCleanup.DeletedCondition c) {
         long generation = backup.getMetadata().getGeneration() == null ? 1 : backup.getMetadata().getGeneration();
-        String now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
         context.getClient().resources(DatabaseBackup.class).inNamespace(backup.getMetadata().getNamespace())
                 .withName(backup.getMetadata().getName()).editStatus(b -> {
                     if (b.getStatus() == null) {
                         b.setStatus(new DatabaseBackupStatus());
                     }
-                    b.getStatus().setConditions(Conditions.set(b.getStatus().getConditions(), DELETED, done, reason,
-                            message, generation, now));
+                    b.getStatus().setConditions(Conditions.set(b.getStatus().getConditions(), DELETED, c.done(),
+                            c.reason(), c.message(), generation, now));
                     return b;
                 });
-    }
-
-    private static String describe(DatabaseBackup backup) {
-        var db = backup.getSpec().getDatabase();
-        return db.getUriSecretRef() != null ? "the database of Secret " + db.getUriSecretRef().getName()
-                : db.getName() + " on " + db.getHost() + ":" + db.getPort();
     }
 }

@@ -30,19 +30,115 @@ public final class RunnerJob {
     /**
      * What differs between resources; everything else is the same for all runner Jobs. {@code image}
      * and {@code command} default to the runner's ({@code schemaguard}); a SafeMigration with engine
-     * {@code command} runs the application's own. Init containers get the same hardening.
+     * {@code command} runs the application's own. Init containers get the same hardening. Built with
+     * {@link #spec}, so each value is named where it is given.
      */
     public record Spec(String name, String namespace, String component, String ownerKind, String ownerName,
             OwnerReference owner, List<String> args, List<EnvVar> env, List<Volume> volumes, List<VolumeMount> mounts,
             int backoffLimit, long activeDeadlineSeconds, ResourceRequirements resources, String serviceAccountName,
             String image, List<String> command, List<Container> initContainers) {
+    }
 
-        public Spec(String name, String namespace, String component, String ownerKind, String ownerName,
-                OwnerReference owner, List<String> args, List<EnvVar> env, List<Volume> volumes,
-                List<VolumeMount> mounts, int backoffLimit, long activeDeadlineSeconds, ResourceRequirements resources,
-                String serviceAccountName) {
-            this(name, namespace, component, ownerKind, ownerName, owner, args, env, volumes, mounts, backoffLimit,
-                    activeDeadlineSeconds, resources, serviceAccountName, null, null, List.of());
+    /** A Job named {@code name} in {@code namespace} that runs {@code component} for the resource {@code ownerKind/ownerName}. */
+    public static SpecBuilder spec(String name, String namespace, String component, String ownerKind, String ownerName) {
+        return new SpecBuilder(name, namespace, component, ownerKind, ownerName);
+    }
+
+    /** Names the values of a {@link Spec}; what is not given is empty (lists) or unset (null). */
+    public static final class SpecBuilder {
+        private final String name;
+        private final String namespace;
+        private final String component;
+        private final String ownerKind;
+        private final String ownerName;
+        private OwnerReference owner;
+        private List<String> args = List.of();
+        private List<EnvVar> env = List.of();
+        private List<Volume> volumes = List.of();
+        private List<VolumeMount> mounts = List.of();
+        private Integer backoffLimit;
+        private Long activeDeadlineSeconds;
+        private ResourceRequirements resources;
+        private String serviceAccountName;
+        private String image;
+        private List<String> command;
+        private List<Container> initContainers = List.of();
+
+        private SpecBuilder(String name, String namespace, String component, String ownerKind, String ownerName) {
+            this.name = name;
+            this.namespace = namespace;
+            this.component = component;
+            this.ownerKind = ownerKind;
+            this.ownerName = ownerName;
+        }
+
+        /** The controller owner reference; none (null) for a Job that must outlive its resource's deletion. */
+        public SpecBuilder ownedBy(OwnerReference owner) {
+            this.owner = owner;
+            return this;
+        }
+
+        public SpecBuilder args(List<String> args) {
+            this.args = args;
+            return this;
+        }
+
+        public SpecBuilder env(List<EnvVar> env) {
+            this.env = env;
+            return this;
+        }
+
+        /** The volumes of the pod and where the runner container mounts them. */
+        public SpecBuilder volumes(List<Volume> volumes, List<VolumeMount> mounts) {
+            this.volumes = volumes;
+            this.mounts = mounts;
+            return this;
+        }
+
+        /** The storage's volume and mount, when it is a volume. */
+        public SpecBuilder storage(StorageBinding storage) {
+            return volumes(storage.volume().stream().toList(), storage.mount().stream().toList());
+        }
+
+        public SpecBuilder backoffLimit(int backoffLimit) {
+            this.backoffLimit = backoffLimit;
+            return this;
+        }
+
+        public SpecBuilder activeDeadlineSeconds(long seconds) {
+            this.activeDeadlineSeconds = seconds;
+            return this;
+        }
+
+        public SpecBuilder resources(ResourceRequirements resources) {
+            this.resources = resources;
+            return this;
+        }
+
+        public SpecBuilder serviceAccountName(String serviceAccountName) {
+            this.serviceAccountName = serviceAccountName;
+            return this;
+        }
+
+        /** Another image and command than the runner's (null keeps the runner's). */
+        public SpecBuilder image(String image, List<String> command) {
+            this.image = image;
+            this.command = command;
+            return this;
+        }
+
+        public SpecBuilder initContainers(List<Container> initContainers) {
+            this.initContainers = initContainers;
+            return this;
+        }
+
+        /** Every Job names its retries and its deadline: there is no default that fits them all. */
+        public Spec build() {
+            if (backoffLimit == null || activeDeadlineSeconds == null) {
+                throw new IllegalStateException("Job " + name + ": backoffLimit and activeDeadlineSeconds must be given");
+            }
+            return new Spec(name, namespace, component, ownerKind, ownerName, owner, args, env, volumes, mounts,
+                    backoffLimit, activeDeadlineSeconds, resources, serviceAccountName, image, command, initContainers);
         }
     }
 

@@ -2,12 +2,10 @@ package io.schemaguard.jobs;
 
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -18,7 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 /**
  * What every reconciler that runs a runner Job shares: informers on its Jobs (mapped to the owner by
  * owner reference) and their pods (mapped by annotation, since resource names can be longer than a
- * label value), creating the Job exactly once, and finding the Job's pods.
+ * label value), and finding a Job and its pods. Creating them is {@link io.schemaguard.kube.Applier}'s.
  */
 public final class RunnerJobs {
     public static final String JOBS = "jobs";
@@ -69,23 +67,6 @@ public final class RunnerJobs {
     public static <P extends HasMetadata> Job job(Context<P> context, String name) {
         return context.getSecondaryResourcesAsStream(Job.class).filter(j -> name.equals(j.getMetadata().getName()))
                 .findFirst().orElse(null);
-    }
-
-    /**
-     * Creates the Job; a conflict means an earlier reconciliation created it and its event has not
-     * reached the informer yet, so the existing one is returned (read once, not polled).
-     */
-    public static <P extends HasMetadata> Job createOnce(Context<P> context, Job desired, Consumer<Job> onCreated) {
-        try {
-            Job created = context.resourceOperations().create(desired);
-            onCreated.accept(created);
-            return created;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                return context.getClient().resource(desired).get();
-            }
-            throw e;
-        }
     }
 
     /** The pods the Job controller created for {@code jobName}, as the pod informer sees them. */

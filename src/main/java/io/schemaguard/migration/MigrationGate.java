@@ -43,6 +43,14 @@ public final class MigrationGate {
         if (backupCreated == null || backupCompleted == null || backupCreated.isBefore(runStarted)) {
             return Decision.STALE;
         }
-        return Duration.between(backupCompleted, now).compareTo(maxAge) > 0 ? Decision.STALE : Decision.OPEN;
+        return tooOld(backupCompleted, maxAge, now) ? Decision.STALE : Decision.OPEN;
+    }
+
+    /**
+     * The freshness rule, for the operator's gate and the migrate Job's own check alike: a backup that
+     * completed more than {@code maxAge} before {@code now} is too old to migrate after.
+     */
+    public static boolean tooOld(Instant backupCompleted, Duration maxAge, Instant now) {
+        return Duration.between(backupCompleted, now).compareTo(maxAge) > 0;
     }
 }

@@ -132,10 +132,16 @@ public final class MigrationJobFactory {
             args.clear();
         }
         OwnerReference owner = io.schemaguard.jobs.Owners.controller(m);
-        return RunnerJob.build(new RunnerJob.Spec(jobName(m, step, attempt), namespace, component(step), KIND,
-                m.getMetadata().getName(), owner, args, env, volumes, mounts, 0, 6L * 3600, spec.getResources(),
-                spec.getServiceAccountName(), userCommand ? spec.getCommand().getImage() : null,
-                userCommand ? spec.getCommand().getCommand() : null, init), runner);
+        return RunnerJob.build(RunnerJob.spec(jobName(m, step, attempt), namespace, component(step), KIND,
+                m.getMetadata().getName())
+                .ownedBy(owner)
+                .args(args).env(env).volumes(volumes, mounts)
+                .backoffLimit(0).activeDeadlineSeconds(6L * 3600)
+                .resources(spec.getResources()).serviceAccountName(spec.getServiceAccountName())
+                .image(userCommand ? spec.getCommand().getImage() : null,
+                        userCommand ? spec.getCommand().getCommand() : null)
+                .initContainers(init)
+                .build(), runner);
     }
 
     /** ConfigMaps mount at /migrations/<i>; an image source is copied there by an init container. */

@@ -20,6 +20,7 @@ import io.schemaguard.api.SafeMigrationStatus.MigrationRun;
 import io.schemaguard.api.SafeMigrationStatus.RunSummary;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.JobState;
+import io.schemaguard.kube.Statuses;
 import io.schemaguard.migration.MigrationJobFactory.Step;
 import io.schemaguard.operator.EventRecorder.Event;
 import io.schemaguard.runner.FailureReason;
@@ -77,7 +78,8 @@ public final class MigrationProgress {
     public static Result next(SafeMigration m, Observation o, Instant now) {
         String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
         long generation = m.getMetadata().getGeneration() == null ? 1 : m.getMetadata().getGeneration();
-        SafeMigrationStatus s = m.getStatus() == null ? new SafeMigrationStatus() : m.getStatus();
+        // the next status starts from a copy: the resource's own is the "before" the applier compares with
+        SafeMigrationStatus s = Statuses.copyOr(m.getStatus(), SafeMigrationStatus::new);
         s.setObservedGeneration(generation);
         List<Event> events = new ArrayList<>();
         MigrationRun run = s.getCurrentRun();

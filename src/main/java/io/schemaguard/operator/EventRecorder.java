@@ -1,6 +1,6 @@
 package io.schemaguard.operator;
 
-import java.time.Instant;
+import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,10 +43,13 @@ public class EventRecorder {
     @Inject
     KubernetesClient client;
 
+    @Inject
+    Clock clock;
+
     public void record(HasMetadata regarding, Event event) {
         String message = event.message().length() > MAX_MESSAGE ? event.message().substring(0, MAX_MESSAGE - 3) + "..."
                 : event.message();
-        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
         var metadata = regarding.getMetadata();
         try {
             client.v1().events().inNamespace(metadata.getNamespace()).resource(new EventBuilder()

@@ -3,15 +3,10 @@ package io.schemaguard.restore;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 
 import jakarta.inject.Inject;
 
-import org.jboss.logging.Logger;
-
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -24,12 +19,8 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseRestore;
-import io.schemaguard.api.DatabaseRestoreStatus;
-import io.schemaguard.api.Phase;
-import io.schemaguard.jobs.JobState;
 import io.schemaguard.jobs.RunnerJobs;
-import io.schemaguard.jobs.StorageBinding;
-import io.schemaguard.operator.EventRecorder;
+import io.schemaguard.kube.Applier;
 import io.schemaguard.operator.OperatorConfig;
 
 /**
@@ -46,16 +37,15 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     public static final String NAME = "databaserestore";
     static final String BACKUPS = "restore-backups";
     static final String SOURCE_INDEX = "source-backup";
-    private static final Logger LOG = Logger.getLogger(DatabaseRestoreReconciler.class);
 
     @Inject
     OperatorConfig config;
 
     @Inject
-    EventRecorder events;
+    Clock clock;
 
     @Inject
-    Clock clock;
+    Applier applier;
 
     @Override
     public List<EventSource<?, DatabaseRestore>> prepareEventSources(EventSourceContext<DatabaseRestore> context) {
@@ -93,95 +83,12 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
 
     @Override
     public UpdateControl<DatabaseRestore> reconcile(DatabaseRestore restore, Context<DatabaseRestore> context) {
-        DatabaseRestoreStatus status = restore.getStatus();
-        if (status != null && status.getPhase() != null && status.getPhase().isTerminal()) {
-            if (Objects.equals(status.getObservedGeneration(), restore.getMetadata().getGeneration())) {
-                return UpdateControl.noUpdate();
-            }
-            status.setObservedGeneration(restore.getMetadata().getGeneration());
-            return UpdateControl.patchStatus(restore);
-        }
-        var result = RestoreStatusAggregator.aggregate(restore, observe(restore, context), clock.instant());
-        result.events().forEach(e -> events.record(restore, e));
-        restore.setStatus(result.status());
-        return UpdateControl.patchStatus(restore);
-    }
-
-    private RestoreStatusAggregator.Observation observe(DatabaseRestore restore, Context<DatabaseRestore> context) {
         String namespace = restore.getMetadata().getNamespace();
         List<DatabaseBackup> related = context.getSecondaryResourcesAsStream(DatabaseBackup.class)
                 .filter(b -> namespace.equals(b.getMetadata().getNamespace())).toList();
-        String sourceName = restore.getSpec().getSource().getBackupName();
-        DatabaseBackup named = sourceName == null ? null
-                : related.stream().filter(b -> sourceName.equals(b.getMetadata().getName())).findFirst().orElse(null);
-        RestorePlan.SourceState source = RestorePlan.source(restore, named);
-        if (source.source() == null) {
-            return source.terminal() ? RestoreStatusAggregator.Observation.failed(source.waitReason(), source.message(), null)
-                    : RestoreStatusAggregator.Observation.waiting(source.waitReason(), source.message(), null);
-        }
-
-        Job job = RunnerJobs.existingJob(context);
-        String safetyName = null;
-        if (job == null && RestorePlan.needsSafetyBackup(restore.getSpec())) {
-            safetyName = RestorePlan.safetyBackupName(restore);
-            String wanted = safetyName;
-            DatabaseBackup safety = related.stream().filter(b -> wanted.equals(b.getMetadata().getName())).findFirst()
-                    .orElse(null);
-            if (safety == null) {
-                createSafetyBackup(restore, source.source(), context);
-                return RestoreStatusAggregator.Observation.waiting("TakingSafetyBackup",
-                        "backing up the target as DatabaseBackup " + safetyName + " before replacing it", safetyName);
-            }
-            Phase phase = safety.getStatus() == null ? null : safety.getStatus().getPhase();
-            if (phase == Phase.Failed) {
-                return RestoreStatusAggregator.Observation.failed("SafetyBackupFailed", "the safety backup "
-                        + safetyName + " failed, so the target was not touched: " + readyMessage(safety), safetyName);
-            }
-            if (phase != Phase.Succeeded) {
-                return RestoreStatusAggregator.Observation.waiting("TakingSafetyBackup",
-                        "backing up the target as DatabaseBackup " + safetyName + " before replacing it", safetyName);
-            }
-        } else if (RestorePlan.needsSafetyBackup(restore.getSpec())) {
-            safetyName = RestorePlan.safetyBackupName(restore);
-        }
-
-        StorageBinding storage;
-        try {
-            storage = StorageBinding.resolve(source.source().storage(), config.defaultStorage());
-        } catch (StorageBinding.NotConfigured e) {
-            return RestoreStatusAggregator.Observation.waiting("StorageNotConfigured", e.getMessage(), safetyName);
-        }
-        String backupId = source.source().backupId();
-        if (job == null) {
-            job = RunnerJobs.createOnce(context, RestoreJobFactory.build(restore, backupId, storage, config.runner()),
-                    created -> {
-                        LOG.infof("created Job %s/%s for DatabaseRestore %s", created.getMetadata().getNamespace(),
-                                created.getMetadata().getName(), restore.getMetadata().getName());
-                        events.record(restore, EventRecorder.Event.normal("JobCreated", "created Job "
-                                + created.getMetadata().getName() + " to restore " + backupId));
-                    });
-        }
-        String jobName = RestoreJobFactory.jobName(restore);
-        return RestoreStatusAggregator.Observation.ofJob(new JobState(job, RunnerJobs.podsOf(context, jobName)), jobName,
-                backupId, safetyName);
-    }
-
-    private void createSafetyBackup(DatabaseRestore restore, RestorePlan.Source source, Context<DatabaseRestore> context) {
-        DatabaseBackup safety = RestorePlan.safetyBackup(restore, source);
-        try {
-            context.resourceOperations().create(safety);
-            events.record(restore, EventRecorder.Event.normal("SafetyBackupCreated", "created DatabaseBackup "
-                    + safety.getMetadata().getName() + " of the target before replacing it"));
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
-                throw e;
-            }
-        }
-    }
-
-    private static String readyMessage(DatabaseBackup b) {
-        return b.getStatus() == null || b.getStatus().getConditions() == null ? "" : b.getStatus().getConditions().stream()
-                .filter(c -> "Ready".equals(c.getType())).map(c -> c.getReason() + ": " + c.getMessage()).findFirst()
-                .orElse("");
+        var step = RestorePlan.step(restore, related, RunnerJobs.existingJob(context),
+                RunnerJobs.podsOf(context, RestoreJobFactory.jobName(restore)), config.defaultStorage(), config.runner(),
+                clock.instant());
+        return applier.apply(restore, context, step);
     }
 }

@@ -52,11 +52,12 @@ public final class RestoreJobFactory {
 
         List<EnvVar> env = new ArrayList<>(RunnerPods.databaseEnv(spec.getTarget()));
         env.addAll(storage.env());
-        return RunnerJob.build(new RunnerJob.Spec(jobName(restore), namespace, COMPONENT, KIND,
-                restore.getMetadata().getName(), RestorePlan.ownerOf(restore), args, env,
-                storage.volume().stream().toList(), storage.mount().stream().toList(),
-                spec.getBackoffLimit() == null ? 0 : spec.getBackoffLimit(),
-                spec.getActiveDeadlineSeconds() == null ? 21600L : spec.getActiveDeadlineSeconds(),
-                spec.getResources(), spec.getServiceAccountName()), runner);
+        return RunnerJob.build(RunnerJob.spec(jobName(restore), namespace, COMPONENT, KIND, restore.getMetadata().getName())
+                .ownedBy(RestorePlan.ownerOf(restore))
+                .args(args).env(env).storage(storage)
+                .backoffLimit(spec.getBackoffLimit() == null ? 0 : spec.getBackoffLimit())
+                .activeDeadlineSeconds(spec.getActiveDeadlineSeconds() == null ? 21600L : spec.getActiveDeadlineSeconds())
+                .resources(spec.getResources()).serviceAccountName(spec.getServiceAccountName())
+                .build(), runner);
     }
 }

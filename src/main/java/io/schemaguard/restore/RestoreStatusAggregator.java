@@ -11,6 +11,7 @@ import io.schemaguard.api.DatabaseRestoreStatus;
 import io.schemaguard.api.Phase;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.JobState;
+import io.schemaguard.kube.Statuses;
 import io.schemaguard.operator.EventRecorder.Event;
 import io.schemaguard.runner.RunnerResult;
 
@@ -49,7 +50,10 @@ public final class RestoreStatusAggregator {
         DatabaseRestoreStatus previous = restore.getStatus() == null ? new DatabaseRestoreStatus() : restore.getStatus();
         long generation = restore.getMetadata().getGeneration() == null ? 0 : restore.getMetadata().getGeneration();
         String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
-        DatabaseRestoreStatus s = copy(previous);
+        DatabaseRestoreStatus s = Statuses.copy(previous);
+        if (s.getConditions() == null) {
+            s.setConditions(new ArrayList<>());
+        }
         s.setObservedGeneration(generation);
         List<Event> events = new ArrayList<>();
         if (previous.getPhase() != null && previous.getPhase().isTerminal()) {
@@ -154,25 +158,5 @@ public final class RestoreStatusAggregator {
     private static String readyReason(DatabaseRestoreStatus status) {
         var c = Conditions.find(status.getConditions(), Conditions.READY);
         return c == null ? null : c.getReason();
-    }
-
-    private static DatabaseRestoreStatus copy(DatabaseRestoreStatus p) {
-        DatabaseRestoreStatus s = new DatabaseRestoreStatus();
-        s.setObservedGeneration(p.getObservedGeneration());
-        s.setPhase(p.getPhase());
-        s.setConditions(new ArrayList<>(p.getConditions() == null ? List.of() : p.getConditions()));
-        s.setJobName(p.getJobName());
-        s.setBackupId(p.getBackupId());
-        s.setSourceLocation(p.getSourceLocation());
-        s.setTargetDatabase(p.getTargetDatabase());
-        s.setSafetyBackup(p.getSafetyBackup());
-        s.setRestoredTables(p.getRestoredTables());
-        s.setRestoredRows(p.getRestoredRows());
-        s.setRowCheck(p.getRowCheck());
-        s.setStartedAt(p.getStartedAt());
-        s.setCompletedAt(p.getCompletedAt());
-        s.setDurationSeconds(p.getDurationSeconds());
-        s.setFailedAttempts(p.getFailedAttempts());
-        return s;
     }
 }

@@ -1,5 +1,6 @@
 package io.schemaguard.runner;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -43,6 +44,9 @@ final class MigrateCommand extends RunnerCommand {
     @Mixin
     MigrationOptions migration;
 
+    /** The time the backup's age is measured against; tests may set another. */
+    Clock clock = Clock.systemUTC();
+
     @Override
     protected RunnerResult execute() {
         migration.validate(true);
@@ -53,8 +57,9 @@ final class MigrateCommand extends RunnerCommand {
         try (ObjectStore store = storage.open(from)) {
             manifest = StoredBackup.resolve(store, backup, null, null).manifest();
         }
-        Duration age = Duration.between(manifest.finishedAt(), Instant.now());
-        if (age.compareTo(maxAgeLimit) > 0) {
+        Instant now = clock.instant();
+        Duration age = Duration.between(manifest.finishedAt(), now);
+        if (MigrationGate.tooOld(manifest.finishedAt(), maxAgeLimit, now)) {
             throw new RunnerException(FailureReason.BackupStale, "backup " + manifest.backupId() + " finished "
                     + age.toMinutes() + " min ago, more than --max-age " + maxAge + ": a fresh backup is needed");
         }

@@ -3,15 +3,13 @@ package io.schemaguard.schedule;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.inject.Inject;
 
-import org.jboss.logging.Logger;
-
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -29,9 +27,11 @@ import io.schemaguard.backup.BackupJobFactory;
 import io.schemaguard.jobs.JobState;
 import io.schemaguard.jobs.RunnerJobs;
 import io.schemaguard.jobs.StorageBinding;
+import io.schemaguard.kube.Action;
+import io.schemaguard.kube.Applier;
+import io.schemaguard.kube.Step;
 import io.schemaguard.operator.OperatorConfig;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.schemaguard.operator.EventRecorder;
 
 /**
  * Runs a BackupSchedule: reads its backups from an informer, lets {@link ScheduleProgress} decide,
@@ -49,10 +49,6 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     static final String BACKUPS = "schedule-backups";
     /** Wake up a little after the due time, so the clock read then is past it. */
     static final Duration SLACK = Duration.ofMillis(100);
-    private static final Logger LOG = Logger.getLogger(BackupScheduleReconciler.class);
-
-    @Inject
-    EventRecorder events;
 
     @Inject
     Clock clock;
@@ -62,6 +58,9 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
 
     @Inject
     OperatorConfig config;
+
+    @Inject
+    Applier applier;
 
     @Override
     public List<EventSource<?, BackupSchedule>> prepareEventSources(EventSourceContext<BackupSchedule> context) {
@@ -84,49 +83,40 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
         Job scan = scanName == null ? null : RunnerJobs.job(context, scanName);
         var result = ScheduleProgress.next(schedule, backups,
                 scan == null ? null : new JobState(scan, RunnerJobs.podsOf(context, scanName)), now);
-        var api = context.getClient().resources(DatabaseBackup.class).inNamespace(schedule.getMetadata().getNamespace());
-        for (String running : result.deleteRunning()) {
-            api.withName(running).delete();
-        }
+        String ns = schedule.getMetadata().getNamespace();
+        List<Action> actions = new ArrayList<>();
+        result.deleteRunning().forEach(running -> actions.add(Action.delete(DatabaseBackup.class, ns, running)));
         if (result.create() != null) {
-            try {
-                // with the client, not the SDK's resource operations: two DatabaseBackup sources here
-                api.resource(result.create()).create();
-                LOG.infof("BackupSchedule %s/%s: created DatabaseBackup %s", schedule.getMetadata().getNamespace(),
-                        schedule.getMetadata().getName(), result.create().getMetadata().getName());
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-                // created by an earlier pass whose status patch did not land: the same run, not a new one
-            }
+            // a conflict is the same run, created by an earlier pass whose status patch did not land
+            actions.add(Action.create(result.create()));
+        }
+        result.prune().keySet().forEach(pruned -> actions.add(Action.delete(DatabaseBackup.class, ns, pruned)));
+        if (result.startOrphanScan() != null) {
+            orphanScan(schedule, result.startOrphanScan(), context).ifPresent(actions::add);
+        }
+        Duration wait = result.requeueAt() == null ? null : Duration.between(now, result.requeueAt()).plus(SLACK);
+        var step = new Step<>(result.status(), result.events(), actions,
+                wait == null ? null : wait.isNegative() ? SLACK : wait);
+        UpdateControl<BackupSchedule> control = applier.apply(schedule, context, step);
+        if (result.create() != null) {
             metrics.scheduled(schedule, now, result.create());
         }
-        for (Map.Entry<String, String> prune : result.prune().entrySet()) {
-            api.withName(prune.getKey()).delete();
-            metrics.pruned(schedule);
-        }
-        if (result.startOrphanScan() != null) {
-            startOrphanScan(schedule, result.startOrphanScan(), context);
-        }
-        result.events().forEach(e -> events.record(schedule, e));
-        schedule.setStatus(result.status());
+        result.prune().keySet().forEach(pruned -> metrics.pruned(schedule));
         metrics.observe(schedule, backups);
         metrics.orphans(schedule);
-        UpdateControl<BackupSchedule> control = UpdateControl.patchStatus(schedule);
-        if (result.requeueAt() != null) {
-            Duration wait = Duration.between(now, result.requeueAt()).plus(SLACK);
-            control.rescheduleAfter(wait.isNegative() ? SLACK : wait);
-        }
         return control;
     }
 
-    private void startOrphanScan(BackupSchedule schedule, String name, Context<BackupSchedule> context) {
+    /**
+     * The orphan scan Job, given the storage and what the namespace's DatabaseBackups say; none when
+     * no storage is configured (the backups fail with StorageNotConfigured; there is nothing to scan).
+     */
+    private Optional<Action> orphanScan(BackupSchedule schedule, String name, Context<BackupSchedule> context) {
         StorageBinding storage;
         try {
             storage = StorageBinding.resolve(schedule.getSpec().getTemplate().getStorage(), config.defaultStorage());
         } catch (StorageBinding.NotConfigured e) {
-            return; // the backups fail with StorageNotConfigured; there is nothing to scan
+            return Optional.empty();
         }
         String ns = schedule.getMetadata().getNamespace();
         // one list per scan (daily by default) rather than a cache of every DatabaseBackup in the cluster
@@ -138,8 +128,7 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
         List<String> succeeded = inNamespace.stream()
                 .filter(b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Succeeded)
                 .map(BackupJobFactory::backupId).toList();
-        RunnerJobs.createOnce(context, OrphanScanJobFactory.build(schedule, name, storage, known, succeeded,
-                config.runner()), created -> LOG.infof("BackupSchedule %s/%s: orphan scan Job %s", ns,
-                        schedule.getMetadata().getName(), name));
+        return Optional.of(Action.create(OrphanScanJobFactory.build(schedule, name, storage, known, succeeded,
+                config.runner())));
     }
 }

@@ -40,10 +40,13 @@ public final class OrphanScanJobFactory {
         // An upload older than any backup Job may run is a killed runner's: its parts are aborted.
         long deadline = t.getActiveDeadlineSeconds() == null ? 21600L : t.getActiveDeadlineSeconds();
         args.add("--abort-unfinished-after=" + (Math.max(deadline, 21600L) + 3600L) + "s");
-        Job job = RunnerJob.build(new RunnerJob.Spec(name, namespace, OrphanScans.COMPONENT, OrphanScans.KIND,
-                schedule.getMetadata().getName(), Owners.controller(schedule),
-                args, new ArrayList<>(storage.env()), storage.volume().stream().toList(),
-                storage.mount().stream().toList(), 1, 600L, t.getResources(), t.getServiceAccountName()), runner);
+        Job job = RunnerJob.build(RunnerJob.spec(name, namespace, OrphanScans.COMPONENT, OrphanScans.KIND,
+                schedule.getMetadata().getName())
+                .ownedBy(Owners.controller(schedule))
+                .args(args).env(new ArrayList<>(storage.env())).storage(storage)
+                .backoffLimit(1).activeDeadlineSeconds(600L)
+                .resources(t.getResources()).serviceAccountName(t.getServiceAccountName())
+                .build(), runner);
         job.getSpec().setTtlSecondsAfterFinished(TTL_SECONDS);
         return job;
     }

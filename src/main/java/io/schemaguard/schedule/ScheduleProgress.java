@@ -27,6 +27,7 @@ import io.schemaguard.api.Phase;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.JobState;
 import io.schemaguard.jobs.KubernetesNames;
+import io.schemaguard.kube.Statuses;
 import io.schemaguard.operator.EventRecorder.Event;
 
 /**
@@ -72,7 +73,8 @@ public final class ScheduleProgress {
         String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
         long generation = schedule.getMetadata().getGeneration() == null ? 1 : schedule.getMetadata().getGeneration();
         BackupScheduleSpec spec = schedule.getSpec();
-        BackupScheduleStatus s = schedule.getStatus() == null ? new BackupScheduleStatus() : schedule.getStatus();
+        // the next status starts from a copy: the resource's own is the "before" the applier compares with
+        BackupScheduleStatus s = Statuses.copyOr(schedule.getStatus(), BackupScheduleStatus::new);
         s.setObservedGeneration(generation);
         List<Event> events = new ArrayList<>();
         String name = schedule.getMetadata().getName();
