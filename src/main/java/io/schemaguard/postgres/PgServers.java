@@ -36,8 +36,7 @@ public final class PgServers {
             return ask(target);
         } catch (SQLException e) {
             // A server URL names no database of its own; the maintenance database exists on every server.
-            return ask(new PgTarget(target.host(), target.port(), "postgres", target.user(), target.password(),
-                    target.sslMode()));
+            return ask(target.maintenance());
         }
     }
 

@@ -138,6 +138,11 @@ public record PgTarget(String host, int port, String database, String user, Stri
         return p;
     }
 
+    /** The same server's {@code postgres} database, from which databases are created and dropped. */
+    public PgTarget maintenance() {
+        return new PgTarget(host, port, "postgres", user, password, sslMode);
+    }
+
     /** {@code user@host:port/database}: never the password. */
     public String describe() {
         return user + "@" + host + ":" + port + "/" + database;

@@ -21,8 +21,11 @@ import io.schemaguard.runner.RunnerException;
  * live runner holds.
  */
 public final class ScratchDatabase implements AutoCloseable {
-    /** The names scratch databases start with; nothing else is ever swept. */
-    public static final List<String> PREFIXES = List.of("schemaguard_verify_", "schemaguard_rehearse_");
+    /** A backup's verification restore; with {@link #REHEARSE}, the only names ever swept. */
+    public static final String VERIFY = "schemaguard_verify_";
+    /** A migration's rehearsal. */
+    public static final String REHEARSE = "schemaguard_rehearse_";
+    static final List<String> PREFIXES = List.of(VERIFY, REHEARSE);
     /** First key of the two-int advisory locks, so they cannot meet an application's own ('SGsd'). */
     private static final int LOCK_SPACE = 0x53477364;
 
@@ -46,7 +49,7 @@ public final class ScratchDatabase implements AutoCloseable {
         if (PREFIXES.stream().noneMatch(target.database()::startsWith)) {
             throw new IllegalArgumentException("not a scratch database name: " + target.database());
         }
-        PgTarget maintenance = maintenance(target);
+        PgTarget maintenance = target.maintenance();
         Connection holder = null;
         try {
             holder = DatabaseInspector.connect(maintenance);
@@ -115,10 +118,6 @@ public final class ScratchDatabase implements AutoCloseable {
             s.setString(2, name);
             s.execute();
         }
-    }
-
-    private static PgTarget maintenance(PgTarget target) {
-        return new PgTarget(target.host(), target.port(), "postgres", target.user(), target.password(), target.sslMode());
     }
 
     /** Drops the database, then lets go of its lock (closing the session releases it). */

@@ -41,8 +41,7 @@ public final class TargetDatabase {
                 throw DatabaseInspector.classify(e, target);
             }
         }
-        PgTarget maintenance = new PgTarget(target.host(), target.port(), "postgres", target.user(), target.password(),
-                target.sslMode());
+        PgTarget maintenance = target.maintenance();
         try (Connection c = DatabaseInspector.connect(maintenance); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + Sql.ident(target.database()));
         } catch (SQLException e) {
@@ -118,8 +117,7 @@ public final class TargetDatabase {
     }
 
     public static void drop(PgTarget target) {
-        PgTarget maintenance = new PgTarget(target.host(), target.port(), "postgres", target.user(), target.password(),
-                target.sslMode());
+        PgTarget maintenance = target.maintenance();
         try (Connection c = DatabaseInspector.connect(maintenance); Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + Sql.ident(target.database()) + " WITH (FORCE)");
         } catch (SQLException e) {

@@ -199,7 +199,7 @@ public final class BackupPipeline {
             List<TableRows> tables, String sourceFingerprint) {
         PgTarget server = r.verifyServer() != null ? r.verifyServer() : r.target();
         PgTarget scratch = new PgTarget(server.host(), server.port(),
-                "schemaguard_verify_" + backupId.toLowerCase().replaceAll("[^a-z0-9]", "_"), server.user(),
+                ScratchDatabase.VERIFY + backupId.toLowerCase().replaceAll("[^a-z0-9]", "_"), server.user(),
                 server.password(), server.sslMode());
         long start = System.nanoTime();
         Console.info("backup %s: verifying by restore into %s", backupId, scratch.describe());

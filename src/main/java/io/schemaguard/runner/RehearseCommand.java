@@ -75,7 +75,7 @@ final class RehearseCommand extends RunnerCommand {
         StoredBackup b = StoredBackup.resolve(store, backupRef, null, null);
         BackupManifest m = b.manifest();
         PgTarget scratch = new PgTarget(host.host(), host.port(),
-                "schemaguard_rehearse_" + m.backupId().toLowerCase().replaceAll("[^a-z0-9]", "_"), host.user(),
+                ScratchDatabase.REHEARSE + m.backupId().toLowerCase().replaceAll("[^a-z0-9]", "_"), host.user(),
                 host.password(), host.sslMode());
         Console.info("rehearse: restoring %s into %s", m.backupId(), scratch.describe());
         ScratchDatabase claimed = null;
