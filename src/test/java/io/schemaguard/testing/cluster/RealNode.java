@@ -6,9 +6,12 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,6 +49,12 @@ public final class RealNode implements AutoCloseable {
     private static final Path NETNS = Path.of("/var/run/netns");
     /** runc's state and the shims' sockets: containerd's fixed places, removed if the node made them. */
     private static final Path CONTAINERD_RUN = Path.of("/run/containerd");
+    /**
+     * One node per host at a time: the bridge, the KUBE-* chains and /run/containerd are host-wide, so a
+     * second checkout's run (another HOME, another cache) waits here instead of tearing down ours.
+     */
+    private static final Path HOST_LOCK = Path.of("/run/lock/schemaguard-real-node.lock");
+    private static final Duration HOST_LOCK_TIMEOUT = Duration.ofMinutes(40);
 
     private final ControlPlane controlPlane;
     private final Path nodeDir;
@@ -60,6 +69,7 @@ public final class RealNode implements AutoCloseable {
     private boolean closed;
     private boolean containerdRunExisted;
     private Thread shutdownHook;
+    private FileLock hostLock;
 
     private RealNode(ControlPlane controlPlane, Path nodeDir, String name, Path dir) {
         this.controlPlane = controlPlane;
@@ -119,6 +129,7 @@ public final class RealNode implements AutoCloseable {
         node.shutdownHook = new Thread(node::close, "real-node-shutdown");
         Runtime.getRuntime().addShutdownHook(node.shutdownHook);
         try {
+            node.hostLock = lockHost();
             node.boot(images);
             return node;
         } catch (RuntimeException | Error e) {
@@ -414,6 +425,11 @@ public final class RealNode implements AutoCloseable {
             return;
         }
         closed = true;
+        if (hostLock == null) {
+            // never got the host: what is on it belongs to the node that holds the lock
+            ControlPlane.deleteTree(dir);
+            return;
+        }
         deletePods();
         for (String c : List.of("kube-proxy", "kubelet", "kube-scheduler")) {
             ControlPlane.stop(processes.get(c));
@@ -441,12 +457,49 @@ public final class RealNode implements AutoCloseable {
             ControlPlane.deleteTree(CONTAINERD_RUN);
         }
         ControlPlane.deleteTree(dir);
+        if (hostLock != null) {
+            try {
+                hostLock.channel().close();
+            } catch (IOException e) {
+                // closing the channel is what releases the lock; the process's exit releases it too
+            }
+        }
         if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or about to: nothing left for it to do
             }
+        }
+    }
+
+    /** Waits for the host lock (an fcntl lock: released when the holder's process exits, however it ends). */
+    private static FileLock lockHost() {
+        try {
+            Files.createDirectories(HOST_LOCK.getParent());
+            FileChannel channel = FileChannel.open(HOST_LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            long deadline = System.nanoTime() + HOST_LOCK_TIMEOUT.toNanos();
+            boolean told = false;
+            while (true) {
+                FileLock lock = channel.tryLock();
+                if (lock != null) {
+                    return lock;
+                }
+                if (!told) {
+                    System.err.println("RealNode: another real node runs on this host; waiting for " + HOST_LOCK);
+                    told = true;
+                }
+                if (System.nanoTime() > deadline) {
+                    channel.close();
+                    throw new IllegalStateException("another real node held " + HOST_LOCK + " for " + HOST_LOCK_TIMEOUT);
+                }
+                Thread.sleep(2000);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for " + HOST_LOCK, e);
         }
     }
 
