@@ -70,6 +70,7 @@ public final class RealNode implements AutoCloseable {
     private boolean containerdRunExisted;
     private Thread shutdownHook;
     private FileLock hostLock;
+    private List<String> leftBehind = List.of();
 
     private RealNode(ControlPlane controlPlane, Path nodeDir, String name, Path dir) {
         this.controlPlane = controlPlane;
@@ -457,6 +458,8 @@ public final class RealNode implements AutoCloseable {
             ControlPlane.deleteTree(CONTAINERD_RUN);
         }
         ControlPlane.deleteTree(dir);
+        // checked before the lock goes: the next node may start the moment it does
+        leftBehind = leftovers();
         if (hostLock != null) {
             try {
                 hostLock.channel().close();
@@ -471,6 +474,11 @@ public final class RealNode implements AutoCloseable {
                 // the hook is running or about to: nothing left for it to do
             }
         }
+    }
+
+    /** What {@link #leftovers()} found on the host when {@link #close()} had finished, before it let the host go. */
+    public List<String> leftBehind() {
+        return leftBehind;
     }
 
     /** Waits for the host lock (an fcntl lock: released when the holder's process exits, however it ends). */
