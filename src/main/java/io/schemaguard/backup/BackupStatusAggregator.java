@@ -14,6 +14,7 @@ import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.api.VerificationStatus;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.JobState;
+import io.schemaguard.jobs.Outcome;
 import io.schemaguard.jobs.StorageBinding;
 import io.schemaguard.kube.Action;
 import io.schemaguard.kube.Statuses;
@@ -108,8 +109,8 @@ public final class BackupStatusAggregator {
         }
         if (observation.blocker() != null) {
             s.setPhase(Phase.Pending);
-            setConditions(s, false, observation.blockerReason(), observation.blocker(), true, "Blocked", false,
-                    generation, time);
+            // nothing runs until someone configures storage: Stalled, so GitOps tools stop waiting
+            setConditions(s, Outcome.stalled(observation.blockerReason(), observation.blocker()), generation, time);
             if (!observation.blockerReason().equals(readyReason(previous))) {
                 events.add(Event.warning(observation.blockerReason(), observation.blocker()));
             }
@@ -141,7 +142,7 @@ public final class BackupStatusAggregator {
                 }
                 s.setCompletedAt(state.completionTime().orElse(time));
                 String message = "stored " + s.getSize() + " at " + r.location() + " (sha256 " + r.sha256() + ")";
-                setConditions(s, true, "BackupSucceeded", message, false, "Completed", false, generation, time);
+                setConditions(s, Outcome.ready("BackupSucceeded", message), generation, time);
                 events.add(Event.normal("Succeeded", message));
             } else {
                 fail(s, "ResultMissing", "the Job completed but its pod left no verified result, so the backup is not"
@@ -168,7 +169,7 @@ public final class BackupStatusAggregator {
             JobState.StuckPod p = stuck.get();
             String reason = p.conditionReason();
             s.setPhase(Phase.Pending);
-            setConditions(s, false, reason, p.describe(), true, "WaitingForPod", false, generation, time);
+            setConditions(s, Outcome.reconciling(reason, p.describe()), generation, time);
             if (!reason.equals(readyReason(previous))) {
                 events.add(Event.warning(reason, p.describe()));
             }
@@ -179,7 +180,7 @@ public final class BackupStatusAggregator {
             s.setPhase(Phase.Running);
             String message = "pg_dump running in pod " + state.runningPod().get().getMetadata().getName()
                     + (state.failedAttempts() > 0 ? " (attempt " + (state.failedAttempts() + 1) + ")" : "");
-            setConditions(s, false, "BackupRunning", message, true, "BackupRunning", false, generation, time);
+            setConditions(s, Outcome.reconciling("BackupRunning", message), generation, time);
             if (previous.getPhase() != Phase.Running) {
                 events.add(Event.normal("Started", message));
             }
@@ -189,25 +190,22 @@ public final class BackupStatusAggregator {
         s.setPhase(Phase.Pending);
         String message = state.job() == null ? "creating the backup Job" : "Job " + observation.jobName()
                 + " is waiting for its pod";
-        setConditions(s, false, "JobPending", message, true, "JobPending", false, generation, time);
+        setConditions(s, Outcome.reconciling("JobPending", message), generation, time);
         return new Result(s, events);
     }
 
     private static void fail(DatabaseBackupStatus s, String reason, String message, long generation, String time,
             List<Event> events) {
         s.setPhase(Phase.Failed);
-        setConditions(s, false, reason, message, false, "Failed", true, generation, time);
+        setConditions(s, Outcome.stalled(reason, message), generation, time);
         events.add(Event.warning(reason, message));
     }
 
-    private static void setConditions(DatabaseBackupStatus s, boolean ready, String readyReason, String message,
-            boolean progressing, String progressingReason, boolean failed, long generation, String time) {
-        s.setConditions(Conditions.ofRun(s.getConditions(), ready, readyReason, message, progressing, progressingReason,
-                failed, generation, time));
+    private static void setConditions(DatabaseBackupStatus s, Outcome outcome, long generation, String time) {
+        s.setConditions(Conditions.of(s.getConditions(), outcome, generation, time));
     }
 
     private static String readyReason(DatabaseBackupStatus status) {
-        var c = Conditions.find(status.getConditions(), Conditions.READY);
-        return c == null ? null : c.getReason();
+        return Conditions.readyReason(status.getConditions());
     }
 }

@@ -8,17 +8,38 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 
 /**
- * Standard conditions ({@code metav1.Condition}): setting one keeps its {@code lastTransitionTime}
- * unless its status changes, so watchers see real transitions only.
+ * Standard conditions ({@code metav1.Condition}) in the one vocabulary every kind uses: kstatus'
+ * {@code Ready}, {@code Reconciling} and {@code Stalled}, set together from an {@link Outcome}, then
+ * each kind's own step conditions ({@code Blocked}, {@code LastBackupSucceeded}...) with {@link #set}.
+ * Setting one keeps its {@code lastTransitionTime} unless its status changes, so watchers see real
+ * transitions only.
  */
 public final class Conditions {
     public static final String READY = "Ready";
-    public static final String PROGRESSING = "Progressing";
-    public static final String FAILED = "Failed";
+    public static final String RECONCILING = "Reconciling";
+    public static final String STALLED = "Stalled";
+    /** Written by v1alpha1 releases before the kstatus vocabulary; removed when a status is next set. */
+    private static final List<String> RETIRED = List.of("Progressing", "Failed");
 
     private Conditions() {
     }
 
+    /**
+     * The three kstatus conditions at once: the outcome's state is the true one; all three carry its
+     * reason, Ready always carries its message (what users read) and the true one does too.
+     */
+    public static List<Condition> of(List<Condition> existing, Outcome outcome, long generation, String now) {
+        List<Condition> c = new ArrayList<>(existing == null ? List.of() : existing);
+        c.removeIf(old -> RETIRED.contains(old.getType()));
+        boolean ready = outcome.state() == Outcome.State.READY;
+        boolean reconciling = outcome.state() == Outcome.State.RECONCILING;
+        boolean stalled = outcome.state() == Outcome.State.STALLED;
+        c = set(c, READY, ready, outcome.reason(), outcome.message(), generation, now);
+        c = set(c, RECONCILING, reconciling, outcome.reason(), reconciling ? outcome.message() : "", generation, now);
+        return set(c, STALLED, stalled, outcome.reason(), stalled ? outcome.message() : "", generation, now);
+    }
+
+    /** One condition, for a kind's step conditions; {@link #of} sets the three kstatus ones. */
     public static List<Condition> set(List<Condition> existing, String type, boolean status, String reason,
             String message, long generation, String now) {
         List<Condition> result = new ArrayList<>(existing == null ? List.of() : existing);
@@ -41,17 +62,6 @@ public final class Conditions {
         return result;
     }
 
-    /**
-     * The three conditions of a run at once: Ready (with the reason users read), Progressing, and
-     * Failed (which repeats Ready's reason and message when the run failed).
-     */
-    public static List<Condition> ofRun(List<Condition> existing, boolean ready, String readyReason, String message,
-            boolean progressing, String progressingReason, boolean failed, long generation, String now) {
-        List<Condition> c = set(existing, READY, ready, readyReason, message, generation, now);
-        c = set(c, PROGRESSING, progressing, progressingReason, progressing ? message : "", generation, now);
-        return set(c, FAILED, failed, failed ? readyReason : "NotFailed", failed ? message : "", generation, now);
-    }
-
     public static Condition find(List<Condition> conditions, String type) {
         if (conditions == null) {
             return null;
@@ -59,11 +69,17 @@ public final class Conditions {
         return conditions.stream().filter(c -> Objects.equals(type, c.getType())).findFirst().orElse(null);
     }
 
+    /** The reason of Ready, or null: what a kind compares to tell whether an event was already sent. */
+    public static String readyReason(List<Condition> conditions) {
+        Condition c = find(conditions, READY);
+        return c == null ? null : c.getReason();
+    }
+
     private static int order(String type) {
         return switch (type) {
             case READY -> 0;
-            case PROGRESSING -> 1;
-            case FAILED -> 2;
+            case RECONCILING -> 1;
+            case STALLED -> 2;
             default -> 3;
         };
     }

@@ -19,6 +19,7 @@ import io.schemaguard.api.SafeMigrationStatus;
 import io.schemaguard.api.SafeMigrationStatus.MigrationRun;
 import io.schemaguard.api.SafeMigrationStatus.RunSummary;
 import io.schemaguard.jobs.Conditions;
+import io.schemaguard.jobs.Outcome;
 import io.schemaguard.jobs.JobState;
 import io.schemaguard.kube.Statuses;
 import io.schemaguard.migration.MigrationJobFactory.Step;
@@ -45,8 +46,6 @@ public final class MigrationProgress {
     public static final String BACKED_UP = "BackedUp";
     public static final String REHEARSED = "Rehearsed";
     public static final String MIGRATED = "Migrated";
-    public static final String RECONCILING = "Reconciling";
-    public static final String STALLED = "Stalled";
     /** True while the run for the current generation is held by destructive statements nobody approved. */
     public static final String BLOCKED = "Blocked";
 
@@ -400,9 +399,7 @@ public final class MigrationProgress {
         run.setMessage(message);
         s.setPhase(phase);
         long g = run.getGeneration();
-        List<Condition> c = Conditions.set(s.getConditions(), Conditions.READY, false, phase.name(), message, g, time);
-        c = Conditions.set(c, RECONCILING, true, phase.name(), message, g, time);
-        c = Conditions.set(c, STALLED, false, "Progressing", "", g, time);
+        List<Condition> c = Conditions.of(s.getConditions(), Outcome.reconciling(phase.name(), message), g, time);
         if (Conditions.find(c, BLOCKED) != null) {
             c = Conditions.set(c, BLOCKED, false, "NotBlocked", "", g, time);
         }
@@ -416,9 +413,8 @@ public final class MigrationProgress {
         s.setPhase(run.getPhase());
         long g = run.getGeneration();
         boolean ok = run.getPhase() == MigrationPhase.Succeeded;
-        List<Condition> c = Conditions.set(s.getConditions(), Conditions.READY, ok, reason, message, g, time);
-        c = Conditions.set(c, RECONCILING, false, run.getPhase().name(), "", g, time);
-        c = Conditions.set(c, STALLED, !ok, ok ? "Done" : reason, ok ? "" : message, g, time);
+        List<Condition> c = Conditions.of(s.getConditions(), ok ? Outcome.ready(reason, message)
+                : Outcome.stalled(reason, message), g, time);
         boolean blocked = run.getPhase() == MigrationPhase.Blocked;
         if (blocked || Conditions.find(c, BLOCKED) != null) {
             c = Conditions.set(c, BLOCKED, blocked, blocked ? reason : "NotBlocked", blocked ? message : "", g, time);

@@ -106,7 +106,7 @@ public final class RestorePlan {
         try {
             storage = StorageBinding.resolve(source.source().storage(), defaultStorage);
         } catch (StorageBinding.NotConfigured e) {
-            return RestoreStatusAggregator.Observation.waiting("StorageNotConfigured", e.getMessage(), safetyName);
+            return RestoreStatusAggregator.Observation.stalled("StorageNotConfigured", e.getMessage(), safetyName);
         }
         String backupId = source.source().backupId();
         String jobName = RestoreJobFactory.jobName(restore);

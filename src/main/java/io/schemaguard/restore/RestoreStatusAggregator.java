@@ -11,6 +11,7 @@ import io.schemaguard.api.DatabaseRestoreStatus;
 import io.schemaguard.api.Phase;
 import io.schemaguard.jobs.Conditions;
 import io.schemaguard.jobs.JobState;
+import io.schemaguard.jobs.Outcome;
 import io.schemaguard.kube.Statuses;
 import io.schemaguard.operator.EventRecorder.Event;
 import io.schemaguard.runner.RunnerResult;
@@ -21,22 +22,38 @@ import io.schemaguard.runner.RunnerResult;
  */
 public final class RestoreStatusAggregator {
 
+    /** Why no Job runs yet: it will (WAITING), not until someone changes something (STALLED), or never (FAILED). */
+    public enum Wait {
+        WAITING,
+        STALLED,
+        FAILED
+    }
+
     /**
      * One reconciliation's view. Before the Job exists, {@code waitReason}/{@code message} say what
-     * it waits for; {@code terminal} means it will never run.
+     * it waits for and {@code waitKind} how.
      */
     public record Observation(JobState state, String jobName, String backupId, String safetyBackup, String waitReason,
-            String message, boolean terminal) {
+            String message, Wait waitKind) {
         public static Observation ofJob(JobState state, String jobName, String backupId, String safetyBackup) {
-            return new Observation(state, jobName, backupId, safetyBackup, null, null, false);
+            return new Observation(state, jobName, backupId, safetyBackup, null, null, null);
         }
 
         public static Observation waiting(String reason, String message, String safetyBackup) {
-            return new Observation(new JobState(null, List.of()), null, null, safetyBackup, reason, message, false);
+            return new Observation(new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.WAITING);
+        }
+
+        /** Pending until someone configures what is missing (the operator's default storage, say). */
+        public static Observation stalled(String reason, String message, String safetyBackup) {
+            return new Observation(new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.STALLED);
         }
 
         public static Observation failed(String reason, String message, String safetyBackup) {
-            return new Observation(new JobState(null, List.of()), null, null, safetyBackup, reason, message, true);
+            return new Observation(new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.FAILED);
+        }
+
+        public boolean terminal() {
+            return waitKind == Wait.FAILED;
         }
     }
 
@@ -73,7 +90,8 @@ public final class RestoreStatusAggregator {
                 fail(s, o.waitReason(), o.message(), generation, time, events);
             } else {
                 s.setPhase(Phase.Pending);
-                set(s, false, o.waitReason(), o.message(), true, o.waitReason(), false, generation, time);
+                set(s, o.waitKind() == Wait.STALLED ? Outcome.stalled(o.waitReason(), o.message())
+                        : Outcome.reconciling(o.waitReason(), o.message()), generation, time);
                 if (!o.waitReason().equals(readyReason(previous))) {
                     events.add(Event.normal(o.waitReason(), o.message()));
                 }
@@ -101,7 +119,7 @@ public final class RestoreStatusAggregator {
                 s.setCompletedAt(state.completionTime().orElse(time));
                 String message = "restored " + r.restoredTables() + " tables and " + r.restoredRows() + " rows of "
                         + r.backupId() + " into " + r.database() + " (row counts " + r.rowCheck() + ")";
-                set(s, true, "RestoreSucceeded", message, false, "Completed", false, generation, time);
+                set(s, Outcome.ready("RestoreSucceeded", message), generation, time);
                 events.add(Event.normal("Succeeded", message));
             } else {
                 s.setCompletedAt(time);
@@ -121,7 +139,7 @@ public final class RestoreStatusAggregator {
         if (stuck.isPresent()) {
             String reason = stuck.get().conditionReason();
             s.setPhase(Phase.Pending);
-            set(s, false, reason, stuck.get().describe(), true, "WaitingForPod", false, generation, time);
+            set(s, Outcome.reconciling(reason, stuck.get().describe()), generation, time);
             if (!reason.equals(readyReason(previous))) {
                 events.add(Event.warning(reason, stuck.get().describe()));
             }
@@ -130,33 +148,29 @@ public final class RestoreStatusAggregator {
         if (state.runningPod().isPresent()) {
             s.setPhase(Phase.Running);
             String message = "restoring " + o.backupId() + " in pod " + state.runningPod().get().getMetadata().getName();
-            set(s, false, "RestoreRunning", message, true, "RestoreRunning", false, generation, time);
+            set(s, Outcome.reconciling("RestoreRunning", message), generation, time);
             if (previous.getPhase() != Phase.Running) {
                 events.add(Event.normal("Started", message));
             }
             return new Result(s, events);
         }
         s.setPhase(Phase.Pending);
-        set(s, false, "JobPending", "Job " + o.jobName() + " is waiting for its pod", true, "JobPending", false,
-                generation, time);
+        set(s, Outcome.reconciling("JobPending", "Job " + o.jobName() + " is waiting for its pod"), generation, time);
         return new Result(s, events);
     }
 
     private static void fail(DatabaseRestoreStatus s, String reason, String message, long generation, String time,
             List<Event> events) {
         s.setPhase(Phase.Failed);
-        set(s, false, reason, message, false, "Failed", true, generation, time);
+        set(s, Outcome.stalled(reason, message), generation, time);
         events.add(Event.warning(reason, message));
     }
 
-    private static void set(DatabaseRestoreStatus s, boolean ready, String readyReason, String message,
-            boolean progressing, String progressingReason, boolean failed, long generation, String time) {
-        s.setConditions(Conditions.ofRun(s.getConditions(), ready, readyReason, message, progressing, progressingReason,
-                failed, generation, time));
+    private static void set(DatabaseRestoreStatus s, Outcome outcome, long generation, String time) {
+        s.setConditions(Conditions.of(s.getConditions(), outcome, generation, time));
     }
 
     private static String readyReason(DatabaseRestoreStatus status) {
-        var c = Conditions.find(status.getConditions(), Conditions.READY);
-        return c == null ? null : c.getReason();
+        return Conditions.readyReason(status.getConditions());
     }
 }

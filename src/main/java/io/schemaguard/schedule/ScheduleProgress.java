@@ -25,6 +25,7 @@ import io.schemaguard.api.DatabaseBackupSpec;
 import io.schemaguard.api.Durations;
 import io.schemaguard.api.Phase;
 import io.schemaguard.jobs.Conditions;
+import io.schemaguard.jobs.Outcome;
 import io.schemaguard.jobs.JobState;
 import io.schemaguard.jobs.KubernetesNames;
 import io.schemaguard.kube.Statuses;
@@ -43,7 +44,6 @@ public final class ScheduleProgress {
     public static final String PINNED_LABEL = "schemaguard.io/pinned";
     public static final String KEEP_LABEL = "schemaguard.io/keep";
     public static final String LAST_BACKUP_SUCCEEDED = "LastBackupSucceeded";
-    public static final String STALLED = "Stalled";
     /** True when the last orphan scan found storage and the schedule's DatabaseBackups in agreement. */
     public static final String STORAGE_CONSISTENT = "StorageConsistent";
     static final int LISTED = 50;
@@ -98,10 +98,8 @@ public final class ScheduleProgress {
                     e.getMessage()) || !Objects.equals(ready.getObservedGeneration(), generation)) {
                 events.add(Event.warning("InvalidSchedule", e.getMessage()));
             }
-            s.setConditions(Conditions.set(s.getConditions(), Conditions.READY, false, "InvalidSchedule", e.getMessage(),
+            s.setConditions(Conditions.of(s.getConditions(), Outcome.stalled("InvalidSchedule", e.getMessage()),
                     generation, time));
-            s.setConditions(Conditions.set(s.getConditions(), STALLED, true, "InvalidSchedule", e.getMessage(), generation,
-                    time));
             s.setNextScheduleTime(null);
             return new Result(s, events, null, List.of(), Map.of(), null, null);
         }
@@ -111,8 +109,8 @@ public final class ScheduleProgress {
         Instant requeueAt = null;
         if (Boolean.TRUE.equals(spec.getSuspend())) {
             s.setNextScheduleTime(null);
-            s.setConditions(Conditions.set(s.getConditions(), Conditions.READY, true, "Suspended",
-                    "suspended: no new runs", generation, time));
+            s.setConditions(Conditions.of(s.getConditions(), Outcome.ready("Suspended", "suspended: no new runs"),
+                    generation, time));
         } else {
             Instant last = s.getLastScheduleTime() == null ? null : Instant.parse(s.getLastScheduleTime());
             Instant created = schedule.getMetadata().getCreationTimestamp() == null ? now
@@ -147,10 +145,9 @@ public final class ScheduleProgress {
             }
             requeueAt = d.next();
             s.setNextScheduleTime(d.next() == null ? null : d.next().toString());
-            s.setConditions(Conditions.set(s.getConditions(), Conditions.READY, true, "Scheduled",
-                    d.next() == null ? "no future run" : "next run at " + d.next(), generation, time));
+            s.setConditions(Conditions.of(s.getConditions(), Outcome.ready("Scheduled",
+                    d.next() == null ? "no future run" : "next run at " + d.next()), generation, time));
         }
-        s.setConditions(Conditions.set(s.getConditions(), STALLED, false, "Valid", "", generation, time));
         if (s.getLastSuccessfulTime() != null || s.getLastFailedTime() != null) {
             boolean ok = s.getLastFailedTime() == null || (s.getLastSuccessfulTime() != null
                     && Instant.parse(s.getLastSuccessfulTime()).isAfter(Instant.parse(s.getLastFailedTime())));

@@ -102,9 +102,9 @@ class BackupStatusAggregatorTest {
         var ready = Conditions.find(s.getConditions(), Conditions.READY);
         assertThat(ready.getStatus()).isEqualTo(row.ready() ? "True" : "False");
         assertThat(ready.getReason()).isEqualTo(row.readyReason());
-        assertThat(Conditions.find(s.getConditions(), Conditions.PROGRESSING).getStatus())
+        assertThat(Conditions.find(s.getConditions(), Conditions.RECONCILING).getStatus())
                 .isEqualTo(row.progressing() ? "True" : "False");
-        assertThat(Conditions.find(s.getConditions(), Conditions.FAILED).getStatus())
+        assertThat(Conditions.find(s.getConditions(), Conditions.STALLED).getStatus())
                 .isEqualTo(row.phase() == Phase.Failed ? "True" : "False");
         assertThat(result.events()).extracting(Event::reason).containsExactlyElementsOf(row.eventReasons());
     }
@@ -160,12 +160,12 @@ class BackupStatusAggregatorTest {
     @Test
     void transitionTimesOnlyMoveWhenAConditionFlips() {
         DatabaseBackupStatus running = aggregate(null, JobFixtures.active("b-backup"), JobFixtures.running("p1", T1)).status();
-        String started = Conditions.find(running.getConditions(), Conditions.PROGRESSING).getLastTransitionTime();
+        String started = Conditions.find(running.getConditions(), Conditions.RECONCILING).getLastTransitionTime();
         var later = BackupStatusAggregator.aggregate(backup(running),
                 Observation.ofJob(new JobState(JobFixtures.active("b-backup"), List.of(JobFixtures.running("p1", T1))),
                         "b-backup", "x"),
                 NOW.plusSeconds(600));
-        assertThat(Conditions.find(later.status().getConditions(), Conditions.PROGRESSING).getLastTransitionTime())
+        assertThat(Conditions.find(later.status().getConditions(), Conditions.RECONCILING).getLastTransitionTime())
                 .isEqualTo(started);
         assertThat(later.events()).as("no second Started event").isEmpty();
 
@@ -173,7 +173,7 @@ class BackupStatusAggregatorTest {
                 Observation.ofJob(new JobState(JobFixtures.complete("b-backup"),
                         List.of(JobFixtures.terminated("p1", T1, 0, JobFixtures.SUCCESS_MESSAGE))), "b-backup", "x"),
                 NOW.plusSeconds(700));
-        assertThat(Conditions.find(done.status().getConditions(), Conditions.PROGRESSING).getLastTransitionTime())
+        assertThat(Conditions.find(done.status().getConditions(), Conditions.RECONCILING).getLastTransitionTime())
                 .isEqualTo(NOW.plusSeconds(700).toString());
     }
 

@@ -122,7 +122,7 @@ class MigrationProgressTest {
         assertThat(r.status().getCurrentRun().getAppliedCount()).isEqualTo(2);
         assertThat(r.status().getCurrentRun().getSchemaChanges()).containsExactly("orders: +customer_reference text");
         assertThat(Conditions.find(r.status().getConditions(), Conditions.READY).getStatus()).isEqualTo("True");
-        assertThat(Conditions.find(r.status().getConditions(), MigrationProgress.STALLED).getStatus()).isEqualTo("False");
+        assertThat(Conditions.find(r.status().getConditions(), Conditions.STALLED).getStatus()).isEqualTo("False");
         assertThat(r.events()).extracting(Event::reason).contains("Migrated");
 
         // a GitOps sync re-applies the same manifest: nothing happens
@@ -141,8 +141,8 @@ class MigrationProgressTest {
         assertThat(r.status().getPhase()).isEqualTo(MigrationPhase.Blocked);
         assertThat(r.status().getCurrentRun().getFindings()).singleElement()
                 .satisfies(f -> assertThat(f.getRule()).isEqualTo("drop-table"));
-        assertThat(Conditions.find(r.status().getConditions(), MigrationProgress.STALLED).getStatus()).isEqualTo("True");
-        assertThat(Conditions.find(r.status().getConditions(), MigrationProgress.STALLED).getReason())
+        assertThat(Conditions.find(r.status().getConditions(), Conditions.STALLED).getStatus()).isEqualTo("True");
+        assertThat(Conditions.find(r.status().getConditions(), Conditions.STALLED).getReason())
                 .isEqualTo("DestructiveChanges");
         assertThat(Conditions.find(r.status().getConditions(), MigrationProgress.BLOCKED))
                 .satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"))
@@ -264,7 +264,7 @@ class MigrationProgressTest {
         r = step(new Observation(done(PLAN), ok, null, failed("VerificationFailed", "x"), null, restore, false),
                 T0.plusSeconds(200));
         assertThat(r.status().getPhase()).isEqualTo(MigrationPhase.Restored);
-        assertThat(Conditions.find(r.status().getConditions(), MigrationProgress.STALLED).getStatus()).isEqualTo("True");
+        assertThat(Conditions.find(r.status().getConditions(), Conditions.STALLED).getStatus()).isEqualTo("True");
     }
 
     @Test

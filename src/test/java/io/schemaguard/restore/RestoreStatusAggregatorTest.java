@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.List;
 
+import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -87,6 +92,32 @@ class RestoreStatusAggregatorTest {
         assertThat(r.status().getPhase()).isEqualTo(Phase.Failed);
         assertThat(ready(r.status())).isEqualTo("TargetNotEmpty");
         assertThat(r.events()).extracting(Event::reason).containsExactly("RestoreAttemptFailed", "TargetNotEmpty");
+    }
+
+    static Stream<Arguments> kstatus() {
+        Observation running = Observation.ofJob(new JobState(JobFixtures.active("r-restore"),
+                List.of(JobFixtures.running("p", T1))), "r-restore", "20261125T031500Z-8f14e45f", null);
+        Observation done = Observation.ofJob(new JobState(JobFixtures.complete("r-restore"),
+                List.of(JobFixtures.terminated("p", T1, 0, RESTORED))), "r-restore", "20261125T031500Z-8f14e45f", null);
+        return Stream.of(
+                Arguments.of("waiting for its source", Observation.waiting("WaitingForSource", "running", null),
+                        Phase.Pending, Conditions.RECONCILING),
+                Arguments.of("no storage configured", Observation.stalled("StorageNotConfigured", "no storage", null),
+                        Phase.Pending, Conditions.STALLED),
+                Arguments.of("its safety backup failed", Observation.failed("SafetyBackupFailed", "failed", "r-safety"),
+                        Phase.Failed, Conditions.STALLED),
+                Arguments.of("its Job runs", running, Phase.Running, Conditions.RECONCILING),
+                Arguments.of("its Job succeeded", done, Phase.Succeeded, Conditions.READY));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kstatus")
+    void exactlyOneKstatusConditionIsTrue(String when, Observation o, Phase phase, String trueOne) {
+        DatabaseRestoreStatus s = RestoreStatusAggregator.aggregate(restore(null), o, NOW).status();
+        assertThat(s.getPhase()).isEqualTo(phase);
+        assertThat(List.of(Conditions.READY, Conditions.RECONCILING, Conditions.STALLED))
+                .allSatisfy(type -> assertThat(Conditions.find(s.getConditions(), type).getStatus())
+                        .as(type).isEqualTo(type.equals(trueOne) ? "True" : "False"));
     }
 
     @Test

@@ -104,7 +104,7 @@ class ScheduleProgressTest {
         assertThat(ready.getStatus()).isEqualTo("False");
         assertThat(ready.getReason()).isEqualTo("InvalidSchedule");
         assertThat(ready.getMessage()).contains("0 2 * *");
-        assertThat(Conditions.find(r.status().getConditions(), ScheduleProgress.STALLED).getStatus()).isEqualTo("True");
+        assertThat(Conditions.find(r.status().getConditions(), Conditions.STALLED).getStatus()).isEqualTo("True");
         assertThat(reasons(r)).containsExactly("InvalidSchedule");
         assertThat(r.create()).isNull();
         assertThat(r.requeueAt()).isNull();
