@@ -24,10 +24,6 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ValidationRule(value = "has(self.spec)", message = "spec is required")
 public class BackupSchedule extends CustomResource<BackupScheduleSpec, BackupScheduleStatus> implements Namespaced {
 
-    public static final String SCHEDULE_LABEL = "schemaguard.io/schedule";
-    /** The cron time a scheduled backup stands for (RFC 3339), on the DatabaseBackup. */
-    public static final String SCHEDULED_TIME_ANNOTATION = "schemaguard.io/scheduled-time";
-
     @Override
     protected BackupScheduleSpec initSpec() {
         return new BackupScheduleSpec();

@@ -15,8 +15,8 @@ public class BackupScheduleSpec {
     private String schedule;
 
     /** IANA time zone the schedule is read in (e.g. Europe/Madrid). */
-    @Default("UTC")
-    private String timeZone = "UTC";
+    @Default(Defaults.TIME_ZONE)
+    private String timeZone = Defaults.TIME_ZONE;
 
     /** No new runs while true; retention still applies. */
     @Default("false")
@@ -45,8 +45,8 @@ public class BackupScheduleSpec {
      * (objects nobody knows, Succeeded backups whose object is gone; deletes nothing). {@code 0s}: never.
      */
     @Pattern(Durations.PATTERN_WITH_DAYS)
-    @Default("24h")
-    private String orphanScanInterval = "24h";
+    @Default(Defaults.ORPHAN_SCAN_INTERVAL)
+    private String orphanScanInterval = Defaults.ORPHAN_SCAN_INTERVAL;
 
     public String getOrphanScanInterval() {
         return orphanScanInterval;
@@ -58,8 +58,8 @@ public class BackupScheduleSpec {
 
     /** Failed backups kept (newest first); older failed ones are deleted. */
     @Min(0)
-    @Default("3")
-    private Integer failedBackupsHistoryLimit = 3;
+    @Default("" + Defaults.FAILED_BACKUPS_HISTORY_LIMIT)
+    private Integer failedBackupsHistoryLimit = Defaults.FAILED_BACKUPS_HISTORY_LIMIT;
 
     public enum ConcurrencyPolicy {
         Forbid,

@@ -11,14 +11,14 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  * What to dump and where to: the fields of a DatabaseBackup's spec, shared with the template a
  * BackupSchedule stamps backups from (which, unlike a backup's own spec, may change).
  */
-@ValidationRule(value = "!has(self.jobs) || self.format == 'directory'",
-        message = "jobs (parallel pg_dump workers) needs format: directory; the custom and plain formats are written by one")
-@ValidationRule(value = "self.compression != 'none' || !has(self.compressionLevel)",
-        message = "compressionLevel cannot be set when compression is none")
+@ValidationRule(value = "!has(self.jobs) || self.format == 'Directory'",
+        message = "jobs (parallel pg_dump workers) needs format: Directory; the Custom and Plain formats are written by one")
+@ValidationRule(value = "self.compression != 'None' || !has(self.compressionLevel)",
+        message = "compressionLevel cannot be set when compression is None")
 @ValidationRule(value = "!has(self.verificationServer) || self.verify == 'Restore'",
         message = "verificationServer is only used with verify: Restore")
-@ValidationRule(value = "self.compression != 'gzip' || !has(self.compressionLevel) || self.compressionLevel <= 9",
-        message = "gzip compressionLevel must be between 1 and 9")
+@ValidationRule(value = "self.compression != 'Gzip' || !has(self.compressionLevel) || self.compressionLevel <= 9",
+        message = "Gzip compressionLevel must be between 1 and 9")
 public class BackupSpec {
     @Required
     private DatabaseConnection database;
@@ -26,10 +26,10 @@ public class BackupSpec {
     /** Where to store the dump; absent means the operator's default storage. */
     private StorageSpec storage;
 
-    @Default("custom")
+    @Default("Custom")
     private DumpFormat format = DumpFormat.CUSTOM;
 
-    @Default("zstd")
+    @Default("Zstd")
     private CompressionAlgorithm compression = CompressionAlgorithm.ZSTD;
 
     /** zstd 1-19 (default 3), gzip 1-9 (default 6). */
@@ -60,13 +60,13 @@ public class BackupSpec {
     /** Pod failures retried by the Job before the backup is Failed. */
     @Min(0)
     @Max(10)
-    @Default("2")
-    private Integer backoffLimit = 2;
+    @Default("" + Defaults.BACKUP_BACKOFF_LIMIT)
+    private Integer backoffLimit = Defaults.BACKUP_BACKOFF_LIMIT;
 
     /** Wall-clock limit for the whole Job, retries included. */
     @Min(60)
-    @Default("21600")
-    private Long activeDeadlineSeconds = 21600L;
+    @Default("" + Defaults.ACTIVE_DEADLINE_SECONDS)
+    private Long activeDeadlineSeconds = Defaults.ACTIVE_DEADLINE_SECONDS;
 
     /** Resources of the runner container; absent means the operator's defaults. */
     private ResourceRequirements resources;

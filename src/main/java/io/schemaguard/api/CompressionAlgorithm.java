@@ -1,14 +1,22 @@
 package io.schemaguard.api;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** Compression applied by the runner to pg_dump's uncompressed output. */
+/**
+ * Compression applied by the runner to pg_dump's uncompressed output. The API spells it in CamelCase
+ * like every enum of the API ({@code Zstd}); the lowercase spelling of earlier v1alpha1 builds is still read.
+ * {@link #id()} is the spelling of the command line and of a backup's manifest, which never changes.
+ */
 public enum CompressionAlgorithm {
-    @JsonProperty("zstd")
+    @JsonProperty("Zstd")
+    @JsonAlias("zstd")
     ZSTD("zstd", "zst", 3, 1, 19),
-    @JsonProperty("gzip")
+    @JsonProperty("Gzip")
+    @JsonAlias("gzip")
     GZIP("gzip", "gz", 6, 1, 9),
-    @JsonProperty("none")
+    @JsonProperty("None")
+    @JsonAlias("none")
     NONE("none", "", 0, 0, 0);
 
     private final String id;

@@ -20,8 +20,8 @@ public class DatabaseConnection {
 
     @Min(1)
     @Max(65535)
-    @Default("5432")
-    private Integer port = 5432;
+    @Default("" + Defaults.POSTGRES_PORT)
+    private Integer port = Defaults.POSTGRES_PORT;
 
     private String name;
 
@@ -33,7 +33,7 @@ public class DatabaseConnection {
     /** A {@code postgresql://user:password@host:port/db?sslmode=...} URI; key defaults to {@code uri}. */
     private SecretKeySelector uriSecretRef;
 
-    @Default("prefer")
+    @Default("Prefer")
     private SslMode sslMode = SslMode.PREFER;
 
     public String getHost() {

@@ -46,12 +46,12 @@ public class DatabaseRestoreSpec {
     /** A restore is not retried by default: a failed one was rolled back and needs a look first. */
     @Min(0)
     @Max(10)
-    @Default("0")
-    private Integer backoffLimit = 0;
+    @Default("" + Defaults.RESTORE_BACKOFF_LIMIT)
+    private Integer backoffLimit = Defaults.RESTORE_BACKOFF_LIMIT;
 
     @Min(60)
-    @Default("21600")
-    private Long activeDeadlineSeconds = 21600L;
+    @Default("" + Defaults.ACTIVE_DEADLINE_SECONDS)
+    private Long activeDeadlineSeconds = Defaults.ACTIVE_DEADLINE_SECONDS;
 
     private ResourceRequirements resources;
 

@@ -1,14 +1,21 @@
 package io.schemaguard.api;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** pg_dump's output formats, spelled as pg_dump's --format spells them. */
+/**
+ * pg_dump's output formats: CamelCase in the API ({@code Custom}; the lowercase spelling of earlier v1alpha1
+ * builds is still read), {@link #pgDumpName()} as pg_dump's --format and the manifest spell them.
+ */
 public enum DumpFormat {
-    @JsonProperty("custom")
+    @JsonProperty("Custom")
+    @JsonAlias("custom")
     CUSTOM("custom", "pgdump"),
-    @JsonProperty("plain")
+    @JsonProperty("Plain")
+    @JsonAlias("plain")
     PLAIN("plain", "sql"),
-    @JsonProperty("directory")
+    @JsonProperty("Directory")
+    @JsonAlias("directory")
     DIRECTORY("directory", "tar");
 
     private final String pgDumpName;

@@ -18,8 +18,8 @@ public class S3Storage {
     @Pattern("^https?://.+")
     private String endpoint;
 
-    @Default("us-east-1")
-    private String region = "us-east-1";
+    @Default(Defaults.S3_REGION)
+    private String region = Defaults.S3_REGION;
 
     /** Path-style addressing, as MinIO and most S3-compatible stores need. */
     @Default("false")
@@ -82,11 +82,11 @@ public class S3Storage {
         @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
         private String name;
 
-        @Default("AWS_ACCESS_KEY_ID")
-        private String accessKeyIdKey = "AWS_ACCESS_KEY_ID";
+        @Default(Defaults.S3_ACCESS_KEY_ID_KEY)
+        private String accessKeyIdKey = Defaults.S3_ACCESS_KEY_ID_KEY;
 
-        @Default("AWS_SECRET_ACCESS_KEY")
-        private String secretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
+        @Default(Defaults.S3_SECRET_ACCESS_KEY_KEY)
+        private String secretAccessKeyKey = Defaults.S3_SECRET_ACCESS_KEY_KEY;
 
         public S3Credentials() {
         }

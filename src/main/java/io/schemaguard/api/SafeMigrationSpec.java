@@ -10,9 +10,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
 /** What to migrate, and the rules the run must keep. */
-@ValidationRule(value = "self.engine != 'command' || has(self.command)", message = "engine command needs spec.command")
-@ValidationRule(value = "self.engine == 'command' || has(self.migrations)",
-        message = "engines flyway and prisma need spec.migrations")
+@ValidationRule(value = "self.engine != 'Command' || has(self.command)", message = "engine Command needs spec.command")
+@ValidationRule(value = "self.engine == 'Command' || has(self.migrations)",
+        message = "engines Flyway and Prisma need spec.migrations")
 public class SafeMigrationSpec {
 
     @Required
@@ -21,12 +21,12 @@ public class SafeMigrationSpec {
     /** Where the pre-migration backup goes; absent means the operator's default storage. */
     private StorageSpec storage;
 
-    @Default("flyway")
-    private MigrationEngineType engine = MigrationEngineType.flyway;
+    @Default("Flyway")
+    private MigrationEngineType engine = MigrationEngineType.FLYWAY;
 
     private MigrationSource migrations;
 
-    /** engine: command: the application's image and command (e.g. npx prisma migrate deploy). */
+    /** engine: Command: the application's image and command (e.g. npx prisma migrate deploy). */
     private CommandSpec command;
 
     private BackupPolicy backup = new BackupPolicy();
@@ -89,11 +89,11 @@ public class SafeMigrationSpec {
 
     public static class BackupPolicy {
         /** The migration starts only while the backup is younger than this. */
-        @Default("15m")
+        @Default(Defaults.MIGRATION_BACKUP_MAX_AGE)
         @Pattern(Durations.PATTERN)
         @ValidationRule(value = "self.matches('[1-9]')", message = "maxAge must be longer than zero: a backup is never"
                 + " younger than 0s, so the migration could never start")
-        private String maxAge = "15m";
+        private String maxAge = Defaults.MIGRATION_BACKUP_MAX_AGE;
 
         @Default("Checksum")
         @ValidationRule(value = "self != 'None'", message = "a migration's backup is verified: Checksum or Restore")
@@ -121,13 +121,13 @@ public class SafeMigrationSpec {
     }
 
     public static class Safety {
-        @Default("5s")
+        @Default(Defaults.LOCK_TIMEOUT)
         @Pattern(Durations.PATTERN)
-        private String lockTimeout = "5s";
+        private String lockTimeout = Defaults.LOCK_TIMEOUT;
 
-        @Default("15m")
+        @Default(Defaults.STATEMENT_TIMEOUT)
         @Pattern(Durations.PATTERN)
-        private String statementTimeout = "15m";
+        private String statementTimeout = Defaults.STATEMENT_TIMEOUT;
 
         /** Let destructive statements run (every finding is still reported). */
         @Default("false")
@@ -141,10 +141,10 @@ public class SafeMigrationSpec {
         private LockHazards lockHazards = LockHazards.Warn;
 
         /** How often a migration that hit lockTimeout, and was rolled back whole, is tried again (backoff doubles). */
-        @Default("3")
+        @Default("" + Defaults.LOCK_RETRIES)
         @io.fabric8.generator.annotation.Min(0)
         @io.fabric8.generator.annotation.Max(20)
-        private Integer lockRetries = 3;
+        private Integer lockRetries = Defaults.LOCK_RETRIES;
 
         public LockHazards getLockHazards() {
             return lockHazards;

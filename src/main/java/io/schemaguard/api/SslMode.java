@@ -1,20 +1,30 @@
 package io.schemaguard.api;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** libpq's sslmode values, spelled as libpq spells them. */
+/**
+ * libpq's sslmode values: CamelCase in the API like every enum of it ({@code VerifyFull}; libpq's own
+ * spelling, which earlier v1alpha1 builds used, is still read), {@link #libpqName()} for PGSSLMODE.
+ */
 public enum SslMode {
-    @JsonProperty("disable")
+    @JsonProperty("Disable")
+    @JsonAlias("disable")
     DISABLE("disable"),
-    @JsonProperty("allow")
+    @JsonProperty("Allow")
+    @JsonAlias("allow")
     ALLOW("allow"),
-    @JsonProperty("prefer")
+    @JsonProperty("Prefer")
+    @JsonAlias("prefer")
     PREFER("prefer"),
-    @JsonProperty("require")
+    @JsonProperty("Require")
+    @JsonAlias("require")
     REQUIRE("require"),
-    @JsonProperty("verify-ca")
+    @JsonProperty("VerifyCA")
+    @JsonAlias("verify-ca")
     VERIFY_CA("verify-ca"),
-    @JsonProperty("verify-full")
+    @JsonProperty("VerifyFull")
+    @JsonAlias("verify-full")
     VERIFY_FULL("verify-full");
 
     private final String libpqName;

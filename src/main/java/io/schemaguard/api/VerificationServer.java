@@ -18,8 +18,8 @@ public class VerificationServer {
 
     @Min(1)
     @Max(65535)
-    @Default("5432")
-    private Integer port = 5432;
+    @Default("" + Defaults.POSTGRES_PORT)
+    private Integer port = Defaults.POSTGRES_PORT;
 
     @Required
     private String user;
@@ -27,7 +27,7 @@ public class VerificationServer {
     /** Key defaults to {@code password}. */
     private SecretKeySelector passwordSecretRef;
 
-    @Default("prefer")
+    @Default("Prefer")
     private SslMode sslMode = SslMode.PREFER;
 
     public String getHost() {

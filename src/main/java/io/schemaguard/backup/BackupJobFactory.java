@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.schemaguard.api.Defaults;
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupSpec;
@@ -87,8 +88,9 @@ public final class BackupJobFactory {
         return RunnerJob.build(RunnerJob.spec(jobName(backup), namespace, COMPONENT, KIND, backup.getMetadata().getName())
                 .ownedBy(Owners.controller(backup))
                 .args(args).env(env).storage(storage)
-                .backoffLimit(spec.getBackoffLimit() == null ? 2 : spec.getBackoffLimit())
-                .activeDeadlineSeconds(spec.getActiveDeadlineSeconds() == null ? 21600L : spec.getActiveDeadlineSeconds())
+                .backoffLimit(spec.getBackoffLimit() == null ? Defaults.BACKUP_BACKOFF_LIMIT : spec.getBackoffLimit())
+                .activeDeadlineSeconds(spec.getActiveDeadlineSeconds() == null ? Defaults.ACTIVE_DEADLINE_SECONDS
+                        : spec.getActiveDeadlineSeconds())
                 .resources(spec.getResources()).serviceAccountName(spec.getServiceAccountName())
                 .build(), runner);
     }
@@ -115,7 +117,7 @@ public final class BackupJobFactory {
         Job job = RunnerJob.build(RunnerJob.spec(deleteJobName(backup), namespace, DELETE_COMPONENT, KIND,
                 backup.getMetadata().getName())
                 .args(args).env(new ArrayList<>(storage.env())).storage(storage)
-                .backoffLimit(2).activeDeadlineSeconds(600L)
+                .backoffLimit(RunnerJob.HOUSEKEEPING_BACKOFF_LIMIT).activeDeadlineSeconds(RunnerJob.HOUSEKEEPING_DEADLINE_SECONDS)
                 .resources(backup.getSpec().getResources()).serviceAccountName(backup.getSpec().getServiceAccountName())
                 .build(), runner);
         job.getSpec().setTtlSecondsAfterFinished(DELETE_JOB_TTL_SECONDS);

@@ -12,6 +12,23 @@ public final class Labels {
     /** An annotation, not a label: resource names can be longer than a label value may be. */
     public static final String OWNER_NAME_ANNOTATION = "schemaguard.io/owner-name";
 
+    /** On a schedule's DatabaseBackups: the schedule's name, shortened to a label value when long. */
+    public static final String SCHEDULE = "schemaguard.io/schedule";
+    /** On a schedule's DatabaseBackups: the schedule's exact name. */
+    public static final String SCHEDULE_NAME_ANNOTATION = "schemaguard.io/schedule-name";
+    /** On a schedule's DatabaseBackups: the cron time the backup was created for (ISO-8601, UTC). */
+    public static final String SCHEDULED_TIME_ANNOTATION = "schemaguard.io/scheduled-time";
+    /** {@code "true"} on a DatabaseBackup a SafeMigration took: retention never deletes it. */
+    public static final String PINNED = "schemaguard.io/pinned";
+    /** The SafeMigration that pinned a DatabaseBackup (label value; shortened when long). */
+    public static final String SAFE_MIGRATION = "schemaguard.io/safe-migration";
+    /** {@code "true"}, set by users: retention never deletes this DatabaseBackup. */
+    public static final String KEEP = "schemaguard.io/keep";
+    /** On a restore's safety DatabaseBackup: the DatabaseRestore, shortened to a label value when long. */
+    public static final String SAFETY_BACKUP_FOR = "schemaguard.io/safety-backup-for";
+    /** The same key as an annotation, with the DatabaseRestore's exact name. */
+    public static final String SAFETY_BACKUP_FOR_ANNOTATION = SAFETY_BACKUP_FOR;
+
     public static final String APP = "schemaguard";
     public static final String OPERATOR = "schemaguard-operator";
 

@@ -26,6 +26,11 @@ import io.schemaguard.runner.FailureReason;
  * configuration errors, hardened, with a writable /tmp and nothing else writable.
  */
 public final class RunnerJob {
+    /** Jobs that tidy storage (a backup's delete, an orphan scan): short, so a stuck one is seen soon. */
+    public static final long HOUSEKEEPING_DEADLINE_SECONDS = 600L;
+    /** Pod retries of a backup's delete Job: a storage hiccup should not leave the resource stuck. */
+    public static final int HOUSEKEEPING_BACKOFF_LIMIT = 2;
+
 
     /**
      * What differs between resources; everything else is the same for all runner Jobs. {@code image}

@@ -1,5 +1,7 @@
 package io.schemaguard.jobs;
 
+import io.schemaguard.api.Defaults;
+import io.schemaguard.api.SslMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,7 @@ public final class RunnerPods {
             env.add(secretEnv("DATABASE_URL", db.getUriSecretRef().toKubernetes(DEFAULT_URI_KEY)));
         } else {
             env.add(plainEnv("PGHOST", db.getHost()));
-            env.add(plainEnv("PGPORT", Integer.toString(db.getPort() == null ? 5432 : db.getPort())));
+            env.add(plainEnv("PGPORT", Integer.toString(db.getPort() == null ? Defaults.POSTGRES_PORT : db.getPort())));
             env.add(plainEnv("PGDATABASE", db.getName()));
             env.add(plainEnv("PGUSER", db.getUser()));
             if (db.getPasswordSecretRef() != null) {
@@ -57,8 +59,8 @@ public final class RunnerPods {
     /** {@code postgresql://user@host:port?sslmode=...} of a second server; its password goes by secretKeyRef. */
     public static String serverUrl(io.schemaguard.api.VerificationServer server) {
         return "postgresql://" + server.getUser() + "@" + server.getHost() + ":"
-                + (server.getPort() == null ? 5432 : server.getPort()) + "?sslmode="
-                + (server.getSslMode() == null ? "prefer" : server.getSslMode().libpqName());
+                + (server.getPort() == null ? Defaults.POSTGRES_PORT : server.getPort()) + "?sslmode="
+                + ((server.getSslMode() == null ? SslMode.PREFER : server.getSslMode()).libpqName());
     }
 
     public static List<EnvVar> commonEnv(String namespace) {

@@ -1,5 +1,6 @@
 package io.schemaguard.jobs;
 
+import io.schemaguard.api.Defaults;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -62,7 +63,7 @@ public record StorageBinding(String location, List<String> args, List<EnvVar> en
         if (Boolean.TRUE.equals(s3.getForcePathStyle())) {
             args.add("--path-style");
         }
-        env.add(RunnerPods.plainEnv("AWS_REGION", s3.getRegion() == null ? "us-east-1" : s3.getRegion()));
+        env.add(RunnerPods.plainEnv("AWS_REGION", s3.getRegion() == null ? Defaults.S3_REGION : s3.getRegion()));
         S3Storage.S3Credentials creds = s3.getCredentialsSecretRef();
         if (creds != null) {
             env.add(RunnerPods.secretEnv("AWS_ACCESS_KEY_ID", new SecretKeySelectorBuilder().withName(creds.getName())

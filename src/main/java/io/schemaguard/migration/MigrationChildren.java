@@ -3,6 +3,7 @@ package io.schemaguard.migration;
 import java.util.List;
 import java.util.Map;
 
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupSpec;
 import io.schemaguard.api.DatabaseRestore;
@@ -24,7 +25,6 @@ import io.schemaguard.schedule.ScheduleProgress;
  * and backup attempt, so creating it again finds the same child.
  */
 final class MigrationChildren {
-    static final String MIGRATION_LABEL = "schemaguard.io/safe-migration";
 
     private MigrationChildren() {
     }
@@ -73,7 +73,7 @@ final class MigrationChildren {
         DatabaseBackup b = new DatabaseBackup();
         b.getMetadata().setName(MigrationJobFactory.backupName(m, attempt));
         b.getMetadata().setNamespace(m.getMetadata().getNamespace());
-        b.getMetadata().setLabels(Map.of(ScheduleProgress.PINNED_LABEL, "true", MIGRATION_LABEL,
+        b.getMetadata().setLabels(Map.of(Labels.PINNED, "true", Labels.SAFE_MIGRATION,
                 KubernetesNames.labelValue(m.getMetadata().getName())));
         b.getMetadata().setOwnerReferences(List.of(Owners.controller(m)));
         DatabaseBackupSpec spec = new DatabaseBackupSpec();

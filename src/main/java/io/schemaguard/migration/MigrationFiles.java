@@ -34,7 +34,7 @@ public final class MigrationFiles {
                             continue; // a mounted ConfigMap's ..data link and the ..<timestamp> directory behind it
                         }
                         Path dest;
-                        if (engine == MigrationEngineType.prisma && relative.getNameCount() == 1 && name.endsWith(".sql")) {
+                        if (engine == MigrationEngineType.PRISMA && relative.getNameCount() == 1 && name.endsWith(".sql")) {
                             dest = target.resolve(name.substring(0, name.length() - 4)).resolve("migration.sql");
                         } else {
                             dest = target.resolve(relative.toString());
@@ -54,7 +54,7 @@ public final class MigrationFiles {
     }
 
     private static boolean needsLayout(MigrationEngineType engine, Path source) {
-        if (engine != MigrationEngineType.prisma) {
+        if (engine != MigrationEngineType.PRISMA) {
             return isMountedConfigMap(source);
         }
         try (Stream<Path> top = Files.list(source)) {

@@ -74,10 +74,10 @@ public final class MigrationJobFactory {
         List<Container> init = new ArrayList<>();
         List<String> args = new ArrayList<>();
         args.add(step.name());
-        boolean userCommand = spec.getEngine() == MigrationEngineType.command && step == Step.migrate;
+        boolean userCommand = spec.getEngine() == MigrationEngineType.COMMAND && step == Step.migrate;
 
-        if (spec.getEngine() != MigrationEngineType.command) {
-            args.add("--engine=" + spec.getEngine().name());
+        if (spec.getEngine() != MigrationEngineType.COMMAND) {
+            args.add("--engine=" + spec.getEngine().cliName());
             migrationSources(spec.getMigrations(), volumes, mounts, init, args);
         } else if (step == Step.plan) {
             args.add("--engine=command");

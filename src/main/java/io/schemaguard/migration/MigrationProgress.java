@@ -1,5 +1,6 @@
 package io.schemaguard.migration;
 
+import io.schemaguard.api.Defaults;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -193,7 +194,7 @@ public final class MigrationProgress {
                     return finish(s, run, MigrationPhase.Rehearsing, "rehearsing the migration on a copy of the backup",
                             events, Create.REHEARSE_JOB, attempt, time);
                 }
-                run.setRehearsal(m.getSpec().getEngine() == MigrationEngineType.command ? "Skipped: engine command"
+                run.setRehearsal(m.getSpec().getEngine() == MigrationEngineType.COMMAND ? "Skipped: engine command"
                         : "Skipped");
                 return toMigrate(m, o, s, run, attempt, events, time);
         }
@@ -244,7 +245,7 @@ public final class MigrationProgress {
         if (o.migrate() == null) {
             return toMigrate(m, o, s, run, attempt, events, time);
         }
-        boolean command = m.getSpec().getEngine() == MigrationEngineType.command;
+        boolean command = m.getSpec().getEngine() == MigrationEngineType.COMMAND;
         if (o.migrate().failed()) {
             JobState.Failure f = o.migrate().failure();
             if (FailureReason.BackupStale.name().equals(f.reason())) {
@@ -377,11 +378,12 @@ public final class MigrationProgress {
     }
 
     private static boolean rehearse(SafeMigration m) {
-        return !Boolean.FALSE.equals(m.getSpec().getRehearsal()) && m.getSpec().getEngine() != MigrationEngineType.command;
+        return !Boolean.FALSE.equals(m.getSpec().getRehearsal()) && m.getSpec().getEngine() != MigrationEngineType.COMMAND;
     }
 
     private static Duration maxAge(SafeMigration m) {
-        return io.schemaguard.api.Durations.parse(m.getSpec().getBackup() == null ? "15m" : m.getSpec().getBackup().getMaxAge());
+        return io.schemaguard.api.Durations.parse(m.getSpec().getBackup() == null ? Defaults.MIGRATION_BACKUP_MAX_AGE
+                : m.getSpec().getBackup().getMaxAge());
     }
 
     private static Result fail(SafeMigrationStatus s, MigrationRun run, String reason, String message, List<Event> events,

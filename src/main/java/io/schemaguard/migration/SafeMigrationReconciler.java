@@ -59,7 +59,7 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
         String selector = Labels.selector(MigrationJobFactory.KIND);
         // only the backups SafeMigrations take (labelled so), not every DatabaseBackup of the cluster
         var backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseBackup.class,
-                SafeMigration.class).withName(BACKUPS).withLabelSelector(MigrationChildren.MIGRATION_LABEL)
+                SafeMigration.class).withName(BACKUPS).withLabelSelector(Labels.SAFE_MIGRATION)
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SafeMigration.class)).build(), context);
         var restores = new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseRestore.class,
                 SafeMigration.class).withName(RESTORES)

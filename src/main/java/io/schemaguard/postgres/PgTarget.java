@@ -1,5 +1,6 @@
 package io.schemaguard.postgres;
 
+import io.schemaguard.api.Defaults;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -98,7 +99,7 @@ public record PgTarget(String host, int port, String database, String user, Stri
         if (sslMode == null || sslMode.isBlank()) {
             sslMode = "prefer";
         }
-        return new PgTarget(host, port == null ? 5432 : port, database, user, password, sslMode);
+        return new PgTarget(host, port == null ? Defaults.POSTGRES_PORT : port, database, user, password, sslMode);
     }
 
     /** Environment for pg_dump, pg_restore and psql: the connection never appears in their arguments. */

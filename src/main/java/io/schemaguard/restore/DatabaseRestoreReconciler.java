@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseRestore;
 import io.schemaguard.jobs.RunnerJobs;
@@ -63,7 +64,7 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
                     context.getPrimaryCache().byIndex(SOURCE_INDEX, b.getMetadata().getNamespace() + "/"
                             + b.getMetadata().getName()).forEach(r -> ids.add(ResourceID.fromResource(r)));
                     String safetyFor = b.getMetadata().getAnnotations() == null ? null
-                            : b.getMetadata().getAnnotations().get(RestorePlan.SAFETY_FOR_LABEL);
+                            : b.getMetadata().getAnnotations().get(Labels.SAFETY_BACKUP_FOR_ANNOTATION);
                     if (safetyFor != null) {
                         ids.add(new ResourceID(safetyFor, b.getMetadata().getNamespace()));
                     }

@@ -1,5 +1,6 @@
 package io.schemaguard.restore;
 
+import io.schemaguard.api.Defaults;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,8 +56,9 @@ public final class RestoreJobFactory {
         return RunnerJob.build(RunnerJob.spec(jobName(restore), namespace, COMPONENT, KIND, restore.getMetadata().getName())
                 .ownedBy(RestorePlan.ownerOf(restore))
                 .args(args).env(env).storage(storage)
-                .backoffLimit(spec.getBackoffLimit() == null ? 0 : spec.getBackoffLimit())
-                .activeDeadlineSeconds(spec.getActiveDeadlineSeconds() == null ? 21600L : spec.getActiveDeadlineSeconds())
+                .backoffLimit(spec.getBackoffLimit() == null ? Defaults.RESTORE_BACKOFF_LIMIT : spec.getBackoffLimit())
+                .activeDeadlineSeconds(spec.getActiveDeadlineSeconds() == null ? Defaults.ACTIVE_DEADLINE_SECONDS
+                        : spec.getActiveDeadlineSeconds())
                 .resources(spec.getResources()).serviceAccountName(spec.getServiceAccountName())
                 .build(), runner);
     }

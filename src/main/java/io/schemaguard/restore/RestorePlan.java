@@ -8,6 +8,7 @@ import java.util.Map;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupSpec;
 import io.schemaguard.api.DatabaseRestore;
@@ -31,7 +32,6 @@ import io.schemaguard.operator.OperatorConfig;
  */
 public final class RestorePlan {
     /** Label (shortened name) and annotation (full name) linking a safety backup to its restore. */
-    public static final String SAFETY_FOR_LABEL = "schemaguard.io/safety-backup-for";
 
     /** Where the runner reads the backup: a storage spec (null: operator default) and a backup id. */
     public record Source(StorageSpec storage, String backupId) {
@@ -169,8 +169,8 @@ public final class RestorePlan {
         b.setMetadata(new ObjectMetaBuilder()
                 .withName(safetyBackupName(restore))
                 .withNamespace(restore.getMetadata().getNamespace())
-                .withLabels(Map.of(SAFETY_FOR_LABEL, KubernetesNames.labelValue(restore.getMetadata().getName())))
-                .withAnnotations(Map.of("schemaguard.io/safety-backup-for", restore.getMetadata().getName()))
+                .withLabels(Map.of(Labels.SAFETY_BACKUP_FOR, KubernetesNames.labelValue(restore.getMetadata().getName())))
+                .withAnnotations(Map.of(Labels.SAFETY_BACKUP_FOR_ANNOTATION, restore.getMetadata().getName()))
                 .build());
         DatabaseBackupSpec spec = new DatabaseBackupSpec();
         spec.setDatabase(restore.getSpec().getTarget());

@@ -1,5 +1,6 @@
 package io.schemaguard.runner;
 
+import io.schemaguard.api.Defaults;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,11 +31,11 @@ final class MigrateCommand extends RunnerCommand {
     @Option(names = "--backup", required = true, paramLabel = "ID", description = "the pre-migration backup")
     String backup;
 
-    @Option(names = "--max-age", defaultValue = "15m", paramLabel = "DURATION",
+    @Option(names = "--max-age", defaultValue = Defaults.MIGRATION_BACKUP_MAX_AGE, paramLabel = "DURATION",
             description = "refuse to start when the backup is older than this")
     String maxAge;
 
-    @Option(names = "--lock-wait", defaultValue = "15m", paramLabel = "DURATION",
+    @Option(names = "--lock-wait", defaultValue = Defaults.STATEMENT_TIMEOUT, paramLabel = "DURATION",
             description = "how long to wait for another migration of the same database to finish")
     String lockWait;
 

@@ -1,5 +1,6 @@
 package io.schemaguard.runner;
 
+import io.schemaguard.api.Defaults;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,14 +42,14 @@ final class MigrationOptions {
             "comes from $SCHEMAGUARD_REHEARSAL_PGPASSWORD (or $PGPASSWORD); the user needs CREATEDB" })
     String rehearsalServer;
 
-    @Option(names = "--lock-timeout", defaultValue = "5s", paramLabel = "DURATION", description = "lock_timeout while migrating")
+    @Option(names = "--lock-timeout", defaultValue = Defaults.LOCK_TIMEOUT, paramLabel = "DURATION", description = "lock_timeout while migrating")
     String lockTimeout;
 
-    @Option(names = "--statement-timeout", defaultValue = "15m", paramLabel = "DURATION",
+    @Option(names = "--statement-timeout", defaultValue = Defaults.STATEMENT_TIMEOUT, paramLabel = "DURATION",
             description = "statement_timeout while migrating")
     String statementTimeout;
 
-    @Option(names = "--lock-retries", defaultValue = "3", paramLabel = "N", description = {
+    @Option(names = "--lock-retries", defaultValue = "" + Defaults.LOCK_RETRIES, paramLabel = "N", description = {
             "how often a migration that hit --lock-timeout (and was rolled back whole) is tried again, after",
             "--lock-retry-backoff, doubled each time; default ${DEFAULT-VALUE}, 0 fails at once" })
     int lockRetries;

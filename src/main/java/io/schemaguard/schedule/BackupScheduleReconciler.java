@@ -20,6 +20,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.Phase;
@@ -66,10 +67,10 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     public List<EventSource<?, BackupSchedule>> prepareEventSources(EventSourceContext<BackupSchedule> context) {
         return List.of(RunnerJobs.jobInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND),
                 RunnerJobs.podInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND), new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseBackup.class,
-                BackupSchedule.class).withName(BACKUPS).withLabelSelector(ScheduleProgress.SCHEDULE_LABEL)
+                BackupSchedule.class).withName(BACKUPS).withLabelSelector(Labels.SCHEDULE)
                 .withSecondaryToPrimaryMapper(b -> {
                     var a = b.getMetadata().getAnnotations();
-                    String schedule = a == null ? null : a.get(ScheduleProgress.SCHEDULE_ANNOTATION);
+                    String schedule = a == null ? null : a.get(Labels.SCHEDULE_NAME_ANNOTATION);
                     return schedule == null ? Set.of() : Set.of(new ResourceID(schedule, b.getMetadata().getNamespace()));
                 }).build(), context));
     }

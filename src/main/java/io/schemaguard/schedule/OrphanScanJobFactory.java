@@ -1,5 +1,6 @@
 package io.schemaguard.schedule;
 
+import io.schemaguard.api.Defaults;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,13 +39,13 @@ public final class OrphanScanJobFactory {
         args.add("--known=" + String.join(",", known));
         args.add("--expect-complete=" + String.join(",", succeeded));
         // An upload older than any backup Job may run is a killed runner's: its parts are aborted.
-        long deadline = t.getActiveDeadlineSeconds() == null ? 21600L : t.getActiveDeadlineSeconds();
-        args.add("--abort-unfinished-after=" + (Math.max(deadline, 21600L) + 3600L) + "s");
+        long deadline = t.getActiveDeadlineSeconds() == null ? Defaults.ACTIVE_DEADLINE_SECONDS : t.getActiveDeadlineSeconds();
+        args.add("--abort-unfinished-after=" + (Math.max(deadline, Defaults.ACTIVE_DEADLINE_SECONDS) + 3600L) + "s");
         Job job = RunnerJob.build(RunnerJob.spec(name, namespace, OrphanScans.COMPONENT, OrphanScans.KIND,
                 schedule.getMetadata().getName())
                 .ownedBy(Owners.controller(schedule))
                 .args(args).env(new ArrayList<>(storage.env())).storage(storage)
-                .backoffLimit(1).activeDeadlineSeconds(600L)
+                .backoffLimit(1).activeDeadlineSeconds(RunnerJob.HOUSEKEEPING_DEADLINE_SECONDS)
                 .resources(t.getResources()).serviceAccountName(t.getServiceAccountName())
                 .build(), runner);
         job.getSpec().setTtlSecondsAfterFinished(TTL_SECONDS);

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.Phase;
@@ -41,7 +42,7 @@ public class ScheduleMetrics {
         Tags tags = tags(schedule);
         Counter.builder("schemaguard.schedule.runs").description("Backups a schedule created").tags(tags)
                 .register(registry).increment();
-        String scheduled = created.getMetadata().getAnnotations().get(BackupSchedule.SCHEDULED_TIME_ANNOTATION);
+        String scheduled = created.getMetadata().getAnnotations().get(Labels.SCHEDULED_TIME_ANNOTATION);
         if (scheduled != null) {
             Duration delay = Duration.between(Instant.parse(scheduled), now);
             Timer.builder("schemaguard.schedule.delay").description("From a run's scheduled time (jitter included) to"
@@ -63,7 +64,7 @@ public class ScheduleMetrics {
             var st = b.getStatus();
             if (st == null || st.getPhase() == null || !st.getPhase().isTerminal()
                     || !schedule.getMetadata().getName().equals(b.getMetadata().getAnnotations() == null ? null
-                            : b.getMetadata().getAnnotations().get(ScheduleProgress.SCHEDULE_ANNOTATION))) {
+                            : b.getMetadata().getAnnotations().get(Labels.SCHEDULE_NAME_ANNOTATION))) {
                 continue;
             }
             if (st.getPhase() == Phase.Succeeded && st.getCompletedAt() != null) {

@@ -1,5 +1,7 @@
 package io.schemaguard.schedule;
 
+import io.schemaguard.jobs.Labels;
+import io.schemaguard.api.Defaults;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -38,11 +40,6 @@ import io.schemaguard.operator.EventRecorder.Event;
  * client and no clock inside; the reconciler applies the result.
  */
 public final class ScheduleProgress {
-    /** A schedule's backups: label (selectable, shortened when long) and annotation (the exact name). */
-    public static final String SCHEDULE_LABEL = BackupSchedule.SCHEDULE_LABEL;
-    public static final String SCHEDULE_ANNOTATION = "schemaguard.io/schedule-name";
-    public static final String PINNED_LABEL = "schemaguard.io/pinned";
-    public static final String KEEP_LABEL = "schemaguard.io/keep";
     public static final String LAST_BACKUP_SUCCEEDED = "LastBackupSucceeded";
     /** True when the last orphan scan found storage and the schedule's DatabaseBackups in agreement. */
     public static final String STORAGE_CONSISTENT = "StorageConsistent";
@@ -79,7 +76,7 @@ public final class ScheduleProgress {
         List<Event> events = new ArrayList<>();
         String name = schedule.getMetadata().getName();
 
-        List<DatabaseBackup> backups = all.stream().filter(b -> name.equals(annotation(b, SCHEDULE_ANNOTATION)))
+        List<DatabaseBackup> backups = all.stream().filter(b -> name.equals(annotation(b, Labels.SCHEDULE_NAME_ANNOTATION)))
                 .filter(b -> b.getMetadata().getDeletionTimestamp() == null)
                 .sorted(Comparator.comparing(ScheduleProgress::timeOf).thenComparing(b -> b.getMetadata().getName()))
                 .toList();
@@ -159,7 +156,7 @@ public final class ScheduleProgress {
         Map<String, String> prune = retention(schedule, backups, cron.zone(), now, s, events, time);
 
         OrphanScans.Outcome scan = OrphanScans.next(name, s.getOrphans(), Durations.parse(
-                spec.getOrphanScanInterval() == null ? "24h" : spec.getOrphanScanInterval()), lastScan,
+                spec.getOrphanScanInterval() == null ? Defaults.ORPHAN_SCAN_INTERVAL : spec.getOrphanScanInterval()), lastScan,
                 schedule.getMetadata().getCreationTimestamp() == null ? now
                         : Instant.parse(schedule.getMetadata().getCreationTimestamp()), now);
         s.setOrphans(scan.status());
@@ -185,9 +182,9 @@ public final class ScheduleProgress {
         DatabaseBackup b = new DatabaseBackup();
         b.setMetadata(new ObjectMetaBuilder().withName(backupName(name, runFor))
                 .withNamespace(schedule.getMetadata().getNamespace())
-                .addToLabels(SCHEDULE_LABEL, KubernetesNames.labelValue(name))
-                .addToAnnotations(SCHEDULE_ANNOTATION, name)
-                .addToAnnotations(BackupSchedule.SCHEDULED_TIME_ANNOTATION, runFor.toString())
+                .addToLabels(Labels.SCHEDULE, KubernetesNames.labelValue(name))
+                .addToAnnotations(Labels.SCHEDULE_NAME_ANNOTATION, name)
+                .addToAnnotations(Labels.SCHEDULED_TIME_ANNOTATION, runFor.toString())
                 .build());
         b.setSpec(JSON.convertValue(schedule.getSpec().getTemplate(), DatabaseBackupSpec.class));
         return b;
@@ -231,7 +228,8 @@ public final class ScheduleProgress {
         Retention.Policy policy = new Retention.Policy(r == null ? null : r.getKeepLast(),
                 r == null ? null : r.getKeepDaily(), r == null ? null : r.getKeepWeekly(),
                 r == null ? null : r.getKeepMonthly(), r == null || r.getMaxAge() == null ? null : Durations.parse(r.getMaxAge()),
-                spec.getFailedBackupsHistoryLimit() == null ? 3 : spec.getFailedBackupsHistoryLimit(), zone);
+                spec.getFailedBackupsHistoryLimit() == null ? Defaults.FAILED_BACKUPS_HISTORY_LIMIT
+                        : spec.getFailedBackupsHistoryLimit(), zone);
         List<Retention.Backup> input = backups.stream().map(b -> new Retention.Backup(b.getMetadata().getName(),
                 timeOf(b), switch (phase(b) == null ? Phase.Pending : phase(b)) {
                     case Succeeded -> Retention.Outcome.SUCCEEDED;
@@ -271,18 +269,18 @@ public final class ScheduleProgress {
 
     private static String protectedReason(DatabaseBackup b) {
         Map<String, String> labels = b.getMetadata().getLabels() == null ? Map.of() : b.getMetadata().getLabels();
-        if ("true".equals(labels.get(PINNED_LABEL))) {
-            return "pinned" + (labels.containsKey("schemaguard.io/safe-migration") ? " by SafeMigration "
-                    + labels.get("schemaguard.io/safe-migration") : "");
+        if ("true".equals(labels.get(Labels.PINNED))) {
+            return "pinned" + (labels.containsKey(Labels.SAFE_MIGRATION) ? " by SafeMigration "
+                    + labels.get(Labels.SAFE_MIGRATION) : "");
         }
-        if ("true".equals(labels.get(KEEP_LABEL))) {
-            return "labelled " + KEEP_LABEL + "=true";
+        if ("true".equals(labels.get(Labels.KEEP))) {
+            return "labelled " + Labels.KEEP + "=true";
         }
         return null;
     }
 
     static Instant timeOf(DatabaseBackup b) {
-        String scheduled = annotation(b, BackupSchedule.SCHEDULED_TIME_ANNOTATION);
+        String scheduled = annotation(b, Labels.SCHEDULED_TIME_ANNOTATION);
         if (scheduled != null) {
             try {
                 return Instant.parse(scheduled);

@@ -70,12 +70,12 @@ class DatabaseBackupValidationIT {
     static Stream<Invalid> invalidManifests() {
         return Stream.of(
                 new Invalid("bad-format", DATABASE + STORAGE + "  format: tar\n",
-                        "spec.format: Unsupported value: \"tar\"", "\"custom\"", "\"directory\"", "\"plain\""),
+                        "spec.format: Unsupported value: \"tar\"", "\"Custom\"", "\"Directory\"", "\"Plain\""),
                 new Invalid("bad-compression", DATABASE + STORAGE + "  compression: lz4\n",
-                        "spec.compression: Unsupported value: \"lz4\"", "\"gzip\"", "\"none\"", "\"zstd\""),
+                        "spec.compression: Unsupported value: \"lz4\"", "\"Gzip\"", "\"None\"", "\"Zstd\""),
                 new Invalid("bad-sslmode", DATABASE.replace("  name: db-credentials\n",
                         "  name: db-credentials\n    sslMode: verify\n") + STORAGE,
-                        "spec.database.sslMode: Unsupported value: \"verify\"", "\"verify-full\""),
+                        "spec.database.sslMode: Unsupported value: \"verify\"", "\"VerifyFull\""),
                 new Invalid("no-database", STORAGE, "spec.database: Required value"),
                 new Invalid("no-spec", null, "Invalid value", "spec is required"),
                 new Invalid("no-bucket", DATABASE + "  storage:\n    s3:\n      prefix: nightly\n",
@@ -94,10 +94,10 @@ class DatabaseBackupValidationIT {
                         "spec.database: Invalid value", "set either uriSecretRef, or host and name (not both)"),
                 new Invalid("no-user", DATABASE.replace("    user: backup\n", "") + STORAGE,
                         "spec.database: Invalid value", "host, name and user are required unless uriSecretRef is set"),
-                new Invalid("level-without-compression", DATABASE + STORAGE + "  compression: none\n  compressionLevel: 3\n",
-                        "spec: Invalid value", "compressionLevel cannot be set when compression is none"),
-                new Invalid("gzip-level-12", DATABASE + STORAGE + "  compression: gzip\n  compressionLevel: 12\n",
-                        "spec: Invalid value", "gzip compressionLevel must be between 1 and 9"),
+                new Invalid("level-without-compression", DATABASE + STORAGE + "  compression: None\n  compressionLevel: 3\n",
+                        "spec: Invalid value", "compressionLevel cannot be set when compression is None"),
+                new Invalid("gzip-level-12", DATABASE + STORAGE + "  compression: Gzip\n  compressionLevel: 12\n",
+                        "spec: Invalid value", "Gzip compressionLevel must be between 1 and 9"),
                 new Invalid("path-dot-dot", DATABASE + "  storage:\n    volume:\n      claimName: backups\n"
                         + "      path: nightly/../../etc\n",
                         "spec.storage.volume: Invalid value", "path must not contain '..'"),
@@ -110,7 +110,7 @@ class DatabaseBackupValidationIT {
                 new Invalid("secret-without-name", DATABASE.replace("name: db-credentials", "key: password") + STORAGE,
                         "spec.database.passwordSecretRef.name: Required value"),
                 new Invalid("jobs-with-custom-format", DATABASE + STORAGE + "  jobs: 4\n",
-                        "spec: Invalid value", "jobs (parallel pg_dump workers) needs format: directory"));
+                        "spec: Invalid value", "jobs (parallel pg_dump workers) needs format: Directory"));
     }
 
     static Stream<Invalid> invalidMigrations() {

@@ -45,12 +45,12 @@ class GeneratedManifestsTest {
 
         JsonNode spec = spec();
         assertThat(spec.at("/required").toString()).contains("database");
-        assertThat(spec.at("/properties/format/enum").toString()).contains("custom", "plain", "directory");
-        assertThat(spec.at("/properties/compression/enum").toString()).contains("zstd", "gzip", "none");
+        assertThat(spec.at("/properties/format/enum").toString()).contains("Custom", "Plain", "Directory");
+        assertThat(spec.at("/properties/compression/enum").toString()).contains("Zstd", "Gzip", "None");
         assertThat(spec.at("/properties/backoffLimit/minimum").asInt()).isZero();
         assertThat(spec.at("/properties/activeDeadlineSeconds/minimum").asInt()).isEqualTo(60);
         assertThat(spec.at("/properties/database/properties/port/maximum").asInt()).isEqualTo(65535);
-        assertThat(spec.at("/properties/database/properties/sslMode/enum").toString()).contains("verify-full");
+        assertThat(spec.at("/properties/database/properties/sslMode/enum").toString()).contains("VerifyFull");
         assertThat(spec.at("/x-kubernetes-validations").toString()).contains("self == oldSelf");
         assertThat(spec.at("/properties/database/x-kubernetes-validations").toString()).contains("uriSecretRef");
         assertThat(spec.at("/properties/storage/x-kubernetes-validations").toString())

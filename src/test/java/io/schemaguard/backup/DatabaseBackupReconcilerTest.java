@@ -185,9 +185,9 @@ class DatabaseBackupReconcilerTest {
         // server does not enforce, so the test sticks to what a real cluster lets happen.
         client.batch().v1().jobs().inNamespace(ns).withName("done-backup").delete();
         client.resources(DatabaseBackup.class).inNamespace(ns).withName("done")
-                .edit(b -> labelled(b, "schemaguard.io/keep", "true"));
+                .edit(b -> labelled(b, Labels.KEEP, "true"));
         DatabaseBackup after = await().atMost(TIMEOUT).until(() -> fetch(ns, "done"),
-                b -> "true".equals(b.getMetadata().getLabels().get("schemaguard.io/keep")));
+                b -> "true".equals(b.getMetadata().getLabels().get(Labels.KEEP)));
         assertThat(after.getMetadata().getGeneration()).isEqualTo(done.getMetadata().getGeneration());
         assertThat(after.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
         assertThat(after.getStatus().getSha256()).isEqualTo(done.getStatus().getSha256());

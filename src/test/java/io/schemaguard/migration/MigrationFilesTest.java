@@ -39,7 +39,7 @@ class MigrationFilesTest {
                 "ALTER TABLE orders ADD COLUMN customer_reference text;"));
         Path work = Files.createDirectories(tmp.resolve("work"));
 
-        Path out = MigrationFiles.assemble(MigrationEngineType.prisma, List.of(a, b), work);
+        Path out = MigrationFiles.assemble(MigrationEngineType.PRISMA, List.of(a, b), work);
 
         assertThat(tree(out)).containsExactly("20240101000000_init/migration.sql",
                 "20240201000000_customer_reference/migration.sql");
@@ -51,7 +51,7 @@ class MigrationFilesTest {
     void aMountedFlywayConfigMapIsCopiedOutAsPlainFiles() throws Exception {
         Path cm = configMap("cm", Map.of("V1__init.sql", "CREATE TABLE orders (id int);",
                 "V2__ref.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;"));
-        Path out = MigrationFiles.assemble(MigrationEngineType.flyway, List.of(cm), Files.createDirectories(tmp.resolve("w")));
+        Path out = MigrationFiles.assemble(MigrationEngineType.FLYWAY, List.of(cm), Files.createDirectories(tmp.resolve("w")));
         assertThat(out).isNotEqualTo(cm);
         assertThat(tree(out)).containsExactly("V1__init.sql", "V2__ref.sql");
         assertThat(Files.isSymbolicLink(out.resolve("V1__init.sql"))).isFalse();
@@ -62,14 +62,14 @@ class MigrationFilesTest {
         Path image = Files.createDirectories(tmp.resolve("image/migrations/20240101000000_init"));
         Files.writeString(image.resolve("migration.sql"), "CREATE TABLE orders (id int);");
         Path root = image.getParent();
-        assertThat(MigrationFiles.assemble(MigrationEngineType.prisma, List.of(root), tmp)).isEqualTo(root);
+        assertThat(MigrationFiles.assemble(MigrationEngineType.PRISMA, List.of(root), tmp)).isEqualTo(root);
     }
 
     @Test
     void twoSourcesHoldingOneMigrationAreRefused() throws Exception {
         Path a = configMap("one", Map.of("V1__init.sql", "SELECT 1;"));
         Path b = configMap("two", Map.of("V1__init.sql", "SELECT 2;"));
-        assertThatThrownBy(() -> MigrationFiles.assemble(MigrationEngineType.flyway, List.of(a, b), tmp))
+        assertThatThrownBy(() -> MigrationFiles.assemble(MigrationEngineType.FLYWAY, List.of(a, b), tmp))
                 .hasMessageContaining("two sources hold migration V1__init.sql");
     }
 }

@@ -91,7 +91,7 @@ class SafeMigrationEndToEndTest {
         SafeMigrationSpec spec = new SafeMigrationSpec();
         spec.setDatabase(Fixtures.backup(ns, "x", "127.0.0.1", pg.port(), db, null).getSpec().getDatabase());
         spec.setStorage(Fixtures.s3("migration-e2e", s3.endpoint(), "s3-credentials"));
-        spec.setEngine(MigrationEngineType.flyway);
+        spec.setEngine(MigrationEngineType.FLYWAY);
         spec.setMigrations(MigrationSource.ofConfigMaps(configMaps));
         m.setSpec(spec);
         return m;
@@ -223,7 +223,7 @@ class SafeMigrationEndToEndTest {
                 "INSERT INTO orders (total) SELECT g FROM generate_series(1, 300) g");
         SafeMigration m = migration(ns, "by-command", db, "unused");
         m.getSpec().setMigrations(null);
-        m.getSpec().setEngine(MigrationEngineType.command);
+        m.getSpec().setEngine(MigrationEngineType.COMMAND);
         SafeMigrationSpec.CommandSpec command = new SafeMigrationSpec.CommandSpec();
         command.setImage("shop-app:1.2.3");
         command.setCommand(List.of("sh", "-c", "psql -X -q -v ON_ERROR_STOP=1 -c 'ALTER TABLE orders ADD COLUMN"

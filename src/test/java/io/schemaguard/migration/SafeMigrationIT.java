@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.MigrationPhase;
 import io.schemaguard.api.SafeMigration;
@@ -150,7 +151,7 @@ class SafeMigrationIT {
                       forcePathStyle: true
                       credentialsSecretRef:
                         name: s3-credentials
-                  engine: prisma
+                  engine: Prisma
                   migrations:
                     configMaps:
                 %s
@@ -225,7 +226,7 @@ class SafeMigrationIT {
         DatabaseBackup backup = admin.resources(DatabaseBackup.class).inNamespace(ns).withName(run.getBackup()).get();
         assertThat(backup.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getName()).isEqualTo("add-customer-reference"));
-        assertThat(backup.getMetadata().getLabels()).containsEntry("schemaguard.io/pinned", "true");
+        assertThat(backup.getMetadata().getLabels()).containsEntry(Labels.PINNED, "true");
         assertThat(backup.getStatus().getCompletedAt()).isLessThanOrEqualTo(run.getCompletedAt());
         List<String> jobs = jobs(ns);
         assertThat(jobs).containsExactlyInAnyOrder("add-customer-reference-g1-plan", "add-customer-reference-g1-b1-backup",

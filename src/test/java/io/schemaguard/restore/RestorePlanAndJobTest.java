@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.api.DatabaseRestore;
@@ -73,7 +74,7 @@ class RestorePlanAndJobTest {
         assertThat(safety.getMetadata().getOwnerReferences()).isNullOrEmpty();
         assertThat(safety.getSpec().getDatabase()).isSameAs(r.getSpec().getTarget());
         assertThat(safety.getSpec().getStorage().getS3().getBucket()).isEqualTo("team-backups");
-        assertThat(safety.getMetadata().getAnnotations()).containsEntry(RestorePlan.SAFETY_FOR_LABEL, "bring-orders-back");
+        assertThat(safety.getMetadata().getAnnotations()).containsEntry(Labels.SAFETY_BACKUP_FOR_ANNOTATION, "bring-orders-back");
         r.getSpec().setSafetyBackup(false);
         assertThat(RestorePlan.needsSafetyBackup(r.getSpec())).isFalse();
     }

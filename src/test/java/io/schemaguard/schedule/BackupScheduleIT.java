@@ -15,6 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.Phase;
@@ -240,7 +241,7 @@ class BackupScheduleIT {
         Instant back = Instant.now();
 
         DatabaseBackup run = await().atMost(TIMEOUT).until(() -> backups(ns), l -> !l.isEmpty()).get(0);
-        Instant scheduled = Instant.parse(run.getMetadata().getAnnotations().get(BackupSchedule.SCHEDULED_TIME_ANNOTATION));
+        Instant scheduled = Instant.parse(run.getMetadata().getAnnotations().get(Labels.SCHEDULED_TIME_ANNOTATION));
         assertThat(scheduled).as("the latest missed time, not the first").isAfter(last.plus(Duration.ofMinutes(3)))
                 .isBeforeOrEqualTo(back);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(reasons(ns, "orders-every-minute"))
@@ -248,6 +249,6 @@ class BackupScheduleIT {
         // one catch-up run for everything missed; later backups can only be for minutes after the return
         await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> true);
         assertThat(backups(ns)).filteredOn(b -> !Instant.parse(b.getMetadata().getAnnotations()
-                .get(BackupSchedule.SCHEDULED_TIME_ANNOTATION)).isAfter(back)).hasSize(1);
+                .get(Labels.SCHEDULED_TIME_ANNOTATION)).isAfter(back)).hasSize(1);
     }
 }

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.BackupScheduleSpec;
 import io.schemaguard.api.BackupTemplate;
@@ -130,8 +131,8 @@ class BackupScheduleReconcilerTest {
 
         DatabaseBackup b = await().ignoreExceptions().atMost(TIMEOUT).until(() -> backups(ns), l -> !l.isEmpty()).get(0);
         assertThat(b.getMetadata().getName()).isEqualTo(ScheduleProgress.backupName("shop-nightly", due));
-        assertThat(b.getMetadata().getLabels()).containsEntry(BackupSchedule.SCHEDULE_LABEL, "shop-nightly");
-        assertThat(b.getMetadata().getAnnotations()).containsEntry(BackupSchedule.SCHEDULED_TIME_ANNOTATION, due.toString());
+        assertThat(b.getMetadata().getLabels()).containsEntry(Labels.SCHEDULE, "shop-nightly");
+        assertThat(b.getMetadata().getAnnotations()).containsEntry(Labels.SCHEDULED_TIME_ANNOTATION, due.toString());
         assertThat(b.getMetadata().getOwnerReferences()).as("backups outlive their schedule").isNullOrEmpty();
         assertThat(b.getSpec().getExactRowCounts()).isTrue();
         assertThat(b.getSpec().getDatabase().getName()).isEqualTo("shop");
@@ -212,7 +213,7 @@ class BackupScheduleReconcilerTest {
             DatabaseBackup b = ScheduleProgress.backupFor(schedule(ns, "daily", "0 2 * * *"), t);
             b.getSpec().setDeletionPolicy(DeletionPolicy.Retain); // no storage here: the finalizer lets go at once
             if (d == 0) {
-                b.getMetadata().getLabels().put(ScheduleProgress.KEEP_LABEL, "true");
+                b.getMetadata().getLabels().put(Labels.KEEP, "true");
             }
             client.resource(b).create();
             phase(b, d == 4 ? Phase.Failed : Phase.Succeeded, t.plusSeconds(60).toString());

@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.schemaguard.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.BackupScheduleSpec;
 import io.schemaguard.api.DatabaseBackup;
@@ -124,7 +125,7 @@ class ScheduleProgressTest {
         backups.add(backup(s, Instant.parse("2026-11-22T02:00:00Z"), Phase.Succeeded));
         backups.add(backup(s, Instant.parse("2026-11-23T02:00:00Z"), Phase.Failed));
         DatabaseBackup pinned = backup(s, Instant.parse("2026-11-20T02:00:00Z"), Phase.Succeeded);
-        pinned.getMetadata().getLabels().put(ScheduleProgress.PINNED_LABEL, "true");
+        pinned.getMetadata().getLabels().put(Labels.PINNED, "true");
         backups.add(pinned);
         var r = ScheduleProgress.next(s, backups, Instant.parse("2026-11-25T12:00:00Z"));
         assertThat(r.create()).isNull();
