@@ -27,7 +27,7 @@ public final class RunnerResult {
     public static final String FAILED = "Failed";
     private static final int MAX_MESSAGE = 1024;
     /** Orphan folders and missing ids reported in full on stdout; the termination message keeps this many. */
-    static final int MAX_LISTED = 20;
+    public static final int MAX_LISTED = 20;
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
