@@ -18,7 +18,7 @@ import io.schemaguard.operator.jobs.RunnerJob;
 import io.schemaguard.operator.jobs.RunnerPods;
 import io.schemaguard.operator.jobs.StorageBinding;
 import io.schemaguard.operator.OperatorConfig;
-import io.schemaguard.runner.storage.BackupLayout;
+import io.schemaguard.contract.BackupLayout;
 
 /**
  * The Job a DatabaseBackup becomes: a pure function of the resource and the operator's settings.

@@ -20,8 +20,8 @@ import io.schemaguard.operator.kube.Statuses;
 import io.schemaguard.operator.kube.Step;
 import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.EventRecorder.Event;
-import io.schemaguard.runner.Console;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.contract.Sizes;
 
 /**
  * Derives a DatabaseBackup's status from what its Job and pods show, starting from the previous
@@ -129,7 +129,7 @@ public final class BackupStatusAggregator {
                 s.setPhase(Phase.Succeeded);
                 s.setLocation(r.location());
                 s.setSizeBytes(r.sizeBytes());
-                s.setSize(r.sizeBytes() == null ? null : Console.bytes(r.sizeBytes()));
+                s.setSize(r.sizeBytes() == null ? null : Sizes.bytes(r.sizeBytes()));
                 s.setSha256(r.sha256());
                 s.setServerVersion(r.serverVersion());
                 s.setPgDumpVersion(r.pgDumpVersion());

@@ -18,7 +18,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
 import io.schemaguard.operator.OperatorConfig;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 
 /**
  * The Job every resource becomes, whatever the runner command: named deterministically, owned by

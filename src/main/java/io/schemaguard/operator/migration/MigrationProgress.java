@@ -23,8 +23,9 @@ import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.operator.kube.Statuses;
 import io.schemaguard.operator.migration.MigrationJobFactory.Step;
 import io.schemaguard.operator.EventRecorder.Event;
-import io.schemaguard.runner.FailureReason;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.contract.MigrationGate;
 
 /**
  * The order of things of a SafeMigration run, as a pure function: from the resource and what its

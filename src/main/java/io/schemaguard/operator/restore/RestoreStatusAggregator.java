@@ -13,7 +13,7 @@ import io.schemaguard.operator.jobs.Conditions;
 import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.operator.kube.Statuses;
 import io.schemaguard.operator.EventRecorder.Event;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * Derives a DatabaseRestore's status from what came before the Job (source and safety backup) and

@@ -9,7 +9,7 @@ import io.schemaguard.api.BackupScheduleStatus.OrphanStatus;
 import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.operator.jobs.KubernetesNames;
 import io.schemaguard.operator.EventRecorder.Event;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * When a schedule's storage is compared with its DatabaseBackups (a Job running {@code schemaguard

@@ -11,9 +11,9 @@ import io.schemaguard.api.VerifyMode;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.Console;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.pipeline.BackupPipeline;
+import io.schemaguard.contract.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -115,7 +115,7 @@ final class BackupCommand extends RunnerCommand {
             BackupManifest m = outcome.manifest();
             String location = store.location().url(outcome.dumpKey());
             System.out.printf(Locale.ROOT, "backup %s of %s: %s, sha256 %s, %.1f s%n  %s%n", m.backupId(), m.database(),
-                    Console.bytes(m.sizeBytes()), m.sha256(), m.durationSeconds(), location);
+                    Sizes.bytes(m.sizeBytes()), m.sha256(), m.durationSeconds(), location);
             RunnerResult result = RunnerResult.success()
                     .backup(m.backupId(), m.database(), location, m.sizeBytes(), m.sha256())
                     .versions(m.serverVersion(), m.pgDumpVersion()).duration(m.durationSeconds());

@@ -4,12 +4,12 @@ import java.util.Comparator;
 import java.util.List;
 
 import io.schemaguard.runner.storage.BackupCatalog;
-import io.schemaguard.runner.storage.BackupLayout;
+import io.schemaguard.contract.BackupLayout;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
 import io.schemaguard.runner.storage.StoredObject;
 import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

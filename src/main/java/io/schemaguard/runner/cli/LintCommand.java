@@ -23,7 +23,7 @@ import io.schemaguard.runner.migration.lint.Finding;
 import io.schemaguard.runner.migration.lint.MigrationFile;
 import io.schemaguard.runner.migration.lint.PgQueryParser;
 import io.schemaguard.runner.migration.lint.SqlLint;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

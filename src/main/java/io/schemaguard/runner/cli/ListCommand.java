@@ -7,8 +7,8 @@ import java.util.Locale;
 import io.schemaguard.runner.storage.BackupCatalog;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.Console;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.contract.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,11 +52,11 @@ final class ListCommand extends RunnerCommand {
             String database = e.folder().substring(0, e.folder().lastIndexOf('/'));
             if (m == null) {
                 long size = e.objects().stream().mapToLong(o -> o.size()).sum();
-                out.printf(Locale.ROOT, format, e.backupId(), "-", database, Console.bytes(size), "-",
+                out.printf(Locale.ROOT, format, e.backupId(), "-", database, Sizes.bytes(size), "-",
                         "INCOMPLETE (" + e.problem() + ")");
             } else {
                 out.printf(Locale.ROOT, format, e.backupId(), m.finishedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
-                        database, Console.bytes(m.sizeBytes()), m.sha256().substring(0, 12), status(m));
+                        database, Sizes.bytes(m.sizeBytes()), m.sha256().substring(0, 12), status(m));
             }
         }
     }

@@ -6,14 +6,14 @@ import java.time.Instant;
 
 import io.schemaguard.runner.migration.AdvisoryLock;
 import io.schemaguard.runner.migration.MigrationExecutor;
-import io.schemaguard.operator.migration.MigrationGate;
+import io.schemaguard.contract.MigrationGate;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.pipeline.StoredBackup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

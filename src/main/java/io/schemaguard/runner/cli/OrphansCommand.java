@@ -7,9 +7,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.schemaguard.runner.storage.BackupCatalog;
-import io.schemaguard.runner.storage.BackupLayout;
+import io.schemaguard.contract.BackupLayout;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -2,7 +2,7 @@ package io.schemaguard.runner.cli;
 
 import io.schemaguard.runner.migration.MigrationExecutor;
 import io.schemaguard.runner.postgres.PgTarget;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

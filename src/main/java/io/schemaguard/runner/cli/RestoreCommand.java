@@ -5,7 +5,7 @@ import java.time.Clock;
 
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.pipeline.RestorePipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -5,9 +5,9 @@ import java.util.concurrent.Callable;
 
 import io.schemaguard.runner.storage.StorageException;
 import io.schemaguard.runner.Console;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * Base of every runner command: runs it, prints a one-line error on failure, leaves the result in the

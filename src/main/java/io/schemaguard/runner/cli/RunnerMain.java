@@ -7,8 +7,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 import io.schemaguard.runner.Console;
-import io.schemaguard.runner.FailureReason;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * Entry point of the runner: a plain Java main that never starts Quarkus or the operator, so a Job's

@@ -2,9 +2,9 @@ package io.schemaguard.runner.cli;
 
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.Console;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.pipeline.StoredBackup;
+import io.schemaguard.contract.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,8 +31,8 @@ final class VerifyCommand extends RunnerCommand {
             StoredBackup b = StoredBackup.resolve(store, backup, null, null);
             b.verify(store);
             BackupManifest m = b.manifest();
-            System.out.printf("OK %s: %s, sha256 %s, decodes to %s%n", b.entry().folder(), Console.bytes(m.sizeBytes()),
-                    m.sha256(), Console.bytes(m.rawSizeBytes()));
+            System.out.printf("OK %s: %s, sha256 %s, decodes to %s%n", b.entry().folder(), Sizes.bytes(m.sizeBytes()),
+                    m.sha256(), Sizes.bytes(m.rawSizeBytes()));
             return RunnerResult.success().backup(m.backupId(), m.database(), b.url(store), m.sizeBytes(), m.sha256())
                     .versions(m.serverVersion(), m.pgDumpVersion());
         }

@@ -8,7 +8,7 @@ import java.time.Duration;
 
 import io.schemaguard.runner.postgres.DatabaseInspector;
 import io.schemaguard.runner.postgres.PgTarget;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
 
 /**

@@ -24,9 +24,9 @@ import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import io.schemaguard.runner.postgres.SchemaFingerprint;
 import io.schemaguard.runner.Console;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.storage.BackupManifest.TableRows;
 
 /**

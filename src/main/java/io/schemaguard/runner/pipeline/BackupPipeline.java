@@ -29,16 +29,17 @@ import io.schemaguard.runner.postgres.SnapshotSession;
 import io.schemaguard.runner.postgres.TargetDatabase;
 import io.schemaguard.runner.storage.BackupManifest.Verification;
 import io.schemaguard.runner.storage.BackupManifest.TableRows;
-import io.schemaguard.runner.storage.BackupLayout;
+import io.schemaguard.contract.BackupLayout;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
 import io.schemaguard.runner.storage.StoredObject;
 import io.schemaguard.runner.storage.UploadSink;
 import io.schemaguard.runner.Console;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.Streams;
+import io.schemaguard.contract.Sizes;
 
 /**
  * pg_dump -> compression -> SHA-256 -> upload, streamed end to end; then the stored object is read
@@ -154,7 +155,7 @@ public final class BackupPipeline {
                 writer.requireStillOwner(); // another runner of this id would replace the object we commit
                 stored = sink.commit();
                 Console.info("backup %s: pg_dump wrote %s, stored %s in %d %s in %.1f s", backupId,
-                        Console.bytes(rawBytes), Console.bytes(stored.size()), stored.parts(),
+                        Sizes.bytes(rawBytes), Sizes.bytes(stored.size()), stored.parts(),
                         stored.parts() == 1 ? "part" : "parts", meter.elapsedSeconds());
             } catch (StorageException e) {
                 throw RunnerException.from(e);

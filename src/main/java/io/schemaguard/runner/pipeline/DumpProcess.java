@@ -24,7 +24,7 @@ import io.schemaguard.api.DumpFormat;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import io.schemaguard.runner.Console;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.Streams;
 

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.schemaguard.runner.Console;
+import io.schemaguard.contract.Sizes;
 
 /** Logs dumped and stored bytes and the current rate at a steady interval, so long dumps show life. */
 final class ProgressMeter implements AutoCloseable {
@@ -39,7 +40,7 @@ final class ProgressMeter implements AutoCloseable {
         double rate = seconds > 0 ? (raw - lastRaw) / seconds / (1024 * 1024) : 0;
         lastRaw = raw;
         lastNanos = now;
-        Console.info("progress: dumped %s, stored %s, %s MiB/s", Console.bytes(raw), Console.bytes(storedBytes.get()),
+        Console.info("progress: dumped %s, stored %s, %s MiB/s", Sizes.bytes(raw), Sizes.bytes(storedBytes.get()),
                 String.format(Locale.ROOT, "%.1f", rate));
     }
 

@@ -20,8 +20,9 @@ import io.schemaguard.runner.storage.BackupManifest.TableRows;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
 import io.schemaguard.runner.Console;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
+import io.schemaguard.contract.Sizes;
 
 /**
  * The seed's {@code db:restore}, made safe. In order, and stopping at the first problem:
@@ -136,7 +137,7 @@ public final class RestorePipeline {
             safetyBackupId = safetyBackup(r, m, tools);
         }
 
-        Console.info("restore %s: restoring %s into %s (%s format%s)", m.backupId(), Console.bytes(m.rawSizeBytes()),
+        Console.info("restore %s: restoring %s into %s (%s format%s)", m.backupId(), Sizes.bytes(m.rawSizeBytes()),
                 r.target().describe(), format.pgDumpName(), r.replace() ? ", replacing existing objects" : "");
         streamInto(r.store(), backup.dumpKey(), backup.compression(), tools, r.target(),
                 new RestoreProcess.Options(format, r.replace(), r.skipOwnership(), r.jobs(), r.workDir()));

@@ -11,7 +11,7 @@ import io.schemaguard.runner.storage.BackupCatalog;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.Streams;
 

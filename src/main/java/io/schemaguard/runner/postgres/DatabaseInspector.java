@@ -11,7 +11,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.storage.BackupManifest.Extension;
 import io.schemaguard.runner.storage.BackupManifest.TableRows;

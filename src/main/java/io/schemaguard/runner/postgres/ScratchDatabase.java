@@ -10,7 +10,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
 
 /**

@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
+import io.schemaguard.contract.BackupLayout;
+
 /** Reads the backups under a storage location: complete ones (with a manifest) and incomplete leftovers. */
 public final class BackupCatalog {
 

@@ -274,7 +274,7 @@ class MigrationProgressTest {
         m.getSpec().setOnFailure(SafeMigrationSpec.OnFailure.Restore);
         DatabaseBackup ok = backup(Phase.Succeeded, "2026-11-25T10:00:11Z", "2026-11-25T10:02:00Z");
         step(with(done(PLAN), ok, null, null), T0.plusSeconds(125));
-        String unchanged = io.schemaguard.runner.RunnerResult.failed(io.schemaguard.runner.FailureReason.MigrationFailed,
+        String unchanged = io.schemaguard.contract.RunnerResult.failed(io.schemaguard.contract.FailureReason.MigrationFailed,
                 "V2__x.sql failed: could not get a lock within lock_timeout 5000ms").databaseChanged(false).toJson();
         JobState lockTimeout = new JobState(JobFixtures.failed("j", 1, "BackoffLimitExceeded", "limit"),
                 List.of(JobFixtures.terminated("p", "2026-11-25T10:00:01Z", 3, unchanged)));

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.Runner;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * Ways the tool itself once lost or mixed up data, on real PostgreSQL and the real runner: two

@@ -20,8 +20,8 @@ import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.Runner;
 import io.schemaguard.testing.S3Server;
-import io.schemaguard.runner.FailureReason;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.Streams;
 import io.schemaguard.runner.pipeline.Compressors;
 

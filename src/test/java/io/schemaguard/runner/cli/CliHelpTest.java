@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import io.schemaguard.testing.Runner;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import picocli.CommandLine;
 
 /**

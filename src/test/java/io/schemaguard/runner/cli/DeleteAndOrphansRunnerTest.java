@@ -28,9 +28,9 @@ import io.schemaguard.runner.storage.UploadSink;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.Runner;
 import io.schemaguard.testing.S3Server;
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * {@code delete} and {@code orphans} on backups made by the runner itself from a real PostgreSQL

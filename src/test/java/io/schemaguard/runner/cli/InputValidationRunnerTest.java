@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.Runner;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * Bad input ends in one line with the documented exit code, before the first side effect: no backup is

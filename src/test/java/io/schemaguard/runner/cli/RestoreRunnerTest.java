@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.Runner;
 import io.schemaguard.testing.S3Server;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * Restores compared by content, not exit codes: a database with several schemas, sequences, enums,

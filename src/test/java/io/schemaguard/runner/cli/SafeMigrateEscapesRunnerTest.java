@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.schemaguard.api.SafeMigrationStatus.FindingStatus;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.Runner;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * What once got through every safeguard, on real PostgreSQL and pg_dump: a statement that drops a

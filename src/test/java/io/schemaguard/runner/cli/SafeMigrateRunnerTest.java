@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.Runner;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 
 /**
  * The seed's story with the real runner, PostgreSQL and pg_dump: adding customer_reference to orders

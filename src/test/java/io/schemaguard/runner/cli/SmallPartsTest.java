@@ -7,8 +7,8 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
-import io.schemaguard.runner.FailureReason;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
 
 /** Option converters and the termination-message contract between runner and operator. */
 class SmallPartsTest {

@@ -12,10 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 import io.schemaguard.api.Phase;
-import io.schemaguard.operator.migration.MigrationGate.Decision;
+import io.schemaguard.contract.MigrationGate.Decision;
 import io.schemaguard.runner.migration.lint.Finding;
 import io.schemaguard.runner.migration.lint.Finding.Severity;
-import io.schemaguard.operator.migration.MigrationGate;
+import io.schemaguard.contract.MigrationGate;
 
 class GateAndApprovalsTest {
     static final Instant RUN = Instant.parse("2026-11-25T10:00:00Z");

@@ -12,7 +12,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.schemaguard.runner.FailureReason;
+import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.testing.PostgresServer;
 

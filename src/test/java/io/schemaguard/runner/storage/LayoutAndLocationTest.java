@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DumpFormat;
+import io.schemaguard.contract.BackupLayout;
 
 class LayoutAndLocationTest {
 

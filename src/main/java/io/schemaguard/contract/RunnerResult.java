@@ -1,4 +1,4 @@
-package io.schemaguard.runner;
+package io.schemaguard.contract;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

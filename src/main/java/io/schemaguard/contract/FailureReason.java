@@ -1,4 +1,4 @@
-package io.schemaguard.runner;
+package io.schemaguard.contract;
 
 /**
  * Why a runner command failed. The name travels in the termination message (and from there into the

@@ -1,4 +1,4 @@
-package io.schemaguard.runner.storage;
+package io.schemaguard.contract;
 
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -1,4 +1,4 @@
-package io.schemaguard.operator.migration;
+package io.schemaguard.contract;
 
 import java.time.Duration;
 import java.time.Instant;
