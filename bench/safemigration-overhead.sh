@@ -10,7 +10,7 @@
 #   4. the SafeMigration again with rehearsal on.
 # One warm-up round, then BENCH_ROUNDS (3) counted; medians. overhead_s = 1 - 2 - 3 (the plan Job,
 # the gate and the reconciles between steps); rehearsal_s = 4 - 1. Target: overhead_s <= 5.
-# The harness is src/test/java/io/schemaguard/migration/SafeMigrationOverhead.java. Last line:
+# The harness is src/test/java/io/schemaguard/operator/migration/SafeMigrationOverhead.java. Last line:
 #   overhead_s=<n> backup_s=<n> migrate_s=<n> rehearsal_s=<n>
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -5,7 +5,7 @@
 # BENCH_NAMESPACES (100) namespaces, all due in the same minute, jitter off. For each, the delay from
 # its scheduled time to the moment a watch sees its DatabaseBackup; and the operator's peak RSS. The
 # backups' Jobs are created but their pods stay Pending (the figure is the operator's).
-# The harness is src/test/java/io/schemaguard/schedule/ScheduleScale.java. Last line:
+# The harness is src/test/java/io/schemaguard/operator/schedule/ScheduleScale.java. Last line:
 #   schedules=<n> p99_s=<n> peak_rss_mib=<n>        (targets: p99_s < 5, peak_rss_mib <= 512)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -19,19 +19,4 @@ public final class Console {
     public static void error(String message) {
         System.err.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " error: " + message);
     }
-
-    /** 1536 gives "1.5 KiB". */
-    public static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = { "KiB", "MiB", "GiB", "TiB", "PiB" };
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
 }

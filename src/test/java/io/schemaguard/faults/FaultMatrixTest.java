@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestFactory;
 
 import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.model.ToxicDirection;
-import io.schemaguard.runner.RunnerResult;
+import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.testing.Files2;
 import io.schemaguard.testing.HttpFaults;
 import io.schemaguard.testing.HttpFaults.Action;

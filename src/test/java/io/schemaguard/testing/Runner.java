@@ -34,7 +34,7 @@ public final class Runner {
             String cp = Path.of("target/classes").toAbsolutePath() + ":"
                     + Files.readString(Path.of("target/runner-classpath.txt")).strip();
             return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                    "-XX:+UseSerialGC", "-cp", cp, "io.schemaguard.runner.RunnerMain");
+                    "-XX:+UseSerialGC", "-cp", cp, "io.schemaguard.runner.cli.RunnerMain");
         } catch (IOException e) {
             throw new UncheckedIOException("target/runner-classpath.txt is written by the build (generate-test-resources)", e);
         }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.migration.lint.PgQueryParser;
+import io.schemaguard.runner.migration.lint.PgQueryParser;
 
 /**
  * JUnit Jupiter extension: a real control plane ({@link ControlPlane}) with the {@link ProcessKubelet} and

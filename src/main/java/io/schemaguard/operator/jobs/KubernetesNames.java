@@ -1,0 +1,47 @@
+package io.schemaguard.operator.jobs;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/** Deterministic names for generated objects that stay within Kubernetes' limits. */
+public final class KubernetesNames {
+    /** Job names end up in a pod label ({@code job-name}), so they get the 63-character label limit. */
+    public static final int MAX_JOB_NAME = 63;
+
+    private KubernetesNames() {
+    }
+
+    /**
+     * {@code <base>-<suffix>}; when that is too long, the base is shortened and a hash of the full
+     * name keeps it unique: {@code <base-prefix>-<hash5>-<suffix>}.
+     */
+    public static String jobName(String base, String suffix) {
+        String full = base + "-" + suffix;
+        if (full.length() <= MAX_JOB_NAME) {
+            return full;
+        }
+        String hash = hash(full).substring(0, 5);
+        int keep = MAX_JOB_NAME - suffix.length() - hash.length() - 2;
+        String prefix = base.substring(0, keep).replaceAll("[-.]+$", "");
+        return (prefix + "-" + hash + "-" + suffix).toLowerCase(Locale.ROOT);
+    }
+
+    /** A resource name as a label value (at most 63 characters, shortened with a hash when longer). */
+    public static String labelValue(String name) {
+        if (name.length() <= 63) {
+            return name;
+        }
+        return name.substring(0, 57).replaceAll("[-.]+$", "") + "-" + hash(name).substring(0, 5);
+    }
+
+    static String hash(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

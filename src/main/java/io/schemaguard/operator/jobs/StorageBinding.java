@@ -1,0 +1,86 @@
+package io.schemaguard.operator.jobs;
+
+import io.schemaguard.api.Defaults;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.SecretKeySelectorBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.schemaguard.api.S3Storage;
+import io.schemaguard.api.StorageSpec;
+import io.schemaguard.api.VolumeStorage;
+import io.schemaguard.operator.OperatorConfig;
+
+/**
+ * How a runner reaches its storage: the location URL, the options for it, the credentials as
+ * {@code secretKeyRef} environment, and for a volume the PVC and where it is mounted.
+ */
+public record StorageBinding(String location, List<String> args, List<EnvVar> env, Optional<Volume> volume,
+        Optional<VolumeMount> mount) {
+
+    public static final String VOLUME_NAME = "backups";
+    public static final String MOUNT_PATH = "/backups";
+
+    /** Thrown when a resource names no storage and the operator has no default. */
+    public static final class NotConfigured extends RuntimeException {
+        NotConfigured() {
+            super("spec.storage is not set and the operator has no default storage (Helm value defaultStorage.s3.bucket)");
+        }
+    }
+
+    public static StorageBinding resolve(StorageSpec spec, OperatorConfig.DefaultStorage defaults) {
+        if (spec != null && spec.getS3() != null) {
+            return s3(spec.getS3());
+        }
+        if (spec != null && spec.getVolume() != null) {
+            return volume(spec.getVolume());
+        }
+        if (defaults.bucket().isEmpty()) {
+            throw new NotConfigured();
+        }
+        S3Storage s3 = new S3Storage();
+        s3.setBucket(defaults.bucket().get());
+        s3.setPrefix(defaults.prefix().orElse(null));
+        s3.setEndpoint(defaults.endpoint().orElse(null));
+        s3.setRegion(defaults.region());
+        s3.setForcePathStyle(defaults.forcePathStyle());
+        defaults.credentialsSecret().ifPresent(name -> s3.setCredentialsSecretRef(new S3Storage.S3Credentials(name)));
+        return s3(s3);
+    }
+
+    private static StorageBinding s3(S3Storage s3) {
+        String prefix = s3.getPrefix() == null || s3.getPrefix().isBlank() ? "" : "/" + s3.getPrefix();
+        List<String> args = new ArrayList<>();
+        List<EnvVar> env = new ArrayList<>();
+        if (s3.getEndpoint() != null && !s3.getEndpoint().isBlank()) {
+            args.add("--endpoint=" + s3.getEndpoint());
+        }
+        if (Boolean.TRUE.equals(s3.getForcePathStyle())) {
+            args.add("--path-style");
+        }
+        env.add(RunnerPods.plainEnv("AWS_REGION", s3.getRegion() == null ? Defaults.S3_REGION : s3.getRegion()));
+        S3Storage.S3Credentials creds = s3.getCredentialsSecretRef();
+        if (creds != null) {
+            env.add(RunnerPods.secretEnv("AWS_ACCESS_KEY_ID", new SecretKeySelectorBuilder().withName(creds.getName())
+                    .withKey(creds.getAccessKeyIdKey()).withOptional(false).build()));
+            env.add(RunnerPods.secretEnv("AWS_SECRET_ACCESS_KEY", new SecretKeySelectorBuilder()
+                    .withName(creds.getName()).withKey(creds.getSecretAccessKeyKey()).withOptional(false).build()));
+        }
+        return new StorageBinding("s3://" + s3.getBucket() + prefix, List.copyOf(args), List.copyOf(env),
+                Optional.empty(), Optional.empty());
+    }
+
+    private static StorageBinding volume(VolumeStorage v) {
+        String path = v.getPath() == null || v.getPath().isBlank() ? "" : "/" + v.getPath();
+        Volume volume = new VolumeBuilder().withName(VOLUME_NAME).withNewPersistentVolumeClaim()
+                .withClaimName(v.getClaimName()).endPersistentVolumeClaim().build();
+        VolumeMount mount = new VolumeMountBuilder().withName(VOLUME_NAME).withMountPath(MOUNT_PATH).build();
+        return new StorageBinding("file://" + MOUNT_PATH + path, List.of(), List.of(), Optional.of(volume),
+                Optional.of(mount));
+    }
+}

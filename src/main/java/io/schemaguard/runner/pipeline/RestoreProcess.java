@@ -1,0 +1,211 @@
+package io.schemaguard.runner.pipeline;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import io.schemaguard.api.DumpFormat;
+import io.schemaguard.runner.postgres.PgTarget;
+import io.schemaguard.runner.postgres.PgTools;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.Streams;
+
+/**
+ * Feeds a decompressed dump to pg_restore (custom, directory) or psql (plain), with exit-on-error
+ * semantics, and reports the first failing statement when it fails. Custom and plain dumps stream
+ * through stdin in one transaction, so a failure leaves the target as it was. A directory dump must
+ * be unpacked into a scratch directory first (pg_restore needs the files), and restores with
+ * parallel workers without the single transaction.
+ */
+public final class RestoreProcess {
+
+    public record Options(DumpFormat format, boolean clean, boolean skipOwnership, Integer jobs, Path workDir) {
+        boolean singleTransaction() {
+            return format != DumpFormat.DIRECTORY || jobs == null || jobs <= 1;
+        }
+    }
+
+    private RestoreProcess() {
+    }
+
+    /** Restores {@code dump} (already decompressed) into the target; returns the bytes fed. */
+    static long run(PgTools tools, PgTarget target, Options o, InputStream dump, AtomicLong fed)
+            throws IOException, InterruptedException {
+        Path scratch = null;
+        try {
+            List<String> command = new ArrayList<>();
+            if (o.format() == DumpFormat.PLAIN) {
+                command.addAll(List.of(tools.psql().toString(), "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1",
+                        "--single-transaction", "--dbname=" + target.database(), "--file=-"));
+            } else {
+                command.addAll(List.of(tools.pgRestore().toString(), "--exit-on-error", "--no-password",
+                        "--dbname=" + target.database()));
+                if (o.singleTransaction()) {
+                    command.add("--single-transaction");
+                }
+                if (o.clean()) {
+                    command.addAll(List.of("--clean", "--if-exists"));
+                }
+                if (o.skipOwnership()) {
+                    command.addAll(List.of("--no-owner", "--no-privileges"));
+                }
+                if (o.format() == DumpFormat.DIRECTORY) {
+                    scratch = StagingDirs.create(o.workDir(), "pg_restore-");
+                    fed.addAndGet(untar(dump, scratch));
+                    if (o.jobs() != null && o.jobs() > 1) {
+                        command.add("--jobs=" + o.jobs());
+                    }
+                    command.add(scratch.toString());
+                }
+            }
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+            pb.environment().putAll(target.libpqEnvironment());
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            Process p = pb.start();
+            ErrorLog errors = new ErrorLog(p.getErrorStream());
+            long total = 0;
+            ReadSide source = new ReadSide(dump);
+            try (OutputStream in = p.getOutputStream()) {
+                if (o.format() != DumpFormat.DIRECTORY) {
+                    total = Streams.copy(source, in, fed);
+                }
+            } catch (IOException e) {
+                if (source.failure != null) {
+                    // The backup stopped coming (storage died, the stream broke off): kill pg_restore before it
+                    // reads the early end as a short dump, so its transaction rolls back, and report the cause.
+                    p.destroyForcibly();
+                    p.waitFor();
+                    throw source.failure;
+                }
+                // pg_restore stopped reading: it failed, and its own error says why
+                if (p.waitFor() == 0) {
+                    throw e;
+                }
+            } catch (RuntimeException | Error e) {
+                p.destroyForcibly();
+                throw e;
+            }
+            int exit = p.waitFor();
+            errors.join();
+            if (exit != 0) {
+                throw new RunnerException(FailureReason.RestoreFailed, (o.format() == DumpFormat.PLAIN ? "psql" : "pg_restore")
+                        + " failed: " + errors.firstError()
+                        + (o.singleTransaction() ? "; the restore ran in one transaction and was rolled back"
+                                : "; the target may be partly restored (parallel restores are not one transaction)"));
+            }
+            return total;
+        } finally {
+            if (scratch != null) {
+                try (Stream<Path> files = Files.walk(scratch)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private static long untar(InputStream tarStream, Path dir) throws IOException {
+        long total = 0;
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream)) {
+            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                Path file = dir.resolve(e.getName()).normalize();
+                if (!file.startsWith(dir) || !e.isFile()) {
+                    throw new IOException("unexpected entry in directory dump: " + e.getName());
+                }
+                total += Files.copy(tar, file);
+            }
+        }
+        return total;
+    }
+
+    /** Keeps pg_restore's (or psql's) first error and the statement it names. */
+    private static final class ErrorLog {
+        private final Thread pump;
+        private final List<String> lines = new ArrayList<>();
+
+        ErrorLog(InputStream stderr) {
+            pump = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
+                    for (String line = r.readLine(); line != null; line = r.readLine()) {
+                        System.err.println(line);
+                        synchronized (lines) {
+                            if (lines.size() < 200) {
+                                lines.add(line);
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    // the process is gone; its exit code tells the rest
+                }
+            }, "restore-stderr");
+            pump.setDaemon(true);
+            pump.start();
+        }
+
+        void join() throws InterruptedException {
+            pump.join(5000);
+        }
+
+        String firstError() {
+            synchronized (lines) {
+                for (int i = 0; i < lines.size(); i++) {
+                    String line = lines.get(i);
+                    if (line.contains("ERROR:") || line.contains("error:")) {
+                        String message = line.replaceFirst("^pg_restore: error: ", "").replaceFirst("^psql:[^ ]* ", "");
+                        for (int j = i + 1; j < Math.min(lines.size(), i + 4); j++) {
+                            if (lines.get(j).startsWith("Command was:")) {
+                                return message + " (statement: " + lines.get(j).substring("Command was:".length()).strip()
+                                        + ")";
+                            }
+                        }
+                        return message;
+                    }
+                }
+                return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
+            }
+        }
+    }
+
+    /** The dump as read from storage, remembering a failure to read it apart from a failure to write to pg_restore. */
+    private static final class ReadSide extends java.io.FilterInputStream {
+        IOException failure;
+
+        ReadSide(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.schemaguard.runner.storage;
+
+/** A storage failure, classified so that callers can tell the user what to fix. */
+public class StorageException extends RuntimeException {
+
+    public enum Kind {
+        UNREACHABLE,
+        ACCESS_DENIED,
+        BUCKET_NOT_FOUND,
+        OBJECT_NOT_FOUND,
+        FULL,
+        OTHER
+    }
+
+    private final Kind kind;
+
+    public StorageException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public StorageException(Kind kind, String message) {
+        this(kind, message, null);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+}
