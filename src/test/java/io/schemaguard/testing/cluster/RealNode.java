@@ -658,9 +658,9 @@ public final class RealNode implements AutoCloseable {
     }
 
     /**
-     * rm -rf: containerd's unpacked images are tens of thousands of files, which Java deletes one by one
-     * in 13 s; rm in about 2. Runs after {@link #unmountUnder}, so nothing below is a mount any more
-     * ({@code --one-file-system} guards that too).
+     * rm -rf (the kubelet's pods and volumes; containerd's images, when they are not on the tmpfs, are
+     * tens of thousands of files, which Java deleted one by one in 13 s). Runs after {@link #unmountUnder},
+     * so nothing below is a mount any more ({@code --one-file-system} guards that too).
      */
     private static void deleteTree(Path root) {
         Exec rm = exec(List.of("rm", "-rf", "--one-file-system", root.toString()), Duration.ofMinutes(2));
