@@ -101,6 +101,9 @@ class RealNodeIT {
             }
             b.append("---- kubelet:\n").append(node.logTail("kubelet", 30)).append('\n');
             b.append("---- containerd:\n").append(node.logTail("containerd", 20)).append('\n');
+            if (s3 != null) {
+                b.append("---- S3Proxy:\n").append(s3.logTail(20)).append('\n');
+            }
             System.out.println(b);
         }
     };
