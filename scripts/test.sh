@@ -6,7 +6,8 @@
 # kube-apiserver, kube-controller-manager, kubectl from the Go module proxy; cached in
 # ~/.cache/schemaguard/k8s), the real node RealNodeIT starts (kubelet, kube-scheduler, kube-proxy,
 # containerd and the pause image: scripts/build-node.sh, cached in ~/.cache/schemaguard/k8s-node), the
-# project's image from its Dockerfile (scripts/build-image.sh, ~/.cache/schemaguard/image) and helm
+# project's image from its Dockerfile (scripts/build-image.sh, ~/.cache/schemaguard/image), a small
+# application image for its SafeMigration (scripts/build-app-image.sh, same cache) and helm
 # (scripts/build-helm.sh), so only the first run takes minutes, then builds and tests with the Maven
 # wrapper (which fetches Maven 3.9.9; S3Proxy comes from Maven Central): unit and mock-server tests,
 # then the packaged operator's ITs on the real control plane. Toxiproxy (scripts/build-toxiproxy.sh,
@@ -31,6 +32,9 @@ SCHEMAGUARD_NODE_DIR="$(scripts/build-node.sh)"
 export SCHEMAGUARD_NODE_DIR
 SCHEMAGUARD_IMAGE_ARCHIVE="$(scripts/build-image.sh)"
 export SCHEMAGUARD_IMAGE_ARCHIVE
+# RealNodeIT's stand-in application image (its SafeMigration's migrations), from build-image.sh's base
+SCHEMAGUARD_APP_IMAGE_ARCHIVE="$(scripts/build-app-image.sh)"
+export SCHEMAGUARD_APP_IMAGE_ARCHIVE
 SCHEMAGUARD_HELM="$(scripts/build-helm.sh)"
 export SCHEMAGUARD_HELM
 ./mvnw -B -ntp verify "$@"

@@ -135,6 +135,16 @@ public final class S3Server implements AutoCloseable {
         client().deleteObject(b -> b.bucket(bucket).key(key));
     }
 
+    /** The last {@code lines} of S3Proxy's own log (what it said when a client's request failed). */
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(root.resolve("s3proxy.log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
     /** Kills the server process abruptly (SIGKILL), as a crash or a network cut would. */
     public void kill() {
         if (process != null) {

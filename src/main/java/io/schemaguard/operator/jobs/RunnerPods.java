@@ -69,12 +69,19 @@ public final class RunnerPods {
                 plainEnv("HOME", "/tmp"));
     }
 
+    /**
+     * Non-root, with {@code fsGroup} so the runner can write to a PVC (a {@code local} volume's root is
+     * root's until the kubelet gives it to the group); {@code OnRootMismatch} so the kubelet changes the
+     * volume only while its root is not the group's yet, instead of walking every backup kept on it
+     * before each pod starts (the default, {@code Always}).
+     */
     public static PodSecurityContext podSecurity(long uid) {
         return new PodSecurityContextBuilder()
                 .withRunAsNonRoot(true)
                 .withRunAsUser(uid)
                 .withRunAsGroup(uid)
                 .withFsGroup(uid)
+                .withFsGroupChangePolicy("OnRootMismatch")
                 .withSeccompProfile(new SeccompProfileBuilder().withType("RuntimeDefault").build())
                 .build();
     }

@@ -84,6 +84,9 @@ class BackupJobFactoryTest {
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
         assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        // a PVC of backups is not walked by the kubelet before every pod (RealNodeIT shows the difference)
+        assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(65532L);
+        assertThat(pod.getSecurityContext().getFsGroupChangePolicy()).isEqualTo("OnRootMismatch");
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getRestartPolicy()).isEqualTo("Never");
         var sc = container(job).getSecurityContext();
