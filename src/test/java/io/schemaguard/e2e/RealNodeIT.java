@@ -36,6 +36,7 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseRestore;
@@ -603,7 +604,7 @@ class RealNodeIT {
                   namespace: %s
                 spec:
                 %s
-                  engine: prisma
+                  engine: Prisma
                   migrations:
                     image:
                       image: %s
@@ -686,7 +687,7 @@ class RealNodeIT {
                         l -> l.size() == 1 && l.get(0).getStatus() != null && l.get(0).getStatus().getPhase() == Phase.Succeeded);
         DatabaseBackup last = kept.get(0);
         // Created on time: within seconds of the minute it was scheduled for.
-        Instant scheduled = Instant.parse(last.getMetadata().getAnnotations().get(BackupSchedule.SCHEDULED_TIME_ANNOTATION));
+        Instant scheduled = Instant.parse(last.getMetadata().getAnnotations().get(Labels.SCHEDULED_TIME_ANNOTATION));
         Duration late = Duration.between(scheduled, Instant.parse(last.getMetadata().getCreationTimestamp()));
         assertThat(scheduled.getEpochSecond() % 60).as("a minute's start").isZero();
         assertThat(late).as("created %s after its time", late).isBetween(Duration.ZERO, Duration.ofSeconds(15));
