@@ -1,5 +1,6 @@
 package io.schemaguard.api;
 
+import java.util.regex.Pattern;
 import java.time.Duration;
 import java.util.regex.Matcher;
 
@@ -9,7 +10,7 @@ public final class Durations {
     public static final String PATTERN = "^([0-9]+(ms|s|m|h))+$";
     /** With days: retention and jitter windows. */
     public static final String PATTERN_WITH_DAYS = "^([0-9]+(ms|s|m|h|d))+$";
-    private static final java.util.regex.Pattern PART = java.util.regex.Pattern.compile("([0-9]+)(ms|s|m|h|d)");
+    private static final Pattern PART = Pattern.compile("([0-9]+)(ms|s|m|h|d)");
 
     private Durations() {
     }

@@ -1,5 +1,8 @@
 package io.schemaguard.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,7 +37,7 @@ public class SafeMigrationSpec {
     private Safety safety = new Safety();
 
     @Default("Halt")
-    @com.fasterxml.jackson.annotation.JsonPropertyDescription("After a migration that failed half-way: Halt leaves"
+    @JsonPropertyDescription("After a migration that failed half-way: Halt leaves"
             + " the database as it is and puts the DatabaseRestore to apply in status.currentRun.restoreManifest;"
             + " Restore applies it, but only when the failed migration changed the database (schema or applied"
             + " history). A restore brings back the backup taken before the run: rows written since then leave"
@@ -142,8 +145,8 @@ public class SafeMigrationSpec {
 
         /** How often a migration that hit lockTimeout, and was rolled back whole, is tried again (backoff doubles). */
         @Default("" + Defaults.LOCK_RETRIES)
-        @io.fabric8.generator.annotation.Min(0)
-        @io.fabric8.generator.annotation.Max(20)
+        @Min(0)
+        @Max(20)
         private Integer lockRetries = Defaults.LOCK_RETRIES;
 
         public LockHazards getLockHazards() {

@@ -1,5 +1,7 @@
 package io.schemaguard.contract;
 
+import io.schemaguard.api.SafeMigrationStatus;
+import java.util.List;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -52,27 +54,27 @@ public final class RunnerResult {
     private String verification;
     private String verificationMessage;
     // a migration step
-    private java.util.List<String> pending;
-    private java.util.List<String> applied;
-    private java.util.List<io.schemaguard.api.SafeMigrationStatus.FindingStatus> findings;
+    private List<String> pending;
+    private List<String> applied;
+    private List<SafeMigrationStatus.FindingStatus> findings;
     private Integer findingsTotal;
     private Integer blocking;
-    private java.util.List<String> schemaChanges;
-    private java.util.List<String> problems;
+    private List<String> schemaChanges;
+    private List<String> problems;
     /**
      * After a failed migration: whether it left the database different from before it started (its
      * schema, or the engine's applied history); null when unknown. A Restore is only worth its cost when true.
      */
     private Boolean databaseChanged;
     /** Each retry after a lock timeout: file, attempt, wait and why. */
-    private java.util.List<String> lockRetries;
+    private List<String> lockRetries;
     // a deleted backup
     private Integer deletedObjects;
     // stored backups compared with the known ones
     private Integer orphanCount;
     private Integer missingCount;
-    private java.util.List<String> orphans;
-    private java.util.List<String> missing;
+    private List<String> orphans;
+    private List<String> missing;
 
     private RunnerResult() {
     }
@@ -138,8 +140,8 @@ public final class RunnerResult {
         return this;
     }
 
-    public RunnerResult plan(java.util.List<String> pending,
-            java.util.List<io.schemaguard.api.SafeMigrationStatus.FindingStatus> findings, int findingsTotal, int blocking) {
+    public RunnerResult plan(List<String> pending,
+            List<SafeMigrationStatus.FindingStatus> findings, int findingsTotal, int blocking) {
         this.pending = pending;
         this.findings = findings;
         this.findingsTotal = findingsTotal;
@@ -147,8 +149,8 @@ public final class RunnerResult {
         return this;
     }
 
-    public RunnerResult migrated(java.util.List<String> applied, java.util.List<String> schemaChanges,
-            java.util.List<String> problems) {
+    public RunnerResult migrated(List<String> applied, List<String> schemaChanges,
+            List<String> problems) {
         this.applied = applied;
         this.schemaChanges = schemaChanges;
         this.problems = problems;
@@ -162,11 +164,11 @@ public final class RunnerResult {
     }
 
     /** Counts are exact; the lists keep their first {@value #MAX_LISTED} entries. */
-    public RunnerResult orphans(java.util.List<String> orphans, java.util.List<String> missing) {
+    public RunnerResult orphans(List<String> orphans, List<String> missing) {
         this.orphanCount = orphans.size();
         this.missingCount = missing.size();
-        this.orphans = java.util.List.copyOf(orphans.subList(0, Math.min(MAX_LISTED, orphans.size())));
-        this.missing = java.util.List.copyOf(missing.subList(0, Math.min(MAX_LISTED, missing.size())));
+        this.orphans = List.copyOf(orphans.subList(0, Math.min(MAX_LISTED, orphans.size())));
+        this.missing = List.copyOf(missing.subList(0, Math.min(MAX_LISTED, missing.size())));
         return this;
     }
 
@@ -182,23 +184,23 @@ public final class RunnerResult {
         return missingCount;
     }
 
-    public java.util.List<String> orphans() {
+    public List<String> orphans() {
         return orphans;
     }
 
-    public java.util.List<String> missing() {
+    public List<String> missing() {
         return missing;
     }
 
-    public java.util.List<String> pending() {
+    public List<String> pending() {
         return pending;
     }
 
-    public java.util.List<String> applied() {
+    public List<String> applied() {
         return applied;
     }
 
-    public java.util.List<io.schemaguard.api.SafeMigrationStatus.FindingStatus> findings() {
+    public List<SafeMigrationStatus.FindingStatus> findings() {
         return findings;
     }
 
@@ -210,11 +212,11 @@ public final class RunnerResult {
         return blocking;
     }
 
-    public java.util.List<String> schemaChanges() {
+    public List<String> schemaChanges() {
         return schemaChanges;
     }
 
-    public java.util.List<String> problems() {
+    public List<String> problems() {
         return problems;
     }
 
@@ -227,12 +229,12 @@ public final class RunnerResult {
         return databaseChanged;
     }
 
-    public RunnerResult lockRetries(java.util.List<String> retries) {
+    public RunnerResult lockRetries(List<String> retries) {
         this.lockRetries = retries == null || retries.isEmpty() ? null : retries;
         return this;
     }
 
-    public java.util.List<String> lockRetries() {
+    public List<String> lockRetries() {
         return lockRetries;
     }
 
@@ -242,7 +244,7 @@ public final class RunnerResult {
      */
     public String toJsonWithin(int maxBytes) {
         String json = toJson();
-        while (json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
+        while (json.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
             if (findings != null && !findings.isEmpty()) {
                 findings = findings.subList(0, findings.size() - 1);
             } else if (problems != null && problems.size() > 1) {

@@ -1,5 +1,6 @@
 package io.schemaguard.runner;
 
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,7 +53,7 @@ public final class Streams {
 
     /** Counts the bytes read through it, however they are read. */
     public static InputStream counting(InputStream in, AtomicLong counter) {
-        return new java.io.FilterInputStream(in) {
+        return new FilterInputStream(in) {
             @Override
             public int read() throws IOException {
                 int b = super.read();

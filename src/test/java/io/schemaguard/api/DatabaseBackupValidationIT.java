@@ -1,5 +1,7 @@
 package io.schemaguard.api;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -155,7 +157,7 @@ class DatabaseBackupValidationIT {
 
     @TestFactory
     Stream<DynamicTest> everyExampleIsAcceptedByTheApiServer() throws Exception {
-        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("examples"))) {
+        try (var files = Files.list(Path.of("examples"))) {
             return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList().stream()
                     .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
                         Kubectl.Result r = cluster.kubectl().run(null, "apply", "--dry-run=server", "-n", ns, "-f",

@@ -1,5 +1,18 @@
 package io.schemaguard.e2e;
 
+import io.fabric8.kubernetes.api.model.Service;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import org.junit.jupiter.api.Assumptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -137,7 +150,7 @@ class RealNodeIT {
     @AfterAll
     static void stop() {
         long t0 = System.nanoTime();
-        Map<String, Duration> times = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+        Map<String, Duration> times = Collections.synchronizedMap(new LinkedHashMap<>());
         // PostgreSQL and S3Proxy have nothing to do with the node: they stop beside it.
         Thread servers = new Thread(() -> {
             long t = System.nanoTime();
@@ -178,7 +191,7 @@ class RealNodeIT {
 
     @AfterEach
     void stopClock(TestInfo test) {
-        log(test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("?") + " took "
+        log(test.getTestMethod().map(Method::getName).orElse("?") + " took "
                 + seconds(Duration.ofNanos(System.nanoTime() - testStarted)));
     }
 
@@ -222,7 +235,7 @@ class RealNodeIT {
     @Test
     @Order(20)
     void aBackupRunsAsARestrictedPodOnTheNodeAndVerifiesFromStorage() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
         String database = pg.createDatabase("real_node_shop");
         pg.execute(database, "CREATE TABLE orders (id serial PRIMARY KEY, customer_reference text, total numeric)",
                 "INSERT INTO orders (customer_reference, total) SELECT 'ref-' || g, g FROM generate_series(1, 20000) g");
@@ -290,8 +303,8 @@ class RealNodeIT {
     @Test
     @Order(70)
     void theOperatorsMetricsAreScrapedThroughItsService() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
-        io.fabric8.kubernetes.api.model.Service svc = admin.services().inNamespace(SYSTEM).withName(RELEASE + "-metrics").get();
+        Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        Service svc = admin.services().inNamespace(SYSTEM).withName(RELEASE + "-metrics").get();
         String url = "http://" + svc.getSpec().getClusterIP() + ":8080/q/metrics";
         // Both replicas are behind it (the standby serves metrics too) ...
         await().atMost(Duration.ofMinutes(1)).until(() -> admin.discovery().v1().endpointSlices().inNamespace(SYSTEM)
@@ -300,9 +313,9 @@ class RealNodeIT {
                 .filter(e -> e.getConditions() != null && Boolean.TRUE.equals(e.getConditions().getReady())).count() == 2);
         // ... and kube-proxy's rules take the ClusterIP to them: a Prometheus scrape from the host.
         String body = await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? r.body() : "";
         }, b -> b.contains("# TYPE jvm_memory_used_bytes"));
         assertThat(body).contains("# TYPE jvm_info").contains("# TYPE process_cpu_time_ns");
@@ -312,7 +325,7 @@ class RealNodeIT {
     @Test
     @Order(90)
     void aRunnerGivenTooLittleMemoryIsOomKilledAndTheBackupSaysSo() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
         // Last: the upgrade rolls the operator's pods. The request must not exceed the limit.
         Runner.Result upgraded = helm("upgrade", RELEASE, "helm/schemaguard", "--namespace", SYSTEM, "--reuse-values",
                 "--set", "runner.resources.limits.memory=20Mi", "--set", "runner.resources.requests.memory=20Mi",
@@ -363,7 +376,7 @@ class RealNodeIT {
     @Test
     @Order(15)
     void aScheduleEveryMinuteIsApplied() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
         // Applied early and checked later (theScheduleFiresOnTimeAndPrunesTheOlderBackupWithItsObjects), so
         // the minutes it must wait for pass while the other scenarios run.
         String database = pg.createDatabase("real_node_schedule");
@@ -393,7 +406,7 @@ class RealNodeIT {
     @Test
     @Order(30)
     void aBackupToALocalPersistentVolumeIsWrittenByTheRestrictedPodAndVerifiedOnTheHost() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
         String database = pg.createDatabase("real_node_volume");
         pg.execute(database, "CREATE TABLE orders (id serial PRIMARY KEY, customer_reference text, total numeric)",
                 "INSERT INTO orders (customer_reference, total) SELECT 'ref-' || g, g FROM generate_series(1, 5000) g");
@@ -509,7 +522,7 @@ class RealNodeIT {
     @Test
     @Order(40)
     void aReplaceRestoreTakesASafetyBackupAndPutsTheRowsBackAsTheyWereAtTheBackup() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
         String database = pg.createDatabase("real_node_restore");
         pg.execute(database, "CREATE TABLE orders (id serial PRIMARY KEY, customer_reference text, total numeric)",
                 "INSERT INTO orders (customer_reference, total) SELECT 'ref-' || g, g FROM generate_series(1, 5000) g");
@@ -581,7 +594,7 @@ class RealNodeIT {
     @Test
     @Order(50)
     void aSafeMigrationReadsItsMigrationsFromTheApplicationsImageAndBlocksItsDestructiveRelease() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
         // The shop as Prisma left it: the first migration applied and in its history (checksum of the
         // very file the image carries).
         String init = Files.readString(Path.of("src/test/app-image/1.0/20240101000000_init/migration.sql"));
@@ -670,7 +683,7 @@ class RealNodeIT {
     @Test
     @Order(60)
     void theScheduleFiresOnTimeAndPrunesTheOlderBackupWithItsObjects() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(scheduleApplied != null, "the schedule was not applied");
+        Assumptions.assumeTrue(scheduleApplied != null, "the schedule was not applied");
         String ns = SCHEDULE_NS;
         // At least two runs and one prune (keepLast: 1) ...
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> {
@@ -712,7 +725,7 @@ class RealNodeIT {
     @Test
     @Order(80)
     void theLeadersPodDeletedMidBackupHandsTheLeaseToTheStandbyAndTheBackupEndsOnce() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
+        Assumptions.assumeTrue(operatorRunning, "the operator is not running (the helm test failed)");
         String database = pg.createDatabase("real_node_failover");
         pg.execute(database, "CREATE TABLE orders (id serial PRIMARY KEY, total numeric)",
                 "INSERT INTO orders (total) SELECT g FROM generate_series(1, 2000) g");
@@ -854,7 +867,7 @@ class RealNodeIT {
 
 
     static Map<String, String> env() {
-        Map<String, String> env = new java.util.HashMap<>();
+        Map<String, String> env = new HashMap<>();
         for (String kv : s3.env()) {
             int eq = kv.indexOf('=');
             env.put(kv.substring(0, eq), kv.substring(eq + 1));
@@ -909,11 +922,11 @@ class RealNodeIT {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor();
             return new Runner.Result(p.exitValue(), out, "", null);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,5 +1,7 @@
 package io.schemaguard.faults;
 
+import java.util.HashSet;
+import java.util.function.Supplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -632,7 +634,7 @@ class FaultMatrixTest {
     }
 
     private static Audit auditLocation(Map<String, String> env, String location, String[] storage,
-            java.util.function.Supplier<List<String>> remaining) {
+            Supplier<List<String>> remaining) {
         Runner.Result list = Runner.run(env, concat(new String[] { "list", "--from", location }, storage));
         List<String> complete = new ArrayList<>();
         List<String> incomplete = new ArrayList<>();
@@ -920,7 +922,7 @@ class FaultMatrixTest {
     }
 
     private static Set<String> databases(PostgresServer server) {
-        Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         try (Connection c = server.connect("postgres"); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT datname FROM pg_database")) {
             while (rs.next()) {

@@ -1,5 +1,8 @@
 package io.schemaguard.testing;
 
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -53,8 +56,8 @@ public final class JobFixtures {
         Pod p = pod(name, created, "Failed", new ContainerStatusBuilder().withName("runner").withNewState()
                 .withNewTerminated().withExitCode(137).withReason("OOMKilled").withMessage("starting backup")
                 .endTerminated().endState().build());
-        p.setSpec(new io.fabric8.kubernetes.api.model.PodSpecBuilder().addNewContainer().withName("runner")
-                .withNewResources().addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("512Mi"))
+        p.setSpec(new PodSpecBuilder().addNewContainer().withName("runner")
+                .withNewResources().addToLimits("memory", new Quantity("512Mi"))
                 .endResources().endContainer().build());
         return p;
     }
@@ -64,7 +67,7 @@ public final class JobFixtures {
                 .withNewWaiting().withReason(reason).withMessage(message).endWaiting().endState().build());
     }
 
-    private static Pod pod(String name, String created, String phase, io.fabric8.kubernetes.api.model.ContainerStatus cs) {
+    private static Pod pod(String name, String created, String phase, ContainerStatus cs) {
         return new PodBuilder().withNewMetadata().withName(name).withCreationTimestamp(created)
                 .withLabels(Map.of("job-name", "b-backup")).endMetadata()
                 .withNewStatus().withPhase(phase).withContainerStatuses(cs).endStatus().build();

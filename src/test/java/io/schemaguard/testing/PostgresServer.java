@@ -1,5 +1,7 @@
 package io.schemaguard.testing;
 
+import java.nio.file.StandardOpenOption;
+import org.postgresql.Driver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -111,7 +113,7 @@ public final class PostgresServer {
                 "") , StandardCharsets.UTF_8);
         if (extraListenAddress != null) {
             Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 0.0.0.0/0 scram-sha-256\n",
-                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         }
         run(Duration.ofMinutes(2), binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l",
                 root.resolve("server.log").toString(), "-w", "-t", "60", "start");
@@ -157,7 +159,7 @@ public final class PostgresServer {
         p.setProperty("password", PASSWORD);
         // The driver directly, not DriverManager: Quarkus tests load classes in their own class
         // loader, and DriverManager hides drivers registered by another one.
-        return new org.postgresql.Driver().connect(jdbcUrl(database), p);
+        return new Driver().connect(jdbcUrl(database), p);
     }
 
     /** Runs a client program (pg_restore, psql, ...) of this server's version against it. */

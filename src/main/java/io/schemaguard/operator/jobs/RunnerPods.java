@@ -1,5 +1,7 @@
 package io.schemaguard.operator.jobs;
 
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.schemaguard.api.VerificationServer;
 import io.schemaguard.api.Defaults;
 import io.schemaguard.api.SslMode;
 import java.util.ArrayList;
@@ -57,7 +59,7 @@ public final class RunnerPods {
 
     /** Environment every runner gets: where to leave its result, and a writable HOME. */
     /** {@code postgresql://user@host:port?sslmode=...} of a second server; its password goes by secretKeyRef. */
-    public static String serverUrl(io.schemaguard.api.VerificationServer server) {
+    public static String serverUrl(VerificationServer server) {
         return "postgresql://" + server.getUser() + "@" + server.getHost() + ":"
                 + (server.getPort() == null ? Defaults.POSTGRES_PORT : server.getPort()) + "?sslmode="
                 + ((server.getSslMode() == null ? SslMode.PREFER : server.getSslMode()).libpqName());
@@ -111,7 +113,7 @@ public final class RunnerPods {
         return new EnvVarBuilder().withName(name).withValue(value).build();
     }
 
-    public static EnvVar secretEnv(String name, io.fabric8.kubernetes.api.model.SecretKeySelector ref) {
+    public static EnvVar secretEnv(String name, SecretKeySelector ref) {
         return new EnvVarBuilder().withName(name).withNewValueFrom().withSecretKeyRef(ref).endValueFrom().build();
     }
 }

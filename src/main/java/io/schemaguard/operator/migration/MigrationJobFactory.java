@@ -1,5 +1,6 @@
 package io.schemaguard.operator.migration;
 
+import io.schemaguard.operator.jobs.Owners;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -131,7 +132,7 @@ public final class MigrationJobFactory {
             // The application's own tool migrates; the runner's checks run in the next step's Job.
             args.clear();
         }
-        OwnerReference owner = io.schemaguard.operator.jobs.Owners.controller(m);
+        OwnerReference owner = Owners.controller(m);
         return RunnerJob.build(RunnerJob.spec(jobName(m, step, attempt), namespace, component(step), KIND,
                 m.getMetadata().getName())
                 .ownedBy(owner)

@@ -1,5 +1,6 @@
 package io.schemaguard.operator.migration;
 
+import io.schemaguard.api.Durations;
 import io.schemaguard.api.Defaults;
 import java.time.Duration;
 import java.time.Instant;
@@ -383,7 +384,7 @@ public final class MigrationProgress {
     }
 
     private static Duration maxAge(SafeMigration m) {
-        return io.schemaguard.api.Durations.parse(m.getSpec().getBackup() == null ? Defaults.MIGRATION_BACKUP_MAX_AGE
+        return Durations.parse(m.getSpec().getBackup() == null ? Defaults.MIGRATION_BACKUP_MAX_AGE
                 : m.getSpec().getBackup().getMaxAge());
     }
 

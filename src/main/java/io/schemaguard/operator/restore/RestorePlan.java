@@ -1,5 +1,8 @@
 package io.schemaguard.operator.restore;
 
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.schemaguard.api.DeletionPolicy;
+import io.schemaguard.operator.jobs.Owners;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,7 +179,7 @@ public final class RestorePlan {
         spec.setDatabase(restore.getSpec().getTarget());
         spec.setStorage(source.storage());
         // a restore point: deleting the resource keeps the object
-        spec.setDeletionPolicy(io.schemaguard.api.DeletionPolicy.Retain);
+        spec.setDeletionPolicy(DeletionPolicy.Retain);
         spec.setResources(restore.getSpec().getResources());
         spec.setServiceAccountName(restore.getSpec().getServiceAccountName());
         b.setSpec(spec);
@@ -184,7 +187,7 @@ public final class RestorePlan {
     }
 
     /** The owner reference a restore's Job carries. */
-    static io.fabric8.kubernetes.api.model.OwnerReference ownerOf(DatabaseRestore restore) {
-        return io.schemaguard.operator.jobs.Owners.controller(restore);
+    static OwnerReference ownerOf(DatabaseRestore restore) {
+        return Owners.controller(restore);
     }
 }

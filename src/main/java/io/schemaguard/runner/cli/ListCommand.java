@@ -1,5 +1,7 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.runner.storage.StorageException;
+import java.nio.file.Files;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +28,8 @@ final class ListCommand extends RunnerCommand {
     protected RunnerResult execute() {
         try (ObjectStore store = storage.open(from)) {
             // A mistyped path would list as "no backups": say it does not exist, as a missing bucket does.
-            if (!store.location().isS3() && !java.nio.file.Files.isDirectory(store.location().directory())) {
-                throw new io.schemaguard.runner.storage.StorageException(io.schemaguard.runner.storage.StorageException.Kind.BUCKET_NOT_FOUND,
+            if (!store.location().isS3() && !Files.isDirectory(store.location().directory())) {
+                throw new StorageException(StorageException.Kind.BUCKET_NOT_FOUND,
                         "no directory " + store.location().directory());
             }
             List<BackupCatalog.Entry> entries = new BackupCatalog(store).entries();

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.api.Durations;
 import io.schemaguard.api.Defaults;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,8 +56,8 @@ final class MigrateCommand extends RunnerCommand {
     @Override
     protected RunnerResult execute() {
         migration.validate(true);
-        Duration maxAgeLimit = io.schemaguard.api.Durations.parse(maxAge);
-        Duration lockWaitLimit = io.schemaguard.api.Durations.parse(lockWait);
+        Duration maxAgeLimit = Durations.parse(maxAge);
+        Duration lockWaitLimit = Durations.parse(lockWait);
         PgTarget target = PgTarget.resolve(database, System.getenv());
         BackupManifest manifest;
         try (ObjectStore store = storage.open(from)) {

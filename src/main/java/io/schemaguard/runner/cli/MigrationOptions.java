@@ -1,5 +1,8 @@
 package io.schemaguard.runner.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
 import io.schemaguard.api.Defaults;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,19 +131,19 @@ final class MigrationOptions {
             return files.filter(Files::isRegularFile).filter(f -> {
                 try {
                     return Files.size(f) > MAX_FILE_BYTES;
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     return false;
                 }
             }).map(f -> dir.relativize(f) + " (" + sizeMiB(f) + " MiB)").sorted().toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read migrations in " + dir, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read migrations in " + dir, e);
         }
     }
 
     private static long sizeMiB(Path f) {
         try {
             return Files.size(f) / (1024 * 1024);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return -1;
         }
     }
@@ -159,7 +162,7 @@ final class MigrationOptions {
     }
 
     MigrationExecutor.Policy policy() {
-        boolean block = switch (lockHazards.toLowerCase(java.util.Locale.ROOT)) {
+        boolean block = switch (lockHazards.toLowerCase(Locale.ROOT)) {
             case "warn" -> false;
             case "block" -> true;
             default -> throw new IllegalArgumentException("--lock-hazards takes warn or block, got '" + lockHazards + "'");

@@ -1,5 +1,8 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.api.Durations;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,8 +55,8 @@ final class OrphansCommand extends RunnerCommand {
     @Override
     protected RunnerResult execute() {
         Set<String> knownIds = knownIds(known);
-        java.time.Duration grace = abortUnfinishedAfter == null ? null
-                : io.schemaguard.api.Durations.parse(abortUnfinishedAfter);
+        Duration grace = abortUnfinishedAfter == null ? null
+                : Durations.parse(abortUnfinishedAfter);
         try (ObjectStore store = storage.open(from)) {
             List<BackupCatalog.Entry> stored = new BackupCatalog(store).entries(namespace, database);
             List<String> orphans = stored.stream().filter(e -> !knownIds.contains(e.backupId()))
@@ -80,10 +83,10 @@ final class OrphansCommand extends RunnerCommand {
     }
 
     /** Lists (and past the grace period aborts) the namespace's unfinished uploads: {found, aborted}. */
-    private int[] unfinished(ObjectStore store, java.time.Duration grace) {
+    private int[] unfinished(ObjectStore store, Duration grace) {
         String prefix = BackupLayout.segment(namespace) + "/"
                 + (database == null ? "" : BackupLayout.segment(database) + "/");
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         int aborted = 0;
         List<ObjectStore.UnfinishedUpload> found = store.unfinished(prefix);
         for (ObjectStore.UnfinishedUpload u : found) {

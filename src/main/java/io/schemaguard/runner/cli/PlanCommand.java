@@ -1,5 +1,7 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.runner.postgres.DatabaseInspector;
+import java.util.List;
 import io.schemaguard.runner.migration.MigrationExecutor;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.contract.RunnerResult;
@@ -25,9 +27,9 @@ final class PlanCommand extends RunnerCommand {
         if ("command".equals(migration.engine)) {
             // The application's own tool knows what it will apply; all there is to plan is that the
             // database answers. Its changes are checked after it ran (schemaguard check).
-            io.schemaguard.runner.postgres.DatabaseInspector.inspect(target);
+            DatabaseInspector.inspect(target);
             System.out.println("engine command: the application's tool decides what to apply; it is checked after");
-            return RunnerResult.success().plan(java.util.List.of("command"), java.util.List.of(), 0, 0)
+            return RunnerResult.success().plan(List.of("command"), List.of(), 0, 0)
                     .message("engine command: not linted, checked after");
         }
         MigrationExecutor.Plan plan = MigrationExecutor.plan(migration.engine(), target, migration.directory(),

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.api.Durations;
 import io.schemaguard.api.Defaults;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,7 +85,7 @@ final class SafeMigrateCommand extends RunnerCommand {
                 RehearseCommand.rehearse(store, id, target, migration, plan.serverWide());
                 System.out.println("rehearsal passed on a copy of " + id);
             }
-            try (AdvisoryLock lock = AdvisoryLock.acquire(target, io.schemaguard.api.Durations.parse(Defaults.STATEMENT_TIMEOUT))) {
+            try (AdvisoryLock lock = AdvisoryLock.acquire(target, Durations.parse(Defaults.STATEMENT_TIMEOUT))) {
                 MigrationExecutor.Outcome o = MigrationExecutor.migrate(migration.engine(), target, migration.directory(),
                         migration.settings(), migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts,
                                 backup.manifest().tables(), migration.assertions()), PgTools.locate(migration.pgBin));

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.migration;
 
+import io.schemaguard.api.Durations;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -245,9 +246,9 @@ public final class MigrationExecutor {
 
     public static MigrationEngine.Settings settings(String lockTimeout, String statementTimeout, int lockRetries,
             String retryBackoff) {
-        Duration lock = io.schemaguard.api.Durations.parse(lockTimeout);
-        Duration statement = io.schemaguard.api.Durations.parse(statementTimeout);
-        Duration backoff = retryBackoff == null ? null : io.schemaguard.api.Durations.parse(retryBackoff);
+        Duration lock = Durations.parse(lockTimeout);
+        Duration statement = Durations.parse(statementTimeout);
+        Duration backoff = retryBackoff == null ? null : Durations.parse(retryBackoff);
         return new MigrationEngine.Settings(lock, statement, lockRetries, backoff, null);
     }
 

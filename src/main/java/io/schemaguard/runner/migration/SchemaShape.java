@@ -1,5 +1,9 @@
 package io.schemaguard.runner.migration;
 
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.TreeSet;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,7 +37,7 @@ public record SchemaShape(Map<String, Map<String, String>> tables) {
         Map<String, Map<String, String>> tables = new TreeMap<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(COLUMNS)) {
             while (rs.next()) {
-                tables.computeIfAbsent(display(rs.getString(1)), k -> new java.util.LinkedHashMap<>())
+                tables.computeIfAbsent(display(rs.getString(1)), k -> new LinkedHashMap<>())
                         .put(rs.getString(2), rs.getString(3));
             }
         }
@@ -53,9 +57,9 @@ public record SchemaShape(Map<String, Map<String, String>> tables) {
      * The tables, and columns of tables that stay, that are in this shape and not in {@code after}, less
      * those {@code accounted} names (a table named covers its columns), as the diff shows them.
      */
-    public List<String> unaccountedLosses(SchemaShape after, java.util.Collection<Loss> accounted) {
-        Set<String> tablesAllowed = new java.util.HashSet<>();
-        Set<String> columnsAllowed = new java.util.HashSet<>();
+    public List<String> unaccountedLosses(SchemaShape after, Collection<Loss> accounted) {
+        Set<String> tablesAllowed = new HashSet<>();
+        Set<String> columnsAllowed = new HashSet<>();
         for (Loss loss : accounted) {
             String table = display(loss.schema() + "." + loss.table());
             if (loss.isTable()) {
@@ -86,7 +90,7 @@ public record SchemaShape(Map<String, Map<String, String>> tables) {
     /** One line per changed table, in table order. */
     public List<String> diff(SchemaShape after) {
         List<String> changes = new ArrayList<>();
-        Set<String> names = new java.util.TreeSet<>(tables.keySet());
+        Set<String> names = new TreeSet<>(tables.keySet());
         names.addAll(after.tables.keySet());
         for (String t : names) {
             Map<String, String> before = tables.get(t);

@@ -1,5 +1,7 @@
 package io.schemaguard.runner.pipeline;
 
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -326,10 +328,10 @@ public final class BackupPipeline {
      */
     private record Writer(ObjectStore store, String key, String token) {
         static Writer claim(ObjectStore store, String folder, String backupId) {
-            String token = java.util.UUID.randomUUID() + " " + ProcessHandle.current().pid() + " " + Instant.now();
+            String token = UUID.randomUUID() + " " + ProcessHandle.current().pid() + " " + Instant.now();
             Writer w = new Writer(store, folder + "/" + BackupLayout.WRITER, token);
             try {
-                store.put(w.key, token.getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
+                store.put(w.key, token.getBytes(StandardCharsets.UTF_8), "text/plain");
             } catch (StorageException e) {
                 throw RunnerException.from(e);
             }
@@ -339,7 +341,7 @@ public final class BackupPipeline {
         void requireStillOwner() {
             String now;
             try (InputStream in = store.open(key)) {
-                now = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                now = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (StorageException e) {
                 // only a token that is not there means another runner finished; a refused or failed read is
                 // the storage's failure, said as such (a revoked key must not look like a second writer)

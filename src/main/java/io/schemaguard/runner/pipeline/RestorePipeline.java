@@ -1,5 +1,7 @@
 package io.schemaguard.runner.pipeline;
 
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -78,7 +80,7 @@ public final class RestorePipeline {
         }
         try {
             long added = 0;
-            List<String> tables = new java.util.ArrayList<>();
+            List<String> tables = new ArrayList<>();
             List<TableRows> now = TargetDatabase.count(target, before);
             for (int i = 0; i < before.size() && i < now.size(); i++) {
                 long more = now.get(i).exactRows() - before.get(i).exactRows();
@@ -162,8 +164,8 @@ public final class RestorePipeline {
             throw RunnerException.from(e);
         } catch (IOException e) {
             // Reading the backup failed, not PostgreSQL: a storage reason, so its exit code says where to look.
-            boolean network = e instanceof java.net.SocketException || e instanceof java.net.SocketTimeoutException
-                    || e.getCause() instanceof java.net.SocketException;
+            boolean network = e instanceof SocketException || e instanceof SocketTimeoutException
+                    || e.getCause() instanceof SocketException;
             // a resumed read that could not go on carries the storage's own classified answer
             FailureReason reason = e.getCause() instanceof StorageException se ? RunnerException.from(se).reason()
                     : network ? FailureReason.StorageUnreachable : FailureReason.StorageError;

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.pipeline;
 
+import java.io.FilterInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -181,7 +182,7 @@ public final class RestoreProcess {
     }
 
     /** The dump as read from storage, remembering a failure to read it apart from a failure to write to pg_restore. */
-    private static final class ReadSide extends java.io.FilterInputStream {
+    private static final class ReadSide extends FilterInputStream {
         IOException failure;
 
         ReadSide(InputStream in) {

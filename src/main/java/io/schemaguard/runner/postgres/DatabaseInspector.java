@@ -1,5 +1,6 @@
 package io.schemaguard.runner.postgres;
 
+import org.postgresql.Driver;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -93,7 +94,7 @@ public final class DatabaseInspector {
     }
 
     public static Connection connect(PgTarget target) throws SQLException {
-        Connection c = new org.postgresql.Driver().connect(target.jdbcUrl(), target.jdbcProperties());
+        Connection c = new Driver().connect(target.jdbcUrl(), target.jdbcProperties());
         // A killed runner's session in a long statement (a migration's ALTER) would keep its locks until the
         // statement ended; PostgreSQL 14+ can notice the gone client every few seconds and roll it back.
         if (c.getMetaData().getDatabaseMajorVersion() >= 14) {

@@ -1,5 +1,8 @@
 package io.schemaguard.runner.postgres;
 
+import java.net.URLEncoder;
+import java.util.Arrays;
+import java.util.HashMap;
 import io.schemaguard.api.Defaults;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -31,11 +34,11 @@ public record PgTarget(String host, int port, String database, String user, Stri
      * another, existing object.
      */
     public static String requireUntruncated(String what, String name) {
-        int bytes = name == null ? 0 : name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        int bytes = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_IDENTIFIER_BYTES) {
-            byte[] cut = java.util.Arrays.copyOf(name.getBytes(java.nio.charset.StandardCharsets.UTF_8), MAX_IDENTIFIER_BYTES);
+            byte[] cut = Arrays.copyOf(name.getBytes(StandardCharsets.UTF_8), MAX_IDENTIFIER_BYTES);
             throw new IllegalArgumentException(what + " '" + name + "' is " + bytes + " bytes; PostgreSQL keeps only "
-                    + MAX_IDENTIFIER_BYTES + " and would use '" + new String(cut, java.nio.charset.StandardCharsets.UTF_8)
+                    + MAX_IDENTIFIER_BYTES + " and would use '" + new String(cut, StandardCharsets.UTF_8)
                     .replace("\uFFFD", "") + "' instead: use a shorter name");
         }
         return name;
@@ -47,7 +50,7 @@ public record PgTarget(String host, int port, String database, String user, Stri
      * which names the real database, is not read.
      */
     public static PgTarget resolveServer(String url, String passwordVariable, Map<String, String> env) {
-        Map<String, String> own = new java.util.HashMap<>(env);
+        Map<String, String> own = new HashMap<>(env);
         own.remove(DATABASE_URL_ENV);
         if (env.get(passwordVariable) != null) {
             own.put("PGPASSWORD", env.get(passwordVariable));
@@ -225,6 +228,6 @@ public record PgTarget(String host, int port, String database, String user, Stri
     }
 
     private static String encode(String s) {
-        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

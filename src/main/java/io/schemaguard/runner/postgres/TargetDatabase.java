@@ -60,7 +60,7 @@ public final class TargetDatabase {
     }
 
     private static String currentDatabase(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT current_database()")) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_database()")) {
             rs.next();
             return rs.getString(1);
         }

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.storage;
 
+import java.time.Instant;
 import java.io.InputStream;
 import java.util.List;
 
@@ -33,7 +34,7 @@ public interface ObjectStore extends AutoCloseable {
     void abandon(UnfinishedUpload upload);
 
     /** @param id the S3 upload id, or the partial file's name in a file store */
-    record UnfinishedUpload(String key, String id, java.time.Instant started) {
+    record UnfinishedUpload(String key, String id, Instant started) {
     }
 
     @Override

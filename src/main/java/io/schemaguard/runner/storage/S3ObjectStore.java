@@ -1,5 +1,6 @@
 package io.schemaguard.runner.storage;
 
+import java.net.SocketException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -190,7 +191,7 @@ public final class S3ObjectStore implements ObjectStore {
                     + " (a server refusing a request, or a proxy with a body size limit, does that): see its logs", e);
         }
         if (e instanceof SdkClientException && hasCause(e, ConnectException.class, UnknownHostException.class,
-                NoRouteToHostException.class, SocketTimeoutException.class, java.net.SocketException.class)) {
+                NoRouteToHostException.class, SocketTimeoutException.class, SocketException.class)) {
             return new StorageException(StorageException.Kind.UNREACHABLE,
                     "cannot " + action + ": storage endpoint " + endpointName() + " is unreachable ("
                             + rootMessage(e) + ")",

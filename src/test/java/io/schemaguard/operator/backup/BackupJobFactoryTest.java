@@ -1,5 +1,8 @@
 package io.schemaguard.operator.backup;
 
+import io.schemaguard.api.VerificationServer;
+import io.schemaguard.api.VerifyMode;
+import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,7 +40,7 @@ class BackupJobFactoryTest {
     }
 
     private static Map<String, EnvVar> env(Job job) {
-        return container(job).getEnv().stream().collect(java.util.stream.Collectors.toMap(EnvVar::getName, e -> e));
+        return container(job).getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
     }
 
     private static Container container(Job job) {
@@ -141,8 +144,8 @@ class BackupJobFactoryTest {
     @Test
     void verificationByRestoreOnAnotherServerGetsItsPasswordAsARef() {
         DatabaseBackup b = backup();
-        b.getSpec().setVerify(io.schemaguard.api.VerifyMode.Restore);
-        var vs = new io.schemaguard.api.VerificationServer();
+        b.getSpec().setVerify(VerifyMode.Restore);
+        var vs = new VerificationServer();
         vs.setHost("scratch-pg.verify.svc");
         vs.setUser("verifier");
         vs.setPasswordSecretRef(new SecretKeySelector("verify-db", null));

@@ -1,5 +1,6 @@
 package io.schemaguard.operator.backup;
 
+import io.schemaguard.operator.EventRecorder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
@@ -131,7 +132,7 @@ class BackupStatusAggregatorTest {
                 JobFixtures.terminated("p1", T1, 4, JobFixtures.failure("BucketNotFound", "bucket 'bk' does not exist")));
         assertThat(Conditions.find(result.status().getConditions(), Conditions.READY).getMessage())
                 .isEqualTo("bucket 'bk' does not exist");
-        assertThat(result.events()).last().extracting(Event::type).isEqualTo(io.schemaguard.operator.EventRecorder.Type.Warning);
+        assertThat(result.events()).last().extracting(Event::type).isEqualTo(EventRecorder.Type.Warning);
     }
 
     @Test

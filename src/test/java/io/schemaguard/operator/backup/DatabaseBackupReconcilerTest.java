@@ -1,5 +1,7 @@
 package io.schemaguard.operator.backup;
 
+import io.schemaguard.api.DeletionPolicy;
+import io.schemaguard.operator.jobs.RunnerJobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -250,7 +252,7 @@ class DatabaseBackupReconcilerTest {
 
         DatabaseBackup retained = Fixtures.backup(ns, "retained", "orders-db", 5432, "shop",
                 Fixtures.s3("team-backups", "http://minio:9000", "s3-credentials"));
-        retained.getSpec().setDeletionPolicy(io.schemaguard.api.DeletionPolicy.Retain);
+        retained.getSpec().setDeletionPolicy(DeletionPolicy.Retain);
         client.resource(retained).create();
         awaitJob(ns, "retained-backup");
         await().atMost(TIMEOUT).until(() -> fetch(ns, "retained").getMetadata().getFinalizers() != null
@@ -284,9 +286,9 @@ class DatabaseBackupReconcilerTest {
                 .isEqualTo("BackupRunning"));
 
         // and the mapping from a pod to its owner is by annotation
-        assertThat(io.schemaguard.operator.jobs.RunnerJobs.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x")
+        assertThat(RunnerJobs.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x")
                 .withName("p").endMetadata().build())).isEmpty();
-        assertThat(io.schemaguard.operator.jobs.RunnerJobs.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x").withName("p")
+        assertThat(RunnerJobs.ownerOfPod(new PodBuilder().withNewMetadata().withNamespace("x").withName("p")
                 .withAnnotations(Map.of(Labels.OWNER_NAME_ANNOTATION, "nightly")).endMetadata().build()))
                 .singleElement().satisfies(id -> assertThat(id.getName()).isEqualTo("nightly"));
     }

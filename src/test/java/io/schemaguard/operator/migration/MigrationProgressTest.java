@@ -1,5 +1,7 @@
 package io.schemaguard.operator.migration;
 
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
@@ -274,7 +276,7 @@ class MigrationProgressTest {
         m.getSpec().setOnFailure(SafeMigrationSpec.OnFailure.Restore);
         DatabaseBackup ok = backup(Phase.Succeeded, "2026-11-25T10:00:11Z", "2026-11-25T10:02:00Z");
         step(with(done(PLAN), ok, null, null), T0.plusSeconds(125));
-        String unchanged = io.schemaguard.contract.RunnerResult.failed(io.schemaguard.contract.FailureReason.MigrationFailed,
+        String unchanged = RunnerResult.failed(FailureReason.MigrationFailed,
                 "V2__x.sql failed: could not get a lock within lock_timeout 5000ms").databaseChanged(false).toJson();
         JobState lockTimeout = new JobState(JobFixtures.failed("j", 1, "BackoffLimitExceeded", "limit"),
                 List.of(JobFixtures.terminated("p", "2026-11-25T10:00:01Z", 3, unchanged)));

@@ -1,5 +1,7 @@
 package io.schemaguard.operator.migration;
 
+import io.schemaguard.api.DatabaseBackup;
+import io.schemaguard.api.Phase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -140,9 +142,9 @@ class SafeMigrationEndToEndTest {
         assertThat(second.getStatus().getHistory()).singleElement()
                 .satisfies(h -> assertThat(h.getGeneration()).isEqualTo(1L));
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(2000);
-        var backup = client.resources(io.schemaguard.api.DatabaseBackup.class).inNamespace(ns).withName("shop-schema-g2-b1")
+        var backup = client.resources(DatabaseBackup.class).inNamespace(ns).withName("shop-schema-g2-b1")
                 .get();
-        assertThat(backup.getStatus().getPhase()).isEqualTo(io.schemaguard.api.Phase.Succeeded);
+        assertThat(backup.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
         assertThat(backup.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("SafeMigration"));
     }
@@ -162,7 +164,7 @@ class SafeMigrationEndToEndTest {
         assertThat(blocked.getStatus().getCurrentRun().getFindings()).extracting(f -> f.getRule())
                 .contains("drop-table", "recreate-table");
         assertThat(blocked.getStatus().getCurrentRun().getBlockingFindings()).isEqualTo(2);
-        assertThat(client.resources(io.schemaguard.api.DatabaseBackup.class).inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(client.resources(DatabaseBackup.class).inNamespace(ns).list().getItems()).isEmpty();
         assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).extracting(j -> j.getMetadata().getName())
                 .containsExactly("recreate-g1-plan");
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(100);

@@ -1,5 +1,7 @@
 package io.schemaguard.operator.restore;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -64,8 +66,8 @@ class DatabaseRestoreEndToEndTest {
         }
     }
 
-    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T awaitTerminal(Class<T> type, String ns, String name,
-            java.util.function.Function<T, Phase> phase) {
+    private <T extends HasMetadata> T awaitTerminal(Class<T> type, String ns, String name,
+            Function<T, Phase> phase) {
         return await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(300))
                 .until(() -> client.resources(type).inNamespace(ns).withName(name).get(),
                         r -> r != null && phase.apply(r) != null && phase.apply(r).isTerminal());

@@ -1,5 +1,6 @@
 package io.schemaguard.operator.restore;
 
+import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -68,7 +69,7 @@ class DatabaseRestoreIT {
     }
 
     static <T extends HasMetadata> T awaitDone(Class<T> type, String ns, String name,
-            java.util.function.Function<T, Phase> phase) {
+            Function<T, Phase> phase) {
         return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(300))
                 .until(() -> admin.resources(type).inNamespace(ns).withName(name).get(),
                         r -> r != null && phase.apply(r) != null && phase.apply(r).isTerminal());

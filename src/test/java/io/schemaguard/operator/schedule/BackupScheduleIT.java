@@ -1,5 +1,6 @@
 package io.schemaguard.operator.schedule;
 
+import io.fabric8.kubernetes.client.utils.Serialization;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -181,7 +182,7 @@ class BackupScheduleIT {
         cluster.kubectl().apply(Manifests.secrets(ns, PostgresServer.PASSWORD)).orThrow();
         // three earlier runs of the schedule, taken for real
         Instant day = Instant.now().truncatedTo(ChronoUnit.DAYS).plus(Duration.ofHours(2));
-        BackupSchedule like = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+        BackupSchedule like = Serialization.unmarshal(
                 schedule(ns, "nightly", "0 2 * * *", null), BackupSchedule.class);
         for (int d = 3; d >= 1; d--) {
             admin.resource(ScheduleProgress.backupFor(like, day.minus(Duration.ofDays(d)))).create();

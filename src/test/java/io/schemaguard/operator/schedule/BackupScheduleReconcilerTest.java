@@ -1,5 +1,7 @@
 package io.schemaguard.operator.schedule;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -84,7 +86,7 @@ class BackupScheduleReconcilerTest {
     }
 
     /** A spec change as kubectl edit makes it (a patch, so the operator's status writes do not conflict). */
-    private void edit(String ns, String name, java.util.function.Consumer<BackupSchedule> change) {
+    private void edit(String ns, String name, Consumer<BackupSchedule> change) {
         for (int attempt = 1;; attempt++) {
             try {
                 client.resources(BackupSchedule.class).inNamespace(ns).withName(name).edit(x -> {
@@ -92,7 +94,7 @@ class BackupScheduleReconcilerTest {
                     return x;
                 });
                 return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 5) {
                     throw e; // the operator wrote status in between: read again, as kubectl edit does
                 }

@@ -1,5 +1,6 @@
 package io.schemaguard.operator.schedule;
 
+import io.schemaguard.api.BackupScheduleStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
@@ -47,7 +48,7 @@ class ScheduleProgressTest {
     void replaceDeletesTheRunningBackupAndStartsTheNewRun() {
         BackupSchedule s = schedule("0 2 * * *");
         s.getSpec().setConcurrencyPolicy(BackupScheduleSpec.ConcurrencyPolicy.Replace);
-        s.setStatus(new io.schemaguard.api.BackupScheduleStatus());
+        s.setStatus(new BackupScheduleStatus());
         s.getStatus().setLastScheduleTime("2026-11-24T02:00:00Z");
         DatabaseBackup running = backup(s, Instant.parse("2026-11-24T02:00:00Z"), Phase.Running);
         var r = ScheduleProgress.next(s, List.of(running), Instant.parse("2026-11-25T02:00:01Z"));
@@ -61,7 +62,7 @@ class ScheduleProgressTest {
     @Test
     void forbidSkipsAndRecordsTheTimeSoTheRunIsNotRetried() {
         BackupSchedule s = schedule("0 2 * * *");
-        s.setStatus(new io.schemaguard.api.BackupScheduleStatus());
+        s.setStatus(new BackupScheduleStatus());
         s.getStatus().setLastScheduleTime("2026-11-24T02:00:00Z");
         DatabaseBackup running = backup(s, Instant.parse("2026-11-24T02:00:00Z"), Phase.Pending);
         var r = ScheduleProgress.next(s, List.of(running), Instant.parse("2026-11-25T02:00:01Z"));
@@ -81,7 +82,7 @@ class ScheduleProgressTest {
     @Test
     void afterAnOutageOneCatchUpRunUnlessItIsPastTheStartingDeadline() {
         BackupSchedule s = schedule("0 * * * *");
-        s.setStatus(new io.schemaguard.api.BackupScheduleStatus());
+        s.setStatus(new BackupScheduleStatus());
         s.getStatus().setLastScheduleTime("2026-11-25T02:00:00Z");
         Instant back = Instant.parse("2026-11-25T07:10:00Z");
         var r = ScheduleProgress.next(s, List.of(), back);

@@ -1,5 +1,6 @@
 package io.schemaguard.operator.schedule;
 
+import java.util.HashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ class ScheduleScale {
     void measure() throws Exception {
         KubernetesClient admin = cluster.admin();
         // BENCH_OPERATOR_<NAME>=value reaches the operator as <NAME>=value (to try its settings)
-        Map<String, String> env = new java.util.HashMap<>();
+        Map<String, String> env = new HashMap<>();
         System.getenv().forEach((k, v) -> {
             if (k.startsWith("BENCH_OPERATOR_")) {
                 env.put(k.substring("BENCH_OPERATOR_".length()), v);

@@ -1,5 +1,8 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.testing.TableLock;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URLEncoder;
@@ -168,7 +171,7 @@ class BackupIdentityRunnerTest {
         Runner.Result b;
         Process a;
         // Both runners claim the folder while their pg_dump waits on a lock; B claims last.
-        try (io.schemaguard.testing.TableLock lock = io.schemaguard.testing.TableLock.exclusive(pg, big, "payload")) {
+        try (TableLock lock = TableLock.exclusive(pg, big, "payload")) {
             a = Runner.start(env(), args, logA);
             await(() -> lock.blockedDumps() == 1);
             Path logB = Files.createTempFile("b-", ".log");
@@ -197,8 +200,8 @@ class BackupIdentityRunnerTest {
         }
     }
 
-    static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+    static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as("waited two minutes").isLessThan(deadline);
             Thread.sleep(50);

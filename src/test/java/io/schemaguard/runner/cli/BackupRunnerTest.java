@@ -1,5 +1,18 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.api.CompressionAlgorithm;
+import io.schemaguard.testing.Ports;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.util.ArrayList;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Assumptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -90,7 +103,7 @@ class BackupRunnerTest {
         byte[] stored = s3.get(bucket, dumpKey);
         assertThat(stored.length).as("several 5 MiB parts").isGreaterThan(3 * 5 * 1024 * 1024);
         assertThat(r.stderr()).containsPattern("stored [0-9.]+ MiB in [4-9] parts");
-        assertThat(result.sha256()).isEqualTo(Streams.hash(new java.io.ByteArrayInputStream(stored)).sha256());
+        assertThat(result.sha256()).isEqualTo(Streams.hash(new ByteArrayInputStream(stored)).sha256());
         assertThat(result.sizeBytes()).isEqualTo(stored.length);
 
         BackupManifest manifest = BackupManifest.fromJson(s3.get(bucket, dumpKey.replace("dump.pgdump.zst", "manifest.json")));
@@ -104,8 +117,8 @@ class BackupRunnerTest {
                 .extracting(BackupManifest.TableRows::rowEstimate).isEqualTo(20000L);
 
         // the object is a complete, real dump: pg_restore it and compare contents
-        byte[] dump = Compressors.decompress(io.schemaguard.api.CompressionAlgorithm.ZSTD,
-                new java.io.ByteArrayInputStream(stored)).readAllBytes();
+        byte[] dump = Compressors.decompress(CompressionAlgorithm.ZSTD,
+                new ByteArrayInputStream(stored)).readAllBytes();
         String restored = pg.createDatabase("restored");
         pg.client("pg_restore", List.of("--exit-on-error", "--no-owner", "-d", restored), dump);
         assertThat(fingerprint(restored)).isEqualTo(fingerprint(database));
@@ -128,7 +141,7 @@ class BackupRunnerTest {
         for (Case c : List.of(new Case("plain", "gzip", "dump.sql.gz"), new Case("custom", "none", "dump.pgdump"),
                 new Case("directory", "zstd", "dump.tar.zst"))) {
             Path target = dir.resolve(c.format() + "-" + c.compression());
-            List<String> args = new java.util.ArrayList<>(List.of("backup", "--database", pg.url(database), "--to",
+            List<String> args = new ArrayList<>(List.of("backup", "--database", pg.url(database), "--to",
                     target.toString(), "--format", c.format(), "--compression", c.compression()));
             if (c.format().equals("directory")) {
                 args.addAll(List.of("--jobs", "2", "--work-dir", dir.toString()));
@@ -144,7 +157,7 @@ class BackupRunnerTest {
             assertThat(verified.exitCode()).as(verified.toString()).isZero();
 
             String restored = pg.createDatabase("restored_" + c.format());
-            byte[] raw = Compressors.decompress(io.schemaguard.api.CompressionAlgorithm.parse(c.compression()),
+            byte[] raw = Compressors.decompress(CompressionAlgorithm.parse(c.compression()),
                     Files.newInputStream(dump)).readAllBytes();
             switch (c.format()) {
                 case "plain" -> pg.client("psql", List.of("-v", "ON_ERROR_STOP=1", "-q", "-d", restored), raw);
@@ -152,8 +165,8 @@ class BackupRunnerTest {
                 default -> {
                     Path untarred = dir.resolve("untar-" + System.nanoTime());
                     Files.createDirectories(untarred);
-                    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
-                            new java.io.ByteArrayInputStream(raw))) {
+                    try (var tar = new TarArchiveInputStream(
+                            new ByteArrayInputStream(raw))) {
                         for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                             Files.copy(tar, untarred.resolve(e.getName()));
                         }
@@ -201,7 +214,7 @@ class BackupRunnerTest {
         assertThat(RunnerResult.parse(noBucket.terminationMessage()).reason()).isEqualTo("BucketNotFound");
         assertThat(noBucket.stderr()).contains("bucket 'no-such-bucket' does not exist");
 
-        int closedPort = io.schemaguard.testing.Ports.free();
+        int closedPort = Ports.free();
         Runner.Result noStorage = Runner.run(env(), "backup", "--database", pg.url(database), "--to", "s3://x-bucket",
                 "--endpoint", "http://127.0.0.1:" + closedPort, "--path-style");
         assertThat(RunnerResult.parse(noStorage.terminationMessage()).reason()).isEqualTo("StorageUnreachable");
@@ -221,7 +234,7 @@ class BackupRunnerTest {
 
     @Test
     void aFullDiskIsNamedAndLeavesNoPartialFile(@TempDir Path dir) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "mounting a tiny tmpfs needs root (CI and sessions run as root)");
         Path tiny = dir.resolve("tiny");
         Files.createDirectories(tiny);
@@ -304,7 +317,7 @@ class BackupRunnerTest {
             Process p = Runner.start(env, List.of("backup", "--database", pg.url(database), "--to", "s3://cut/p",
                     "--endpoint", own.endpoint(), "--path-style", "--part-size", "5MiB", "--compression-level", "12",
                     "--compression-threads", "0", "--progress-interval", "100ms"), log);
-            String progress = awaitLine(p, java.util.regex.Pattern.compile("stored ([5-9]|[1-9][0-9])\\.[0-9] MiB"),
+            String progress = awaitLine(p, Pattern.compile("stored ([5-9]|[1-9][0-9])\\.[0-9] MiB"),
                     Duration.ofSeconds(60));
             assertThat(progress).contains("progress:");
             own.kill();
@@ -323,9 +336,9 @@ class BackupRunnerTest {
     }
 
     /** Reads stderr until a line containing {@code marker}; the rest of the output is drained by await(). */
-    private static String awaitLine(Process p, java.util.regex.Pattern marker, Duration timeout) throws Exception {
-        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream()));
-        var future = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+    private static String awaitLine(Process p, Pattern marker, Duration timeout) throws Exception {
+        var reader = new BufferedReader(new InputStreamReader(p.getErrorStream()));
+        var future = CompletableFuture.supplyAsync(() -> {
             try {
                 for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                     if (marker.matcher(line).find()) {
@@ -333,16 +346,16 @@ class BackupRunnerTest {
                     }
                 }
                 return "";
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return "";
             }
         });
-        return future.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Per-table row count and content hash, ordered, so two databases compare by content. */
     static Map<String, String> fingerprint(String db) throws Exception {
-        Map<String, String> result = new java.util.TreeMap<>();
+        Map<String, String> result = new TreeMap<>();
         try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
             for (String table : List.of("orders", "attachments")) {
                 try (ResultSet rs = s.executeQuery("SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"

@@ -1,5 +1,9 @@
 package io.schemaguard.runner.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -323,7 +327,7 @@ class DeleteAndOrphansRunnerTest {
     }
 
     /** A backup killed while its upload is under way, as a node loss or an OOM kill would stop it. */
-    private static void killMidUpload(String big, String location, java.util.function.BooleanSupplier uploading)
+    private static void killMidUpload(String big, String location, BooleanSupplier uploading)
             throws Exception {
         Path log = Files.createTempFile("termination-", ".log");
         List<String> args = new ArrayList<>(List.of("backup", "--database", pg.url(big), "--to", location, "--namespace",
@@ -332,7 +336,7 @@ class DeleteAndOrphansRunnerTest {
             args.addAll(List.of("--endpoint", s3.endpoint(), "--path-style"));
         }
         Process p = Runner.start(env(), args, log);
-        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (!uploading.getAsBoolean()) {
             assertThat(p.isAlive()).as("the backup ended before it could be cut").isTrue();
             assertThat(System.nanoTime()).isLessThan(deadline);
@@ -343,7 +347,7 @@ class DeleteAndOrphansRunnerTest {
     }
 
     @Test
-    void uploadsAKilledRunnerLeftAreFoundAndAbortedAfterTheirGracePeriod(@org.junit.jupiter.api.io.TempDir Path dir)
+    void uploadsAKilledRunnerLeftAreFoundAndAbortedAfterTheirGracePeriod(@TempDir Path dir)
             throws Exception {
         String big = pg.createDatabase("leaky");
         pg.execute(big, "CREATE TABLE payload (id int, data text)",
@@ -353,7 +357,7 @@ class DeleteAndOrphansRunnerTest {
         killMidUpload(big, dir.toString(), () -> {
             try (Stream<Path> files = Files.walk(dir)) {
                 return files.anyMatch(f -> f.getFileName().toString().endsWith(".partial"));
-            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            } catch (IOException | UncheckedIOException e) {
                 return false;
             }
         });

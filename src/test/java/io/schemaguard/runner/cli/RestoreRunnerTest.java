@@ -1,5 +1,10 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.runner.storage.BackupManifest;
+import io.schemaguard.testing.Ports;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -94,7 +99,7 @@ class RestoreRunnerTest {
     }
 
     private static Runner.Result restore(String target, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("restore", "--from", "s3://" + bucket, backupId,
+        List<String> args = new ArrayList<>(List.of("restore", "--from", "s3://" + bucket, backupId,
                 "--database", pg.url(target), "--endpoint", s3.endpoint(), "--path-style"));
         args.addAll(List.of(more));
         return Runner.run(env(), args.toArray(String[]::new));
@@ -212,7 +217,7 @@ class RestoreRunnerTest {
                             return l;
                         }
                     }
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // fall through
                 }
                 return "";
@@ -266,7 +271,7 @@ class RestoreRunnerTest {
                     format, "--exact-counts", "--work-dir", dir.toString());
             assertThat(b.exitCode()).as(b.toString()).isZero();
             String target = "rich_" + format + "_" + System.nanoTime();
-            List<String> args = new java.util.ArrayList<>(List.of("restore", "--from", to.toString(), "latest",
+            List<String> args = new ArrayList<>(List.of("restore", "--from", to.toString(), "latest",
                     "--database", pg.url(target), "--work-dir", dir.toString()));
             if (format.equals("directory")) {
                 args.addAll(List.of("--jobs", "2"));
@@ -289,7 +294,7 @@ class RestoreRunnerTest {
         RunnerResult passed = RunnerResult.parse(ok.terminationMessage());
         assertThat(passed.verification()).isEqualTo("Passed");
         assertThat(passed.verificationMessage()).contains("4 tables and 257001 rows match the source");
-        var manifest = io.schemaguard.runner.storage.BackupManifest.fromJson(s3.get(verifyBucket, s3.keys(verifyBucket).stream()
+        var manifest = BackupManifest.fromJson(s3.get(verifyBucket, s3.keys(verifyBucket).stream()
                 .filter(k -> k.endsWith("manifest.json")).findFirst().orElseThrow()));
         assertThat(manifest.verification().result()).isEqualTo("Passed");
         assertThat(manifest.hasExactCounts()).isTrue();
@@ -299,7 +304,7 @@ class RestoreRunnerTest {
             assertThat(rs.getInt(1)).as("scratch databases are dropped").isZero();
         }
 
-        int closed = io.schemaguard.testing.Ports.free();
+        int closed = Ports.free();
         Runner.Result failed = Runner.run(env(), "backup", "--database", pg.url(source), "--to", "s3://" + verifyBucket,
                 "--endpoint", s3.endpoint(), "--path-style", "--verify", "restore", "--verify-server",
                 "postgresql://postgres@127.0.0.1:" + closed);
@@ -326,7 +331,7 @@ class RestoreRunnerTest {
     static Map<String, String> contents(String db) throws Exception {
         Map<String, String> result = new TreeMap<>();
         try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
-            List<String> tables = new java.util.ArrayList<>();
+            List<String> tables = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
                     + " WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")) {
                 while (rs.next()) {
@@ -348,7 +353,7 @@ class RestoreRunnerTest {
             try (ResultSet rs = s.executeQuery("SELECT last_value FROM sales.invoice_no")) {
                 rs.next();
                 result.put("sales.invoice_no", rs.getString(1));
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 result.put("sales.invoice_no", "absent");
             }
         }

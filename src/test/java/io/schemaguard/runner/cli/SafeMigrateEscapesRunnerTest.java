@@ -1,5 +1,8 @@
 package io.schemaguard.runner.cli;
 
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.assertj.core.groups.Tuple;
 import static io.schemaguard.runner.cli.SafeMigrateRunnerTest.count;
 import static io.schemaguard.runner.cli.SafeMigrateRunnerTest.env;
 import static io.schemaguard.runner.cli.SafeMigrateRunnerTest.safeMigrate;
@@ -120,7 +123,7 @@ class SafeMigrateEscapesRunnerTest {
         assertThat(blocked.exitCode()).as(blocked.toString()).isEqualTo(2);
         RunnerResult plan = RunnerResult.parse(blocked.terminationMessage());
         assertThat(plan.findings()).extracting(FindingStatus::getRule, FindingStatus::getMessage).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("cascade-drop",
+                Tuple.tuple("cascade-drop",
                         "drops column orders.status through DROP TYPE order_status CASCADE: its data is lost"));
         assertThat(plan.findings().get(0).getLosses()).containsExactly("orders.status");
 
@@ -132,10 +135,10 @@ class SafeMigrateEscapesRunnerTest {
                 """);
         RunnerResult shown = RunnerResult.parse(safeMigrate(db, migrations, backups, "flyway").terminationMessage());
         assertThat(shown.findings()).extracting(FindingStatus::getRule).containsExactly("alter-column-type", "cascade-drop");
-        String[] approvals = shown.findings().stream().flatMap(f -> java.util.stream.Stream.of("--approve",
+        String[] approvals = shown.findings().stream().flatMap(f -> Stream.of("--approve",
                 f.getStatementHash())).toArray(String[]::new);
-        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("--no-rehearsal"),
-                java.util.Arrays.stream(approvals)).toArray(String[]::new);
+        String[] args = Stream.concat(Stream.of("--no-rehearsal"),
+                Arrays.stream(approvals)).toArray(String[]::new);
         Runner.Result migrated = safeMigrate(db, migrations, backups, "flyway", args);
         assertThat(migrated.exitCode()).as(migrated.toString()).isEqualTo(5);
         RunnerResult caught = RunnerResult.parse(migrated.terminationMessage());
@@ -159,7 +162,7 @@ class SafeMigrateEscapesRunnerTest {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
         assertThat(RunnerResult.parse(r.terminationMessage()).findings())
                 .extracting(FindingStatus::getFile, FindingStatus::getLine, FindingStatus::getRule)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("V3__trim.sql", 1, "drop-column"));
+                .containsExactly(Tuple.tuple("V3__trim.sql", 1, "drop-column"));
         assertThat(count(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'orders_v2'")).isZero();
     }
 }

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.cli;
 
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ class SafeMigrateRunnerTest {
     }
 
     static Runner.Result safeMigrate(String db, Path migrations, Path backups, String engine, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("safe-migrate", "--database", pg.url(db), "--to",
+        List<String> args = new ArrayList<>(List.of("safe-migrate", "--database", pg.url(db), "--to",
                 backups.toString(), "--engine", engine, "--migrations", migrations.toString()));
         args.addAll(List.of(more));
         return Runner.run(env(), args.toArray(String[]::new));
@@ -221,7 +222,7 @@ class SafeMigrateRunnerTest {
         Path logA = Files.createTempFile("a-", ".log");
         Process a = Runner.start(env(), args, logA);
         Thread.sleep(1500);
-        List<String> impatient = new java.util.ArrayList<>(args);
+        List<String> impatient = new ArrayList<>(args);
         impatient.addAll(List.of("--lock-wait", "1s"));
         Runner.Result b = Runner.run(env(), impatient.toArray(String[]::new));
         assertThat(b.exitCode()).isEqualTo(3);

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.cli;
 
+import java.util.EnumSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,7 +49,7 @@ class SmallPartsTest {
 
     @Test
     void configurationErrorsShareOneExitCodeThatThePodFailurePolicyStopsOn() {
-        var notWorthRetrying = java.util.EnumSet.of(FailureReason.InvalidArguments, FailureReason.PgToolTooOld,
+        var notWorthRetrying = EnumSet.of(FailureReason.InvalidArguments, FailureReason.PgToolTooOld,
                 FailureReason.TargetNotEmpty, FailureReason.PrerequisitesMissing, FailureReason.MigrationBlocked,
                 FailureReason.BackupStale, FailureReason.RehearsalRefused,
                 FailureReason.BackupInProgress);

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.migration;
 
+import io.schemaguard.api.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -44,11 +45,11 @@ class GateAndApprovalsTest {
 
     @Test
     void durations() {
-        assertThat(io.schemaguard.api.Durations.parse("15m")).isEqualTo(Duration.ofMinutes(15));
-        assertThat(io.schemaguard.api.Durations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
-        assertThat(io.schemaguard.api.Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThatThrownBy(() -> io.schemaguard.api.Durations.parse("15")).hasMessageContaining("invalid duration");
-        assertThatThrownBy(() -> io.schemaguard.api.Durations.parse("m15")).hasMessageContaining("invalid duration");
+        assertThat(Durations.parse("15m")).isEqualTo(Duration.ofMinutes(15));
+        assertThat(Durations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThatThrownBy(() -> Durations.parse("15")).hasMessageContaining("invalid duration");
+        assertThatThrownBy(() -> Durations.parse("m15")).hasMessageContaining("invalid duration");
     }
 
     static Finding finding(String rule, boolean destructive, String hash) {

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.storage;
 
+import java.io.IOException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ConnectException;
@@ -58,7 +59,7 @@ class S3ErrorClassificationTest {
     @Test
     void aBodyTheServerStoppedReadingIsNamedAsSuch() {
         SdkClientException e = SdkClientException.builder().message("Unable to execute HTTP request: Error writing request"
-                + " body to server").cause(new java.io.IOException("Error writing request body to server")).build();
+                + " body to server").cause(new IOException("Error writing request body to server")).build();
         StorageException classified = store.classify(e, "upload part 1 of x");
         assertThat(classified.kind()).isEqualTo(StorageException.Kind.OTHER);
         assertThat(classified.getMessage()).contains("closed the connection while the request body was being sent")

@@ -1,5 +1,6 @@
 package io.schemaguard.testing.cluster;
 
+import java.util.Comparator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -416,7 +417,7 @@ public final class ControlPlane implements AutoCloseable {
             return;
         }
         try (var s = Files.walk(root)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             System.err.println("warning: could not delete " + root + ": " + e.getMessage());
         }

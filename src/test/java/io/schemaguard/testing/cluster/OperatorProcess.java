@@ -1,5 +1,9 @@
 package io.schemaguard.testing.cluster;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -112,9 +116,9 @@ public final class OperatorProcess implements AutoCloseable {
     /** What Prometheus would scrape: the operator's /q/metrics, in the text exposition format. */
     public String metrics() {
         try {
-            var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             return response.body();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

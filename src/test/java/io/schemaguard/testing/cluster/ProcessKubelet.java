@@ -1,5 +1,9 @@
 package io.schemaguard.testing.cluster;
 
+import io.fabric8.kubernetes.api.model.ConfigMapVolumeSource;
+import io.fabric8.kubernetes.api.model.HostIPBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
+import io.schemaguard.testing.ConfigMapLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -188,7 +192,7 @@ public final class ProcessKubelet implements AutoCloseable {
             conditions.add(nodeCondition(node, "PIDPressure", "False", "KubeletHasSufficientPID", "", now));
             Map<String, Quantity> capacity = Map.of("cpu", new Quantity(Integer.toString(Runtime.getRuntime().availableProcessors())),
                     "memory", new Quantity("16Gi"), "pods", new Quantity("110"), "ephemeral-storage", new Quantity("20Gi"));
-            node.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
+            node.setStatus(new NodeStatusBuilder()
                     .withConditions(conditions)
                     .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress()
                     .addNewAddress().withType("Hostname").withAddress(nodeName).endAddress()
@@ -395,7 +399,7 @@ public final class ProcessKubelet implements AutoCloseable {
             String podStart = now();
             updatePodStatus(namespace, name, uid, s -> {
                 PodStatusBuilder b = new PodStatusBuilder(s).withPhase("Pending").withHostIP("127.0.0.1")
-                        .withHostIPs(new io.fabric8.kubernetes.api.model.HostIPBuilder().withIp("127.0.0.1").build())
+                        .withHostIPs(new HostIPBuilder().withIp("127.0.0.1").build())
                         .withPodIP("127.0.0.1").withPodIPs(new PodIPBuilder().withIp("127.0.0.1").build())
                         .withStartTime(s.getStartTime() == null ? podStart : s.getStartTime())
                         .withConditions(conditions(s.getConditions(), false, false));
@@ -604,7 +608,7 @@ public final class ProcessKubelet implements AutoCloseable {
          * {@code items} select and rename keys; a missing ConfigMap (not optional) keeps the pod in
          * ContainerCreating, as a failed mount does.
          */
-        private void projectConfigMap(io.fabric8.kubernetes.api.model.ConfigMapVolumeSource source, Path local)
+        private void projectConfigMap(ConfigMapVolumeSource source, Path local)
                 throws Waiting, IOException {
             if (Files.exists(local.resolve("..data"))) {
                 return;
@@ -627,7 +631,7 @@ public final class ProcessKubelet implements AutoCloseable {
                     files.put(item.getPath(), data.get(item.getKey()));
                 }
             }
-            io.schemaguard.testing.ConfigMapLayout.write(files, local);
+            ConfigMapLayout.write(files, local);
         }
 
         /** The container's env and envFrom, in the kubelet's order, with $(VAR) references expanded. */

@@ -1,5 +1,7 @@
 package io.schemaguard.testing.cluster;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
@@ -367,7 +369,7 @@ public final class RealNode implements AutoCloseable {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            var out = CompletableFuture.supplyAsync(() -> {
                 try {
                     return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 } catch (IOException e) {
@@ -420,7 +422,7 @@ public final class RealNode implements AutoCloseable {
         }
     }
 
-    private void awaitReady(String component, java.util.function.BooleanSupplier ready) {
+    private void awaitReady(String component, BooleanSupplier ready) {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         Process p = processes.get(component);
         while (System.nanoTime() < deadline) {
@@ -470,7 +472,7 @@ public final class RealNode implements AutoCloseable {
         if (socket != null) {
             shims(socket.toString()).forEach(h -> {
                 h.destroyForcibly();
-                h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> h).join();
+                h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> h).join();
             });
         }
         t = lap("stop containerd and shims", t);

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.migration.engine;
 
+import java.util.regex.Pattern;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
@@ -324,8 +325,8 @@ public final class FlywayEngine implements MigrationEngine {
         }
     }
 
-    private static final java.util.regex.Pattern MEANT_AS_MIGRATION = java.util.regex.Pattern.compile("^[VvRrUu][0-9_.]");
-    private static final java.util.regex.Pattern WELL_NAMED = java.util.regex.Pattern.compile("^(V[0-9][0-9._]*__.+|R__.+)\\.sql$");
+    private static final Pattern MEANT_AS_MIGRATION = Pattern.compile("^[VvRrUu][0-9_.]");
+    private static final Pattern WELL_NAMED = Pattern.compile("^(V[0-9][0-9._]*__.+|R__.+)\\.sql$");
 
     private static void requireDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.migration.engine;
 
+import java.util.regex.Pattern;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -277,7 +278,7 @@ public final class PrismaEngine implements MigrationEngine {
         }
     }
 
-    private static final java.util.regex.Pattern OWN_TRANSACTION = java.util.regex.Pattern.compile(
+    private static final Pattern OWN_TRANSACTION = Pattern.compile(
             "(?im)^\\s*(BEGIN|COMMIT|END|ROLLBACK|START\\s+TRANSACTION)\\b");
 
     private static void applyOnce(Connection c, Migration m, String id) throws SQLException {

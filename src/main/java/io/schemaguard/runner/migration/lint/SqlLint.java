@@ -1,5 +1,6 @@
 package io.schemaguard.runner.migration.lint;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.security.MessageDigest;
@@ -317,7 +318,7 @@ public final class SqlLint {
                 }
                 case "InsertStmt" -> {
                     // Everything but the target: the query and its WITH clause (whose names are not tables).
-                    com.fasterxml.jackson.databind.node.ObjectNode source = node.deepCopy();
+                    ObjectNode source = node.deepCopy();
                     source.remove("relation");
                     fillIfReadsExisting(Table.of(node.path("relation")), source);
                 }

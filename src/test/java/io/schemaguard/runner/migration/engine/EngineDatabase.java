@@ -1,5 +1,8 @@
 package io.schemaguard.runner.migration.engine;
 
+import io.schemaguard.testing.TableLock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -76,17 +79,17 @@ final class EngineDatabase {
     }
 
     /** Settings that retry a lock timeout up to 4 times, 300 ms apart at first, recording each attempt. */
-    static MigrationEngine.Settings retrying(java.util.List<String> attempts) {
-        return new MigrationEngine.Settings(java.time.Duration.ofMillis(300), java.time.Duration.ofSeconds(30), 4,
-                java.time.Duration.ofMillis(300),
+    static MigrationEngine.Settings retrying(List<String> attempts) {
+        return new MigrationEngine.Settings(Duration.ofMillis(300), Duration.ofSeconds(30), 4,
+                Duration.ofMillis(300),
                 (file, attempt, of, wait, reason) -> attempts.add(file + " " + attempt + "/" + of + " " + wait.toMillis()));
     }
 
     /** Holds the table's lock for {@code millis} from another thread, then lets go; returns once it is held. */
     Thread lockFor(String table, long millis) throws InterruptedException {
-        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
         Thread t = new Thread(() -> {
-            try (io.schemaguard.testing.TableLock lock = io.schemaguard.testing.TableLock.exclusive(pg, name, table)) {
+            try (TableLock lock = TableLock.exclusive(pg, name, table)) {
                 held.countDown();
                 Thread.sleep(millis);
             } catch (InterruptedException e) {

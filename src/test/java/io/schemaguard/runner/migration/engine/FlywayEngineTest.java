@@ -1,5 +1,6 @@
 package io.schemaguard.runner.migration.engine;
 
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -244,7 +245,7 @@ class FlywayEngineTest {
         history();
         engine.migrate(db.target, dir, SETTINGS);
         EngineDatabase.write(dir, "V4__add_note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
-        List<String> attempts = new java.util.ArrayList<>();
+        List<String> attempts = new ArrayList<>();
         Thread lock = db.lockFor("orders", 1500);
         List<Migration> applied = engine.migrate(db.target, dir, EngineDatabase.retrying(attempts));
         lock.join();
@@ -260,7 +261,7 @@ class FlywayEngineTest {
         history();
         engine.migrate(db.target, dir, SETTINGS);
         EngineDatabase.write(dir, "V4__add_note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
-        List<String> attempts = new java.util.ArrayList<>();
+        List<String> attempts = new ArrayList<>();
         MigrationException e;
         try (TableLock lock = TableLock.exclusive(db.pg, db.name, "orders")) {
             e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, EngineDatabase.retrying(attempts)));

@@ -1,5 +1,6 @@
 package io.schemaguard.runner.migration.engine;
 
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -341,7 +342,7 @@ class PrismaEngineTest {
         history();
         engine.migrate(db.target, dir, SETTINGS);
         EngineDatabase.write(dir, "20240104000000_add_note/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
-        List<String> attempts = new java.util.ArrayList<>();
+        List<String> attempts = new ArrayList<>();
         Thread lock = db.lockFor("orders", 1500);
         List<Migration> applied = engine.migrate(db.target, dir, EngineDatabase.retrying(attempts));
         lock.join();
@@ -359,7 +360,7 @@ class PrismaEngineTest {
         history();
         engine.migrate(db.target, dir, SETTINGS);
         EngineDatabase.write(dir, "20240104000000_add_note/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
-        List<String> attempts = new java.util.ArrayList<>();
+        List<String> attempts = new ArrayList<>();
         MigrationException e;
         try (TableLock lock = TableLock.exclusive(db.pg, db.name, "orders")) {
             e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, EngineDatabase.retrying(attempts)));

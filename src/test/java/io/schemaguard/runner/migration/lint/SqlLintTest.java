@@ -1,5 +1,7 @@
 package io.schemaguard.runner.migration.lint;
 
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import static io.schemaguard.runner.migration.lint.SqlLint.*;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -481,7 +483,7 @@ class SqlLintTest {
 
     @Test
     void longStatementsAreShortenedForDisplayOnly() {
-        String columns = String.join(", ", java.util.Collections.nCopies(60, "c"));
+        String columns = String.join(", ", Collections.nCopies(60, "c"));
         String sql = "UPDATE orders SET (" + columns + ") = (" + columns + ");";
         Finding finding = SqlLint.lint(FILE, sql).get(0);
         assertThat(finding.statement()).hasSize(SqlLint.STATEMENT_DISPLAY_LENGTH).endsWith("…");
@@ -501,7 +503,7 @@ class SqlLintTest {
     static String sha256(String text) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
     }
