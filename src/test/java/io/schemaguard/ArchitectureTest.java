@@ -7,15 +7,12 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-import java.util.Set;
-
-import org.junit.jupiter.api.Test;
-
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.Location;
-
 import io.schemaguard.api.SchemaguardApi;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * One binary, two sides: the operator ({@code io.schemaguard.operator..}: reconcilers, job factories,
@@ -27,46 +24,67 @@ class ArchitectureTest {
 
     /** The main classes' own directory (or jar): scanning the whole classpath for the package takes seconds. */
     private static final JavaClasses MAIN = new ClassFileImporter()
-            .importLocations(Set.of(Location.of(SchemaguardApi.class.getProtectionDomain().getCodeSource().getLocation())));
+            .importLocations(Set.of(Location.of(
+                    SchemaguardApi.class.getProtectionDomain().getCodeSource().getLocation())));
 
     @Test
     void everyClassIsOnOneSideOrInTheSharedPackages() {
-        classes().that().resideInAPackage("io.schemaguard..")
-                .should().resideInAnyPackage("io.schemaguard.api", "io.schemaguard.contract",
-                        "io.schemaguard.operator..", "io.schemaguard.runner..")
+        classes()
+                .that()
+                .resideInAPackage("io.schemaguard..")
+                .should()
+                .resideInAnyPackage(
+                        "io.schemaguard.api",
+                        "io.schemaguard.contract",
+                        "io.schemaguard.operator..",
+                        "io.schemaguard.runner..")
                 .because("shared code lives in api or contract, where the rules below keep it honest")
                 .check(MAIN);
     }
 
     @Test
     void theOperatorDoesNotUsePodSideCode() {
-        noClasses().that().resideInAPackage("io.schemaguard.operator..")
-                .should().dependOnClassesThat().resideInAPackage("io.schemaguard.runner..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.schemaguard.operator..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.schemaguard.runner..")
                 .because("the operator learns a runner's outcome from the termination message (contract)")
                 .check(MAIN);
     }
 
     @Test
     void thePodSideDoesNotUseTheOperator() {
-        noClasses().that().resideInAPackage("io.schemaguard.runner..")
-                .should().dependOnClassesThat().resideInAPackage("io.schemaguard.operator..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.schemaguard.runner..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.schemaguard.operator..")
                 .because("the runner never boots Quarkus or the operator")
                 .check(MAIN);
     }
 
     @Test
     void theContractDependsOnTheApiOnly() {
-        classes().that().resideInAPackage("io.schemaguard.contract..")
-                .should().onlyDependOnClassesThat(resideInAnyPackage("io.schemaguard.contract..", "io.schemaguard.api..")
+        classes()
+                .that()
+                .resideInAPackage("io.schemaguard.contract..")
+                .should()
+                .onlyDependOnClassesThat(resideInAnyPackage("io.schemaguard.contract..", "io.schemaguard.api..")
                         .or(resideOutsideOfPackage("io.schemaguard..")))
                 .check(MAIN);
     }
 
     @Test
     void theApiDependsOnNoOtherSchemaguardPackage() {
-        classes().that().resideInAPackage("io.schemaguard.api..")
-                .should().onlyDependOnClassesThat(resideInAPackage("io.schemaguard.api..")
-                        .or(resideOutsideOfPackage("io.schemaguard..")))
+        classes()
+                .that()
+                .resideInAPackage("io.schemaguard.api..")
+                .should()
+                .onlyDependOnClassesThat(
+                        resideInAPackage("io.schemaguard.api..").or(resideOutsideOfPackage("io.schemaguard..")))
                 .check(MAIN);
     }
 

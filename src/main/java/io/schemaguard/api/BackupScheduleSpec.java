@@ -1,7 +1,6 @@
 package io.schemaguard.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -75,10 +74,13 @@ public class BackupScheduleSpec {
     public static class RetentionPolicy {
         @Min(0)
         private Integer keepLast;
+
         @Min(0)
         private Integer keepDaily;
+
         @Min(0)
         private Integer keepWeekly;
+
         @Min(0)
         @Max(1200)
         private Integer keepMonthly;

@@ -1,11 +1,9 @@
 package io.schemaguard.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-
-import io.fabric8.kubernetes.api.model.Condition;
 
 /** Observed state of a BackupSchedule; written only by its reconciler. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -16,6 +14,7 @@ public class BackupScheduleStatus {
     private String lastScheduleTime;
     /** When the next run is due (cron time plus this schedule's jitter). */
     private String nextScheduleTime;
+
     private String lastSuccessfulBackup;
     private String lastSuccessfulTime;
     private String lastFailedBackup;
@@ -26,6 +25,7 @@ public class BackupScheduleStatus {
     private Integer keptBackups;
     /** Failed backups of this schedule in the cluster. */
     private Integer failedBackups;
+
     private RetentionStatus retention;
     private OrphanStatus orphans;
 
@@ -140,6 +140,7 @@ public class BackupScheduleStatus {
         private List<String> deleted;
         /** Backups this schedule's retention deleted since it was created. */
         private Integer deletedTotal;
+
         private Boolean dryRun;
         /** Backups retention may never delete (pinned, keep, newest succeeded), with the reason; at most 50. */
         private List<String> protectedBackups;
@@ -183,7 +184,6 @@ public class BackupScheduleStatus {
         public void setProtectedBackups(List<String> protectedBackups) {
             this.protectedBackups = protectedBackups;
         }
-
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -194,6 +194,7 @@ public class BackupScheduleStatus {
         private Integer orphanCount;
         /** DatabaseBackups of this schedule whose object is gone. */
         private Integer missingCount;
+
         private List<String> orphans;
         private List<String> missing;
         private String message;
@@ -253,6 +254,5 @@ public class BackupScheduleStatus {
         public void setMessage(String message) {
             this.message = message;
         }
-
     }
 }

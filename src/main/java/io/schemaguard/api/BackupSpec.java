@@ -11,13 +11,18 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  * What to dump and where to: the fields of a DatabaseBackup's spec, shared with the template a
  * BackupSchedule stamps backups from (which, unlike a backup's own spec, may change).
  */
-@ValidationRule(value = "!has(self.jobs) || self.format == 'Directory'",
-        message = "jobs (parallel pg_dump workers) needs format: Directory; the Custom and Plain formats are written by one")
-@ValidationRule(value = "self.compression != 'None' || !has(self.compressionLevel)",
+@ValidationRule(
+        value = "!has(self.jobs) || self.format == 'Directory'",
+        message =
+                "jobs (parallel pg_dump workers) needs format: Directory; the Custom and Plain formats are written by one")
+@ValidationRule(
+        value = "self.compression != 'None' || !has(self.compressionLevel)",
         message = "compressionLevel cannot be set when compression is None")
-@ValidationRule(value = "!has(self.verificationServer) || self.verify == 'Restore'",
+@ValidationRule(
+        value = "!has(self.verificationServer) || self.verify == 'Restore'",
         message = "verificationServer is only used with verify: Restore")
-@ValidationRule(value = "self.compression != 'Gzip' || !has(self.compressionLevel) || self.compressionLevel <= 9",
+@ValidationRule(
+        value = "self.compression != 'Gzip' || !has(self.compressionLevel) || self.compressionLevel <= 9",
         message = "Gzip compressionLevel must be between 1 and 9")
 public class BackupSpec {
     @Required

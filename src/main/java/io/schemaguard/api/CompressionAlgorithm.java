@@ -50,9 +50,10 @@ public enum CompressionAlgorithm {
             return defaultLevel;
         }
         if (this == NONE || level < minLevel || level > maxLevel) {
-            throw new IllegalArgumentException(this == NONE
-                    ? "compression 'none' takes no level"
-                    : id + " level must be between " + minLevel + " and " + maxLevel + ", got " + level);
+            throw new IllegalArgumentException(
+                    this == NONE
+                            ? "compression 'none' takes no level"
+                            : id + " level must be between " + minLevel + " and " + maxLevel + ", got " + level);
         }
         return level;
     }

@@ -7,5 +7,4 @@ import io.fabric8.generator.annotation.ValidationRule;
  * run is a new DatabaseBackup.
  */
 @ValidationRule(value = "self == oldSelf", message = "spec is immutable: create a new DatabaseBackup instead")
-public class DatabaseBackupSpec extends BackupSpec {
-}
+public class DatabaseBackupSpec extends BackupSpec {}

@@ -1,11 +1,9 @@
 package io.schemaguard.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-
-import io.fabric8.kubernetes.api.model.Condition;
 
 /** Observed state of a DatabaseBackup; written only by the operator's status aggregator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -16,12 +14,15 @@ public class DatabaseBackupStatus {
     private String jobName;
     /** Identifier of the backup in storage: {@code <timestamp>-<id>}. */
     private String backupId;
+
     private String database;
     /** URL of the dump object, e.g. {@code s3://bucket/prefix/ns/db/<backupId>/dump.pgdump.zst}. */
     private String location;
+
     private Long sizeBytes;
     /** Human-readable size, for {@code kubectl get}. */
     private String size;
+
     private String sha256;
     private String serverVersion;
     private String pgDumpVersion;

@@ -10,9 +10,11 @@ import io.fabric8.generator.annotation.ValidationRule;
  * How a Job reaches a PostgreSQL database: either host/port/name/user plus a password Secret, or one
  * Secret holding a full connection URI.
  */
-@ValidationRule(value = "has(self.uriSecretRef) != (has(self.host) || has(self.name))",
+@ValidationRule(
+        value = "has(self.uriSecretRef) != (has(self.host) || has(self.name))",
         message = "set either uriSecretRef, or host and name (not both)")
-@ValidationRule(value = "has(self.uriSecretRef) || (has(self.host) && has(self.name) && has(self.user))",
+@ValidationRule(
+        value = "has(self.uriSecretRef) || (has(self.host) && has(self.name) && has(self.user))",
         message = "host, name and user are required unless uriSecretRef is set")
 public class DatabaseConnection {
     @Pattern("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$")

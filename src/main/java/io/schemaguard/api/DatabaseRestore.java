@@ -11,13 +11,19 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /** One restore of a backup into a database, run once by a Job. Deleting it leaves the database alone. */
 @Group(SchemaguardApi.GROUP)
 @Version(SchemaguardApi.VERSION)
-@ShortNames({ "dbrestore", "dbr" })
+@ShortNames({"dbrestore", "dbr"})
 @ValidationRule(value = "has(self.spec)", message = "spec is required")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Backup", jsonPath = ".status.backupId", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Target", jsonPath = ".status.targetDatabase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+        name = "Target",
+        jsonPath = ".status.targetDatabase",
+        type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Rows", jsonPath = ".status.restoredRows", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class DatabaseRestore extends CustomResource<DatabaseRestoreSpec, DatabaseRestoreStatus> implements Namespaced {
 
     @Override

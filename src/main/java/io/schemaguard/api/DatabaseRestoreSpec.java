@@ -13,9 +13,11 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  * the target comes from a URI Secret). Immutable: a restore is one run.
  */
 @ValidationRule(value = "self == oldSelf", message = "spec is immutable: create a new DatabaseRestore instead")
-@ValidationRule(value = "self.mode != 'Replace' || has(self.confirm)",
+@ValidationRule(
+        value = "self.mode != 'Replace' || has(self.confirm)",
         message = "mode Replace requires confirm, set to the name of the target database")
-@ValidationRule(value = "self.mode != 'Replace' || !has(self.target.name) || self.confirm == self.target.name",
+@ValidationRule(
+        value = "self.mode != 'Replace' || !has(self.target.name) || self.confirm == self.target.name",
         message = "confirm must equal the target database name (target.name)")
 public class DatabaseRestoreSpec {
     @Required

@@ -1,11 +1,9 @@
 package io.schemaguard.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-
-import io.fabric8.kubernetes.api.model.Condition;
 
 /** Observed state of a DatabaseRestore; written only by the operator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -16,14 +14,17 @@ public class DatabaseRestoreStatus {
     private String jobName;
     /** The backup restored, and where it was read from. */
     private String backupId;
+
     private String sourceLocation;
     private String targetDatabase;
     /** Name of the DatabaseBackup taken of the target before a Replace. */
     private String safetyBackup;
+
     private Integer restoredTables;
     private Long restoredRows;
     /** exact (every table's count matched the backup's) or estimated (the backup had estimates only). */
     private String rowCheck;
+
     private String startedAt;
     private String completedAt;
     private Double durationSeconds;

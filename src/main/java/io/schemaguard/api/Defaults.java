@@ -34,8 +34,8 @@ public final class Defaults {
     public static final String S3_REGION = "us-east-1";
     /** Keys of an S3 credentials Secret. */
     public static final String S3_ACCESS_KEY_ID_KEY = "AWS_ACCESS_KEY_ID";
+
     public static final String S3_SECRET_ACCESS_KEY_KEY = "AWS_SECRET_ACCESS_KEY";
 
-    private Defaults() {
-    }
+    private Defaults() {}
 }

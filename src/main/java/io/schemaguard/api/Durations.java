@@ -1,8 +1,8 @@
 package io.schemaguard.api;
 
-import java.util.regex.Pattern;
 import java.time.Duration;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Durations as the resources write them ({@code 15m}, {@code 1h30m}, {@code 30d}), parsed in one place. */
 public final class Durations {
@@ -10,10 +10,10 @@ public final class Durations {
     public static final String PATTERN = "^([0-9]+(ms|s|m|h))+$";
     /** With days: retention and jitter windows. */
     public static final String PATTERN_WITH_DAYS = "^([0-9]+(ms|s|m|h|d))+$";
+
     private static final Pattern PART = Pattern.compile("([0-9]+)(ms|s|m|h|d)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     public static Duration parse(String value) {
         Duration total = Duration.ZERO;
@@ -24,13 +24,14 @@ public final class Durations {
                 throw new IllegalArgumentException("invalid duration '" + value + "'");
             }
             long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            });
+            total = total.plus(
+                    switch (m.group(2)) {
+                        case "ms" -> Duration.ofMillis(n);
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        case "h" -> Duration.ofHours(n);
+                        default -> Duration.ofDays(n);
+                    });
             end = m.end();
         }
         if (end != value.length() || end == 0) {

@@ -1,11 +1,10 @@
 package io.schemaguard.api;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Where the migration files come from: ConfigMaps of the namespace (each key a file name as the engine
@@ -13,7 +12,8 @@ import io.fabric8.generator.annotation.ValidationRule;
  * or the application's own image, copied by an init container from {@code path}.
  */
 @ValidationRule(value = "has(self.configMaps) != has(self.image)", message = "set exactly one of configMaps or image")
-@ValidationRule(value = "!has(self.configMaps) || size(self.configMaps) > 0",
+@ValidationRule(
+        value = "!has(self.configMaps) || size(self.configMaps) > 0",
         message = "configMaps needs at least one ConfigMap: an empty list holds no migration")
 public class MigrationSource {
     private List<ConfigMapRef> configMaps = null;
@@ -40,8 +40,7 @@ public class MigrationSource {
         @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
         private String name;
 
-        public ConfigMapRef() {
-        }
+        public ConfigMapRef() {}
 
         public ConfigMapRef(String name) {
             this.name = name;

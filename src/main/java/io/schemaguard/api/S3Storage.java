@@ -88,8 +88,7 @@ public class S3Storage {
         @Default(Defaults.S3_SECRET_ACCESS_KEY_KEY)
         private String secretAccessKeyKey = Defaults.S3_SECRET_ACCESS_KEY_KEY;
 
-        public S3Credentials() {
-        }
+        public S3Credentials() {}
 
         public S3Credentials(String name) {
             this.name = name;

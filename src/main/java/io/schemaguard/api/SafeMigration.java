@@ -15,12 +15,21 @@ import io.fabric8.kubernetes.model.annotation.Version;
  */
 @Group(SchemaguardApi.GROUP)
 @Version(SchemaguardApi.VERSION)
-@ShortNames({ "safemig", "smig" })
+@ShortNames({"safemig", "smig"})
 @ValidationRule(value = "has(self.spec)", message = "spec is required")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Backup", jsonPath = ".status.currentRun.backup", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Applied", jsonPath = ".status.currentRun.appliedCount", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "Backup",
+        jsonPath = ".status.currentRun.backup",
+        type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+        name = "Applied",
+        jsonPath = ".status.currentRun.appliedCount",
+        type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class SafeMigration extends CustomResource<SafeMigrationSpec, SafeMigrationStatus> implements Namespaced {
 
     @Override

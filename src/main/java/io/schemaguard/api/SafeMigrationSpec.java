@@ -1,20 +1,20 @@
 package io.schemaguard.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import java.util.ArrayList;
-import java.util.List;
-
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.ArrayList;
+import java.util.List;
 
 /** What to migrate, and the rules the run must keep. */
 @ValidationRule(value = "self.engine != 'Command' || has(self.command)", message = "engine Command needs spec.command")
-@ValidationRule(value = "self.engine == 'Command' || has(self.migrations)",
+@ValidationRule(
+        value = "self.engine == 'Command' || has(self.migrations)",
         message = "engines Flyway and Prisma need spec.migrations")
 public class SafeMigrationSpec {
 
@@ -94,8 +94,10 @@ public class SafeMigrationSpec {
         /** The migration starts only while the backup is younger than this. */
         @Default(Defaults.MIGRATION_BACKUP_MAX_AGE)
         @Pattern(Durations.PATTERN)
-        @ValidationRule(value = "self.matches('[1-9]')", message = "maxAge must be longer than zero: a backup is never"
-                + " younger than 0s, so the migration could never start")
+        @ValidationRule(
+                value = "self.matches('[1-9]')",
+                message = "maxAge must be longer than zero: a backup is never"
+                        + " younger than 0s, so the migration could never start")
         private String maxAge = Defaults.MIGRATION_BACKUP_MAX_AGE;
 
         @Default("Checksum")
@@ -120,7 +122,8 @@ public class SafeMigrationSpec {
     }
 
     public enum LockHazards {
-        Warn, Block
+        Warn,
+        Block
     }
 
     public static class Safety {
@@ -231,8 +234,7 @@ public class SafeMigrationSpec {
         @Required
         private String sql;
 
-        public Assertion() {
-        }
+        public Assertion() {}
 
         public Assertion(String name, String sql) {
             this.name = name;

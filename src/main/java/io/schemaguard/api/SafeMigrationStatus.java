@@ -1,11 +1,9 @@
 package io.schemaguard.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-
-import io.fabric8.kubernetes.api.model.Condition;
 
 /**
  * Observed state: kstatus conditions (Ready, Reconciling, Stalled) plus one per step, the current
@@ -28,6 +26,7 @@ public class SafeMigrationStatus {
         private String message;
         /** The DatabaseBackup taken for this run, and when it completed. */
         private String backup;
+
         private String backupCompletedAt;
         private Integer backupAttempts;
         private List<String> pending;
@@ -41,9 +40,11 @@ public class SafeMigrationStatus {
         private List<String> schemaChanges;
         /** Each time the migration hit lock_timeout, was rolled back whole and tried again. */
         private List<String> lockRetries;
+
         private List<String> verificationProblems;
         /** The DatabaseRestore created (onFailure: Restore), or the manifest to apply by hand (Halt). */
         private String restore;
+
         private String restoreManifest;
 
         public Long getGeneration() {
@@ -220,6 +221,7 @@ public class SafeMigrationStatus {
         private Boolean serverWide;
         /** Tables and columns it removes; after migrating, anything else gone fails the check. */
         private List<String> losses;
+
         private Boolean approved;
         private String statementHash;
         private String statement;
@@ -314,7 +316,9 @@ public class SafeMigrationStatus {
         }
 
         public enum Severity {
-            DataLoss, Hazard, Note
+            DataLoss,
+            Hazard,
+            Note
         }
     }
 

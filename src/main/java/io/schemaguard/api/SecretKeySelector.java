@@ -15,8 +15,7 @@ public class SecretKeySelector {
 
     private String key;
 
-    public SecretKeySelector() {
-    }
+    public SecretKeySelector() {}
 
     public SecretKeySelector(String name, String key) {
         this.name = name;

@@ -5,8 +5,7 @@ public class VerificationStatus {
     private String result;
     private String message;
 
-    public VerificationStatus() {
-    }
+    public VerificationStatus() {}
 
     public VerificationStatus(String result, String message) {
         this.result = result;

@@ -1,16 +1,15 @@
 package io.schemaguard.contract;
 
+import io.schemaguard.api.CompressionAlgorithm;
+import io.schemaguard.api.DumpFormat;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
 import java.util.regex.Pattern;
-
-import io.schemaguard.api.CompressionAlgorithm;
-import io.schemaguard.api.DumpFormat;
 
 /**
  * Object layout under a storage location:
@@ -22,14 +21,14 @@ public final class BackupLayout {
     public static final String MANIFEST = "manifest.json";
     /** Written by the runner writing a backup, removed once its manifest is written: who owns the folder. */
     public static final String WRITER = "writer";
+
     public static final String DUMP_BASENAME = "dump.";
-    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIMESTAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
     private static final Pattern BACKUP_ID = Pattern.compile("^\\d{8}T\\d{6}Z-[a-z0-9]{1,16}$");
 
-    private BackupLayout() {
-    }
+    private BackupLayout() {}
 
     /** {@code 20261125T031500Z-1a2b3c4d}: sorts by time, unique by suffix. */
     public static String backupId(Instant time, String suffix) {
@@ -88,8 +87,8 @@ public final class BackupLayout {
 
     private static String sha256(String name) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(name.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }

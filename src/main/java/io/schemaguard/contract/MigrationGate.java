@@ -1,9 +1,8 @@
 package io.schemaguard.contract;
 
+import io.schemaguard.api.Phase;
 import java.time.Duration;
 import java.time.Instant;
-
-import io.schemaguard.api.Phase;
 
 /**
  * The product's promise as one function: a migration may start only with a backup that succeeded,
@@ -23,8 +22,7 @@ public final class MigrationGate {
         STALE
     }
 
-    private MigrationGate() {
-    }
+    private MigrationGate() {}
 
     /**
      * @param backupPhase phase of the run's DatabaseBackup, null when it does not exist
@@ -32,8 +30,13 @@ public final class MigrationGate {
      * @param backupCompleted when it completed (null until it did)
      * @param runStarted when this run (this generation) began
      */
-    public static Decision decide(Phase backupPhase, Instant backupCreated, Instant backupCompleted, Instant runStarted,
-            Duration maxAge, Instant now) {
+    public static Decision decide(
+            Phase backupPhase,
+            Instant backupCreated,
+            Instant backupCompleted,
+            Instant runStarted,
+            Duration maxAge,
+            Instant now) {
         if (backupPhase == null || backupPhase == Phase.Pending || backupPhase == Phase.Running) {
             return Decision.WAIT;
         }

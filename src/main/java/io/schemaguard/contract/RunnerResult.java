@@ -1,18 +1,17 @@
 package io.schemaguard.contract;
 
-import io.schemaguard.api.SafeMigrationStatus;
-import java.util.List;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.schemaguard.api.SafeMigrationStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The one-line JSON a runner leaves in the pod's termination message, so the operator learns the
@@ -21,7 +20,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+@JsonAutoDetect(
+        fieldVisibility = JsonAutoDetect.Visibility.ANY,
+        getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 public final class RunnerResult {
 
@@ -30,8 +31,9 @@ public final class RunnerResult {
     private static final int MAX_MESSAGE = 1024;
     /** Orphan folders and missing ids reported in full on stdout; the termination message keeps this many. */
     public static final int MAX_LISTED = 20;
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private String status;
     private String reason;
@@ -76,8 +78,7 @@ public final class RunnerResult {
     private List<String> orphans;
     private List<String> missing;
 
-    private RunnerResult() {
-    }
+    private RunnerResult() {}
 
     public static RunnerResult success() {
         RunnerResult r = new RunnerResult();
@@ -140,8 +141,8 @@ public final class RunnerResult {
         return this;
     }
 
-    public RunnerResult plan(List<String> pending,
-            List<SafeMigrationStatus.FindingStatus> findings, int findingsTotal, int blocking) {
+    public RunnerResult plan(
+            List<String> pending, List<SafeMigrationStatus.FindingStatus> findings, int findingsTotal, int blocking) {
         this.pending = pending;
         this.findings = findings;
         this.findingsTotal = findingsTotal;
@@ -149,8 +150,7 @@ public final class RunnerResult {
         return this;
     }
 
-    public RunnerResult migrated(List<String> applied, List<String> schemaChanges,
-            List<String> problems) {
+    public RunnerResult migrated(List<String> applied, List<String> schemaChanges, List<String> problems) {
         this.applied = applied;
         this.schemaChanges = schemaChanges;
         this.problems = problems;

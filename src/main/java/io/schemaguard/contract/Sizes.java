@@ -8,15 +8,14 @@ import java.util.Locale;
  * {@code kubectl get} and the command line show the same "1.5 KiB".
  */
 public final class Sizes {
-    private Sizes() {
-    }
+    private Sizes() {}
 
     /** 1536 gives "1.5 KiB". */
     public static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }
-        String[] units = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
         double v = n;
         int u = -1;
         while (v >= 1024 && u < units.length - 1) {

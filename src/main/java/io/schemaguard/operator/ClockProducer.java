@@ -1,11 +1,9 @@
 package io.schemaguard.operator;
 
-import java.time.Clock;
-
+import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-
-import io.quarkus.arc.DefaultBean;
+import java.time.Clock;
 
 /** The clock reconcilers use; tests replace it to move time. */
 public class ClockProducer {

@@ -1,13 +1,11 @@
 package io.schemaguard.operator;
 
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
-
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * Leader election on a Lease in the operator's namespace, so a second replica stands by. The
@@ -24,16 +22,22 @@ public class LeaderElection {
     @Produces
     @Singleton
     LeaderElectionConfiguration leaderElection(
-            @ConfigProperty(name = "schemaguard.leader-election.lease-name", defaultValue = "schemaguard-operator") String leaseName) {
+            @ConfigProperty(name = "schemaguard.leader-election.lease-name", defaultValue = "schemaguard-operator")
+                    String leaseName) {
         // The full constructor: JOSDK's builder refuses exitOnStopLeading=false outside tests
         // (UnsupportedOperationException at startup). Namespace and identity null: the client's
         // namespace (KUBERNETES_NAMESPACE) and the pod name (HOSTNAME).
-        return new LeaderElectionConfiguration(leaseName, null, LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        return new LeaderElectionConfiguration(
+                leaseName,
+                null,
+                LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
                 LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-                LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null,
-                new LeaderCallbacks(() -> LOG.infof("leading on Lease %s", leaseName), LeaderElection::stoppedLeading,
-                        leader -> {
-                        }),
+                LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                null,
+                new LeaderCallbacks(
+                        () -> LOG.infof("leading on Lease %s", leaseName),
+                        LeaderElection::stoppedLeading,
+                        leader -> {}),
                 false);
     }
 
@@ -48,8 +52,7 @@ public class LeaderElection {
 
     /** Registering a shutdown hook fails once shutdown has begun: the one reliable way to ask. */
     static boolean jvmShuttingDown() {
-        Thread probe = new Thread(() -> {
-        });
+        Thread probe = new Thread(() -> {});
         try {
             Runtime.getRuntime().addShutdownHook(probe);
             Runtime.getRuntime().removeShutdownHook(probe);

@@ -1,10 +1,9 @@
 package io.schemaguard.operator;
 
-import java.util.List;
-import java.util.Optional;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.util.List;
+import java.util.Optional;
 
 /** Operator settings, from application.properties, environment variables or the Helm chart's values. */
 @ConfigMapping(prefix = "schemaguard")

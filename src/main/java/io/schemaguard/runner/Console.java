@@ -9,11 +9,11 @@ import java.util.Locale;
  * free for results that scripts read.
  */
 public final class Console {
-    private Console() {
-    }
+    private Console() {}
 
     public static void info(String format, Object... args) {
-        System.err.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + String.format(Locale.ROOT, format, args));
+        System.err.println(
+                Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + String.format(Locale.ROOT, format, args));
     }
 
     public static void error(String message) {

@@ -1,8 +1,8 @@
 package io.schemaguard.runner;
 
-import io.schemaguard.runner.storage.StorageException;
 import io.schemaguard.contract.FailureReason;
 import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.runner.storage.StorageException;
 
 /** A failure with a reason and a one-line message meant for the user. */
 public class RunnerException extends RuntimeException {

@@ -14,8 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Streams {
     static final int BUFFER = 1 << 20;
 
-    private Streams() {
-    }
+    private Streams() {}
 
     public static MessageDigest sha256() {
         try {
@@ -118,6 +117,5 @@ public final class Streams {
         return total;
     }
 
-    public record Hashed(String sha256, long size) {
-    }
+    public record Hashed(String sha256, long size) {}
 }

@@ -2,6 +2,10 @@ package io.schemaguard.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
@@ -12,16 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.fabric8.generator.annotation.Default;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
  * The schema's defaults and the code's agree: for every {@code @Default} of the API, a fresh spec
@@ -42,11 +39,16 @@ class DefaultsTest {
     static List<Class<?>> apiClasses() {
         List<Class<?>> classes = new ArrayList<>();
         try {
-            Path dir = Path.of(Defaults.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            Path dir = Path.of(Defaults.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
                     .resolve("io/schemaguard/api");
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path p : files.filter(f -> f.toString().endsWith(".class")).toList()) {
-                    String name = p.getFileName().toString().replace(".class", "").replace('/', '.');
+                    String name =
+                            p.getFileName().toString().replace(".class", "").replace('/', '.');
                     classes.add(Class.forName("io.schemaguard.api." + name));
                 }
             }
@@ -59,8 +61,10 @@ class DefaultsTest {
     }
 
     static Stream<Defaulted> defaultedFields() {
-        return apiClasses().stream().flatMap(c -> Stream.of(c.getDeclaredFields())
-                .filter(f -> f.isAnnotationPresent(Default.class)).map(f -> new Defaulted(c, f)));
+        return apiClasses().stream()
+                .flatMap(c -> Stream.of(c.getDeclaredFields())
+                        .filter(f -> f.isAnnotationPresent(Default.class))
+                        .map(f -> new Defaulted(c, f)));
     }
 
     @Test
@@ -76,7 +80,9 @@ class DefaultsTest {
         d.field().setAccessible(true);
         Object value = d.field().get(instance);
 
-        assertThat(value).as("%s has no initializer: code reading it would see null", d).isNotNull();
+        assertThat(value)
+                .as("%s has no initializer: code reading it would see null", d)
+                .isNotNull();
         String spelled = JSON.valueToTree(value).asText();
         assertThat(spelled).isEqualTo(d.field().getAnnotation(Default.class).value());
     }
@@ -94,7 +100,9 @@ class DefaultsTest {
             }
             JsonProperty property = constant.getAnnotation(JsonProperty.class);
             String spelled = property != null ? property.value() : constant.getName();
-            assertThat(spelled).as("%s.%s", type.getSimpleName(), constant.getName()).matches("[A-Z][A-Za-z]*");
+            assertThat(spelled)
+                    .as("%s.%s", type.getSimpleName(), constant.getName())
+                    .matches("[A-Z][A-Za-z]*");
         }
     }
 

@@ -2,19 +2,17 @@ package io.schemaguard.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * Assertions on what users install: the CRD carries its validation (so the API server refuses bad
@@ -40,7 +38,8 @@ class GeneratedManifestsTest {
         assertThat(crd.at("/spec/versions/0/subresources/status").isObject()).isTrue();
         assertThat(crd.at("/spec/names/shortNames").toString()).contains("dbb");
         List<String> columns = new ArrayList<>();
-        crd.at("/spec/versions/0/additionalPrinterColumns").forEach(c -> columns.add(c.get("name").asText()));
+        crd.at("/spec/versions/0/additionalPrinterColumns")
+                .forEach(c -> columns.add(c.get("name").asText()));
         assertThat(columns).contains("Phase", "Database", "Size", "Age");
 
         JsonNode spec = spec();
@@ -49,14 +48,19 @@ class GeneratedManifestsTest {
         assertThat(spec.at("/properties/compression/enum").toString()).contains("Zstd", "Gzip", "None");
         assertThat(spec.at("/properties/backoffLimit/minimum").asInt()).isZero();
         assertThat(spec.at("/properties/activeDeadlineSeconds/minimum").asInt()).isEqualTo(60);
-        assertThat(spec.at("/properties/database/properties/port/maximum").asInt()).isEqualTo(65535);
-        assertThat(spec.at("/properties/database/properties/sslMode/enum").toString()).contains("VerifyFull");
+        assertThat(spec.at("/properties/database/properties/port/maximum").asInt())
+                .isEqualTo(65535);
+        assertThat(spec.at("/properties/database/properties/sslMode/enum").toString())
+                .contains("VerifyFull");
         assertThat(spec.at("/x-kubernetes-validations").toString()).contains("self == oldSelf");
-        assertThat(spec.at("/properties/database/x-kubernetes-validations").toString()).contains("uriSecretRef");
+        assertThat(spec.at("/properties/database/x-kubernetes-validations").toString())
+                .contains("uriSecretRef");
         assertThat(spec.at("/properties/storage/x-kubernetes-validations").toString())
                 .contains("has(self.s3) != has(self.volume)");
-        assertThat(spec.at("/properties/storage/properties/s3/required").toString()).contains("bucket");
-        assertThat(crd.at("/spec/versions/0/schema/openAPIV3Schema/x-kubernetes-validations").toString())
+        assertThat(spec.at("/properties/storage/properties/s3/required").toString())
+                .contains("bucket");
+        assertThat(crd.at("/spec/versions/0/schema/openAPIV3Schema/x-kubernetes-validations")
+                        .toString())
                 .contains("has(self.spec)");
     }
 
@@ -66,7 +70,8 @@ class GeneratedManifestsTest {
         JsonNode spec = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
         assertThat(spec.at("/required").toString()).contains("source", "target");
         assertThat(spec.at("/properties/mode/enum").toString()).contains("NewDatabase", "Replace");
-        assertThat(spec.at("/x-kubernetes-validations").toString()).contains("self.confirm == self.target.name")
+        assertThat(spec.at("/x-kubernetes-validations").toString())
+                .contains("self.confirm == self.target.name")
                 .contains("self == oldSelf");
         assertThat(spec.at("/properties/source/x-kubernetes-validations").toString())
                 .contains("has(self.backupName) != has(self.backupId)");
@@ -92,9 +97,13 @@ class GeneratedManifestsTest {
                     }
                     for (JsonNode rule : doc.path("rules")) {
                         rules++;
-                        assertThat(rule.path("resources").toString()).as(f + " " + rule).doesNotContain("secrets")
+                        assertThat(rule.path("resources").toString())
+                                .as(f + " " + rule)
+                                .doesNotContain("secrets")
                                 .doesNotContain("\"*\"");
-                        assertThat(rule.path("verbs").toString()).as(f + " " + rule).doesNotContain("\"*\"");
+                        assertThat(rule.path("verbs").toString())
+                                .as(f + " " + rule)
+                                .doesNotContain("\"*\"");
                     }
                 }
             }
@@ -105,10 +114,17 @@ class GeneratedManifestsTest {
     @Test
     void deployAndTheOperatorAgreeOnWhatTheOperatorNeeds() throws Exception {
         String clusterRole = Files.readString(Path.of("deploy/030-clusterrole.yaml"));
-        for (String needed : List.of("databasebackups", "databasebackups/status", "databaserestores",
-                "databaserestores/status", "jobs", "pods", "events")) {
+        for (String needed : List.of(
+                "databasebackups",
+                "databasebackups/status",
+                "databaserestores",
+                "databaserestores/status",
+                "jobs",
+                "pods",
+                "events")) {
             assertThat(clusterRole).contains(needed);
         }
-        assertThat(Files.readString(Path.of("deploy/040-leader-election-role.yaml"))).contains("leases");
+        assertThat(Files.readString(Path.of("deploy/040-leader-election-role.yaml")))
+                .contains("leases");
     }
 }

@@ -1,9 +1,18 @@
 package io.schemaguard.faults;
 
-import java.util.HashSet;
-import java.util.function.Supplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import eu.rekawek.toxiproxy.Proxy;
+import eu.rekawek.toxiproxy.model.ToxicDirection;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.testing.Files2;
+import io.schemaguard.testing.HttpFaults;
+import io.schemaguard.testing.HttpFaults.Action;
+import io.schemaguard.testing.HttpFaults.Rule;
+import io.schemaguard.testing.PostgresServer;
+import io.schemaguard.testing.Runner;
+import io.schemaguard.testing.S3Server;
+import io.schemaguard.testing.Toxiproxy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,6 +27,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,26 +36,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-
-import eu.rekawek.toxiproxy.Proxy;
-import eu.rekawek.toxiproxy.model.ToxicDirection;
-import io.schemaguard.contract.RunnerResult;
-import io.schemaguard.testing.Files2;
-import io.schemaguard.testing.HttpFaults;
-import io.schemaguard.testing.HttpFaults.Action;
-import io.schemaguard.testing.HttpFaults.Rule;
-import io.schemaguard.testing.PostgresServer;
-import io.schemaguard.testing.Runner;
-import io.schemaguard.testing.S3Server;
-import io.schemaguard.testing.Toxiproxy;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
 /**
@@ -77,16 +75,32 @@ class FaultMatrixTest {
     static String sourceBackup;
 
     /** What a row found; {@code survived} means every invariant held and the outcome was the expected one. */
-    record Verdict(String fault, boolean fast, String expected, String outcome, boolean survived, int lost,
-            int completeLookingBad, int leaked, String note) {
+    record Verdict(
+            String fault,
+            boolean fast,
+            String expected,
+            String outcome,
+            boolean survived,
+            int lost,
+            int completeLookingBad,
+            int leaked,
+            String note) {
         String tsv() {
-            return String.join("\t", fault, fast ? "fast" : "full", expected, outcome, survived ? "yes" : "NO",
-                    String.valueOf(lost), String.valueOf(completeLookingBad), String.valueOf(leaked), note);
+            return String.join(
+                    "\t",
+                    fault,
+                    fast ? "fast" : "full",
+                    expected,
+                    outcome,
+                    survived ? "yes" : "NO",
+                    String.valueOf(lost),
+                    String.valueOf(completeLookingBad),
+                    String.valueOf(leaked),
+                    note);
         }
     }
 
-    record Row(String name, boolean fast, Scenario scenario) {
-    }
+    record Row(String name, boolean fast, Scenario scenario) {}
 
     interface Scenario {
         Verdict run(String name, boolean fast) throws Exception;
@@ -134,36 +148,68 @@ class FaultMatrixTest {
     @TestFactory
     Stream<DynamicTest> matrix() {
         Pattern only = Pattern.compile(System.getProperty("schemaguard.faults.only", ".*"));
-        return rows().stream().filter(r -> ALL || r.fast()).filter(r -> only.matcher(r.name()).matches()).map(row -> DynamicTest.dynamicTest(row.name(), () -> {
-            toxi.reset();
-            http.rule(Rule.PASS_ALL);
-            Verdict v = row.scenario().run(row.name(), row.fast());
-            VERDICTS.add(v);
-            assertThat(v.lost()).as(v.toString()).isZero();
-            assertThat(v.completeLookingBad()).as(v.toString()).isZero();
-            assertThat(v.leaked()).as(v.toString()).isZero();
-            assertThat(v.survived()).as(v.toString()).isTrue();
-        }));
+        return rows().stream()
+                .filter(r -> ALL || r.fast())
+                .filter(r -> only.matcher(r.name()).matches())
+                .map(row -> DynamicTest.dynamicTest(row.name(), () -> {
+                    toxi.reset();
+                    http.rule(Rule.PASS_ALL);
+                    Verdict v = row.scenario().run(row.name(), row.fast());
+                    VERDICTS.add(v);
+                    assertThat(v.lost()).as(v.toString()).isZero();
+                    assertThat(v.completeLookingBad()).as(v.toString()).isZero();
+                    assertThat(v.leaked()).as(v.toString()).isZero();
+                    assertThat(v.survived()).as(v.toString()).isTrue();
+                }));
     }
 
     private List<Row> rows() {
         return List.of(
                 // --- storage answers and connections, during a backup -------------------------------
-                new Row("s3-503-once-on-a-part", true, (n, f) -> backupThroughHttp(n, f,
-                        Rule.times(1, HttpFaults.Request::uploadPart, Action.status(503, "SlowDown")), null)),
-                new Row("s3-connection-reset-once-on-a-part", true, (n, f) -> backupThroughHttp(n, f,
-                        Rule.times(1, HttpFaults.Request::uploadPart, Action.reset()), null)),
-                new Row("s3-500-on-every-part", true, (n, f) -> backupThroughHttp(n, f,
-                        Rule.always(HttpFaults.Request::uploadPart, Action.status(500, "InternalError")),
-                        Expect.failure(4, "StorageError", "answered HTTP 500 InternalError"))),
-                new Row("s3-rejects-a-part-before-reading-it", true, (n, f) -> backupThroughHttp(n, f,
-                        Rule.always(HttpFaults.Request::uploadPart, Action.earlyStatus(500, "InternalError")),
-                        Expect.failure(4, "StorageError|StorageUnreachable", "answered HTTP 500|request body was being sent"))),
-                new Row("s3-503-on-the-manifest", false, (n, f) -> backupThroughHttp(n, f,
-                        Rule.always(r -> r.put("manifest.json"), Action.status(503, "SlowDown")),
-                        Expect.failure(4, "StorageError", "SlowDown"))),
-                new Row("s3-slow-responses", false, (n, f) -> backupThroughHttp(n, f,
-                        Rule.always(r -> true, Action.delay(700)), null)),
+                new Row(
+                        "s3-503-once-on-a-part",
+                        true,
+                        (n, f) -> backupThroughHttp(
+                                n,
+                                f,
+                                Rule.times(1, HttpFaults.Request::uploadPart, Action.status(503, "SlowDown")),
+                                null)),
+                new Row(
+                        "s3-connection-reset-once-on-a-part",
+                        true,
+                        (n, f) -> backupThroughHttp(
+                                n, f, Rule.times(1, HttpFaults.Request::uploadPart, Action.reset()), null)),
+                new Row(
+                        "s3-500-on-every-part",
+                        true,
+                        (n, f) -> backupThroughHttp(
+                                n,
+                                f,
+                                Rule.always(HttpFaults.Request::uploadPart, Action.status(500, "InternalError")),
+                                Expect.failure(4, "StorageError", "answered HTTP 500 InternalError"))),
+                new Row(
+                        "s3-rejects-a-part-before-reading-it",
+                        true,
+                        (n, f) -> backupThroughHttp(
+                                n,
+                                f,
+                                Rule.always(HttpFaults.Request::uploadPart, Action.earlyStatus(500, "InternalError")),
+                                Expect.failure(
+                                        4,
+                                        "StorageError|StorageUnreachable",
+                                        "answered HTTP 500|request body was being sent"))),
+                new Row(
+                        "s3-503-on-the-manifest",
+                        false,
+                        (n, f) -> backupThroughHttp(
+                                n,
+                                f,
+                                Rule.always(r -> r.put("manifest.json"), Action.status(503, "SlowDown")),
+                                Expect.failure(4, "StorageError", "SlowDown"))),
+                new Row(
+                        "s3-slow-responses",
+                        false,
+                        (n, f) -> backupThroughHttp(n, f, Rule.always(r -> true, Action.delay(700)), null)),
                 new Row("s3-slow-link", false, this::slowLink),
                 new Row("s3-connection-cut-mid-upload", true, this::connectionCutMidUpload),
                 new Row("storage-killed-mid-upload", true, this::storageKilledMidUpload),
@@ -213,7 +259,13 @@ class FaultMatrixTest {
         Runner.Result r = Runner.run(env(), backupArgs(pg.url(source), "s3://" + bucket + "/p", http.endpoint()));
         List<String> applied = http.applied();
         http.rule(Rule.PASS_ALL);
-        return verdict(name, fast, expect, r, lost(before, counts(pg, source)), audit(s3, bucket),
+        return verdict(
+                name,
+                fast,
+                expect,
+                r,
+                lost(before, counts(pg, source)),
+                audit(s3, bucket),
                 "faults applied: " + applied.size());
     }
 
@@ -223,7 +275,13 @@ class FaultMatrixTest {
         s3Tcp.toxics().latency("latency", ToxicDirection.DOWNSTREAM, 150);
         s3Tcp.toxics().bandwidth("bandwidth", ToxicDirection.UPSTREAM, 4096);
         Runner.Result r = Runner.run(env(), backupArgs(pg.url(source), "s3://" + bucket + "/p", tcpEndpoint()));
-        return verdict(name, fast, null, r, lost(before, counts(pg, source)), audit(s3, bucket),
+        return verdict(
+                name,
+                fast,
+                null,
+                r,
+                lost(before, counts(pg, source)),
+                audit(s3, bucket),
                 "150 ms latency, 4 MiB/s upstream");
     }
 
@@ -238,8 +296,14 @@ class FaultMatrixTest {
         s3Tcp.toxics().timeout("cut-down", ToxicDirection.DOWNSTREAM, 1000);
         Runner.Result r = run.await();
         toxi.reset();
-        return verdict(name, fast, Expect.failure(4, "StorageUnreachable|StorageError", "upload"), r,
-                lost(before, counts(pg, source)), audit(s3, bucket), "");
+        return verdict(
+                name,
+                fast,
+                Expect.failure(4, "StorageUnreachable|StorageError", "upload"),
+                r,
+                lost(before, counts(pg, source)),
+                audit(s3, bucket),
+                "");
     }
 
     private Verdict storageKilledMidUpload(String name, boolean fast) throws Exception {
@@ -248,13 +312,20 @@ class FaultMatrixTest {
             Proxy slow = toxi.proxy("own-" + System.nanoTime(), own.port());
             slow.toxics().bandwidth("slow", ToxicDirection.UPSTREAM, 2048);
             Map<String, Long> before = counts(pg, source);
-            Started run = Started.of(env(), backupArgs(pg.url(source), "s3://bkt/p", "http://127.0.0.1:" + Toxiproxy.port(slow)));
+            Started run = Started.of(
+                    env(), backupArgs(pg.url(source), "s3://bkt/p", "http://127.0.0.1:" + Toxiproxy.port(slow)));
             run.awaitStderr(STORED_A_PART, Duration.ofSeconds(60));
             own.kill();
             Runner.Result r = run.await();
             own.restart();
-            return verdict(name, fast, Expect.failure(4, "StorageUnreachable|StorageError", ""), r,
-                    lost(before, counts(pg, source)), audit(own, "bkt"), "");
+            return verdict(
+                    name,
+                    fast,
+                    Expect.failure(4, "StorageUnreachable|StorageError", ""),
+                    r,
+                    lost(before, counts(pg, source)),
+                    audit(own, "bkt"),
+                    "");
         }
     }
 
@@ -268,15 +339,21 @@ class FaultMatrixTest {
         Map<String, Long> before = counts(pg, source);
         Proxy slow = toxi.proxy("revoked-" + System.nanoTime(), http.port());
         slow.toxics().bandwidth("slow", ToxicDirection.UPSTREAM, 2048);
-        Started run = Started.of(env(), backupArgs(pg.url(source), "s3://" + bucket + "/p",
-                "http://127.0.0.1:" + Toxiproxy.port(slow)));
+        Started run = Started.of(
+                env(), backupArgs(pg.url(source), "s3://" + bucket + "/p", "http://127.0.0.1:" + Toxiproxy.port(slow)));
         run.awaitStderr(STORED_A_PART, Duration.ofSeconds(60));
         http.rule(Rule.always(r -> true, Action.status(403, "InvalidAccessKeyId")));
         Runner.Result r = run.await();
         http.rule(Rule.PASS_ALL);
         toxi.reset();
-        return verdict(name, fast, Expect.failure(4, "StorageAccessDenied", "credentials"), r,
-                lost(before, counts(pg, source)), audit(s3, bucket), "key revoked while parts were uploading");
+        return verdict(
+                name,
+                fast,
+                Expect.failure(4, "StorageAccessDenied", "credentials"),
+                r,
+                lost(before, counts(pg, source)),
+                audit(s3, bucket),
+                "key revoked while parts were uploading");
     }
 
     private Verdict pgResetMidDump(String name, boolean fast) throws Exception {
@@ -289,8 +366,13 @@ class FaultMatrixTest {
         pgTcp.toxics().resetPeer("reset", ToxicDirection.DOWNSTREAM, 0);
         Runner.Result r = run.await();
         toxi.reset();
-        return verdict(name, fast, Expect.failure(3, "DumpFailed|DatabaseUnreachable", ""), r,
-                lost(before, counts(pg, source)), audit(s3, bucket),
+        return verdict(
+                name,
+                fast,
+                Expect.failure(3, "DumpFailed|DatabaseUnreachable", ""),
+                r,
+                lost(before, counts(pg, source)),
+                audit(s3, bucket),
                 "not survivable inside one run (a dump cannot resume); the Job's backoffLimit retries it");
     }
 
@@ -308,8 +390,14 @@ class FaultMatrixTest {
             Runner.Result r = run.await();
             toxi.reset();
             own.startAgain();
-            return verdict(name, fast, Expect.failure(3, "DumpFailed|DatabaseUnreachable", ""), r,
-                    lost(before, counts(own, db)), audit(s3, bucket), "");
+            return verdict(
+                    name,
+                    fast,
+                    Expect.failure(3, "DumpFailed|DatabaseUnreachable", ""),
+                    r,
+                    lost(before, counts(own, db)),
+                    audit(s3, bucket),
+                    "");
         } finally {
             own.stop();
         }
@@ -330,7 +418,13 @@ class FaultMatrixTest {
             pg.execute("postgres", "ALTER ROLE " + role + " PASSWORD 'after-rotation'");
             Runner.Result r = run.await();
             toxi.reset();
-            return verdict(name, fast, null, r, lost(before, counts(pg, source)), audit(s3, bucket),
+            return verdict(
+                    name,
+                    fast,
+                    null,
+                    r,
+                    lost(before, counts(pg, source)),
+                    audit(s3, bucket),
                     "the sessions opened before the rotation finish the backup");
         } finally {
             pg.execute("postgres", "DROP ROLE " + role);
@@ -346,15 +440,16 @@ class FaultMatrixTest {
         run.kill();
         toxi.reset();
         awaitTrue(() -> copying(pg, source, "TO stdout") == 0, Duration.ofSeconds(30));
-        return killedVerdict(name, fast, lost(before, counts(pg, source)), audit(s3, bucket),
-                "SIGKILL while parts were uploading");
+        return killedVerdict(
+                name, fast, lost(before, counts(pg, source)), audit(s3, bucket), "SIGKILL while parts were uploading");
     }
 
     private Verdict runnerKilledWhileVerifying(String name, boolean fast) throws Exception {
         String bucket = bucket(name);
         Map<String, Long> before = counts(pg, source);
         Set<String> databasesBefore = databases(pg);
-        List<String> args = new ArrayList<>(List.of(backupArgs(pg.url(source), "s3://" + bucket + "/p", s3.endpoint())));
+        List<String> args =
+                new ArrayList<>(List.of(backupArgs(pg.url(source), "s3://" + bucket + "/p", s3.endpoint())));
         args.addAll(List.of("--verify", "restore"));
         Started run = Started.of(env(), args.toArray(String[]::new));
         run.awaitStderr(Pattern.compile("verifying by restore"), Duration.ofSeconds(120));
@@ -368,7 +463,11 @@ class FaultMatrixTest {
         Set<String> stillLeft = databases(pg);
         stillLeft.retainAll(left);
         Audit audit = audit(s3, bucket).plusLeaked(stillLeft.size(), "scratch databases left: " + stillLeft);
-        return killedVerdict(name, fast, lost(before, counts(pg, source)), audit,
+        return killedVerdict(
+                name,
+                fast,
+                lost(before, counts(pg, source)),
+                audit,
                 "scratch database after the kill: " + left + "; next run exit " + next.exitCode());
     }
 
@@ -376,7 +475,8 @@ class FaultMatrixTest {
         String bucket = bucket(name);
         Map<String, Long> before = counts(pg, source);
         String id = "20261202T010000Z-" + Long.toHexString(System.nanoTime()).substring(0, 8);
-        List<String> args = new ArrayList<>(List.of(backupArgs(pg.url(source), "s3://" + bucket + "/p", tcpEndpoint())));
+        List<String> args =
+                new ArrayList<>(List.of(backupArgs(pg.url(source), "s3://" + bucket + "/p", tcpEndpoint())));
         args.addAll(List.of("--backup-id", id));
         s3Tcp.toxics().bandwidth("slow", ToxicDirection.UPSTREAM, 8192);
         Started first = Started.of(env(), args.toArray(String[]::new));
@@ -386,14 +486,28 @@ class FaultMatrixTest {
         toxi.reset();
         Audit audit = audit(s3, bucket);
         boolean oneBackup = audit.complete().size() == 1;
-        boolean reportsMatch = Stream.of(a, b).filter(r -> r.exitCode() == 0)
-                .allMatch(r -> audit.sha256().contains(RunnerResult.parse(r.terminationMessage()).sha256()));
-        boolean loserClean = Stream.of(a, b).allMatch(r -> r.exitCode() == 0 || oneLine(r)
-                && "BackupInProgress".equals(RunnerResult.parse(r.terminationMessage()).reason()));
+        boolean reportsMatch = Stream.of(a, b)
+                .filter(r -> r.exitCode() == 0)
+                .allMatch(r -> audit.sha256()
+                        .contains(RunnerResult.parse(r.terminationMessage()).sha256()));
+        boolean loserClean = Stream.of(a, b)
+                .allMatch(r -> r.exitCode() == 0
+                        || oneLine(r)
+                                && "BackupInProgress"
+                                        .equals(RunnerResult.parse(r.terminationMessage())
+                                                .reason()));
         boolean ok = oneBackup && reportsMatch && loserClean && (a.exitCode() == 0 || b.exitCode() == 0);
-        return new Verdict(name, fast, "one backup; a success reports what is stored",
-                "exits " + a.exitCode() + "/" + b.exitCode() + ", " + audit.complete().size() + " complete",
-                ok, lost(before, counts(pg, source)), audit.bad(), audit.leaked(), audit.note());
+        return new Verdict(
+                name,
+                fast,
+                "one backup; a success reports what is stored",
+                "exits " + a.exitCode() + "/" + b.exitCode() + ", "
+                        + audit.complete().size() + " complete",
+                ok,
+                lost(before, counts(pg, source)),
+                audit.bad(),
+                audit.leaked(),
+                audit.note());
     }
 
     private Verdict diskFullOnFileStorage(String name, boolean fast) throws Exception {
@@ -402,9 +516,16 @@ class FaultMatrixTest {
                 return notRunnable(name, fast, "needs root to mount a small tmpfs");
             }
             Map<String, Long> before = counts(pg, source);
-            Runner.Result r = Runner.run(env(), backupArgs(pg.url(source), disk.dir().toUri().toString(), null));
-            return verdict(name, fast, Expect.failure(4, "StorageFull", "full|space"), r, lost(before, counts(pg, source)),
-                    auditFiles(disk.dir()), "4 MiB file system, about 19 MiB to store");
+            Runner.Result r = Runner.run(
+                    env(), backupArgs(pg.url(source), disk.dir().toUri().toString(), null));
+            return verdict(
+                    name,
+                    fast,
+                    Expect.failure(4, "StorageFull", "full|space"),
+                    r,
+                    lost(before, counts(pg, source)),
+                    auditFiles(disk.dir()),
+                    "4 MiB file system, about 19 MiB to store");
         }
     }
 
@@ -415,26 +536,48 @@ class FaultMatrixTest {
             }
             String bucket = bucket(name);
             Map<String, Long> before = counts(pg, source);
-            List<String> args = new ArrayList<>(List.of(backupArgs(pg.url(source), "s3://" + bucket + "/p", s3.endpoint())));
-            args.addAll(List.of("--format", "directory", "--jobs", "2", "--work-dir", disk.dir().toString()));
+            List<String> args =
+                    new ArrayList<>(List.of(backupArgs(pg.url(source), "s3://" + bucket + "/p", s3.endpoint())));
+            args.addAll(List.of(
+                    "--format",
+                    "directory",
+                    "--jobs",
+                    "2",
+                    "--work-dir",
+                    disk.dir().toString()));
             Runner.Result r = Runner.run(env(), args.toArray(String[]::new));
             long leftInStaging;
             try (Stream<Path> s = Files.list(disk.dir())) {
                 leftInStaging = s.count();
             }
             Audit audit = audit(s3, bucket).plusLeaked((int) leftInStaging, "staging entries left: " + leftInStaging);
-            return verdict(name, fast, Expect.failure(3, "DumpFailed|StorageFull", "space|full"), r,
-                    lost(before, counts(pg, source)), audit, "directory format staged on a 4 MiB file system");
+            return verdict(
+                    name,
+                    fast,
+                    Expect.failure(3, "DumpFailed|StorageFull", "space|full"),
+                    r,
+                    lost(before, counts(pg, source)),
+                    audit,
+                    "directory format staged on a 4 MiB file system");
         }
     }
 
     private Verdict resetMidDownload(String name, boolean fast) throws Exception {
         String target = "faults_reset_" + System.nanoTime();
         // the checksum pass and the restore stream each lose their connection once, 3 MiB in
-        http.rule(Rule.times(2, r -> r.get(".zst") || r.get(".dump") || r.path().contains("/dump"),
-                Action.resetAfter(3L << 20)));
-        Runner.Result r = Runner.run(env(), "restore", "--from", "s3://restore-source", sourceBackup, "--database",
-                pg.url(target), "--endpoint", http.endpoint(), "--path-style");
+        http.rule(Rule.times(
+                2, r -> r.get(".zst") || r.get(".dump") || r.path().contains("/dump"), Action.resetAfter(3L << 20)));
+        Runner.Result r = Runner.run(
+                env(),
+                "restore",
+                "--from",
+                "s3://restore-source",
+                sourceBackup,
+                "--database",
+                pg.url(target),
+                "--endpoint",
+                http.endpoint(),
+                "--path-style");
         List<String> applied = http.applied();
         http.rule(Rule.PASS_ALL);
         int lost = lost(counts(pg, source), databaseExists(pg, target) ? counts(pg, target) : Map.of());
@@ -453,14 +596,29 @@ class FaultMatrixTest {
             Proxy slow = toxi.proxy("mirror-" + System.nanoTime(), own.port());
             slow.toxics().bandwidth("slow", ToxicDirection.DOWNSTREAM, 4096);
             String target = "faults_killed_restore_" + System.nanoTime();
-            Started run = Started.of(env(), "restore", "--from", "s3://mirror", sourceBackup, "--database",
-                    pg.url(target), "--endpoint", "http://127.0.0.1:" + Toxiproxy.port(slow), "--path-style");
+            Started run = Started.of(
+                    env(),
+                    "restore",
+                    "--from",
+                    "s3://mirror",
+                    sourceBackup,
+                    "--database",
+                    pg.url(target),
+                    "--endpoint",
+                    "http://127.0.0.1:" + Toxiproxy.port(slow),
+                    "--path-style");
             awaitTrue(() -> copying(pg, target, "FROM stdin") > 0, Duration.ofSeconds(120));
             own.kill();
             Runner.Result r = run.await();
             own.restart();
             int lost = userTables(pg, target) == 0 ? 0 : 1; // half a restore would look like data that is not there
-            return verdict(name, fast, Expect.failure(4, "StorageUnreachable|StorageError", ""), r, lost, audit(own, "mirror"),
+            return verdict(
+                    name,
+                    fast,
+                    Expect.failure(4, "StorageUnreachable|StorageError", ""),
+                    r,
+                    lost,
+                    audit(own, "mirror"),
                     "target after: " + userTables(pg, target) + " user tables (one transaction)");
         }
     }
@@ -470,16 +628,31 @@ class FaultMatrixTest {
         try {
             s3Tcp.toxics().bandwidth("slow", ToxicDirection.DOWNSTREAM, 4096);
             String target = "faults_pg_killed_" + System.nanoTime();
-            Started run = Started.of(env(), "restore", "--from", "s3://restore-source", sourceBackup, "--database",
-                    own.url(target), "--endpoint", tcpEndpoint(), "--path-style");
+            Started run = Started.of(
+                    env(),
+                    "restore",
+                    "--from",
+                    "s3://restore-source",
+                    sourceBackup,
+                    "--database",
+                    own.url(target),
+                    "--endpoint",
+                    tcpEndpoint(),
+                    "--path-style");
             awaitTrue(() -> copying(own, target, "FROM stdin") > 0, Duration.ofSeconds(120));
             own.crash();
             Runner.Result r = run.await();
             toxi.reset();
             own.startAgain();
             int lost = databaseExists(own, target) && userTables(own, target) > 0 ? 1 : 0;
-            return verdict(name, fast, Expect.failure(3, "RestoreFailed|DatabaseUnreachable", ""), r, lost,
-                    audit(s3, "restore-source"), "");
+            return verdict(
+                    name,
+                    fast,
+                    Expect.failure(3, "RestoreFailed|DatabaseUnreachable", ""),
+                    r,
+                    lost,
+                    audit(s3, "restore-source"),
+                    "");
         } finally {
             own.stop();
         }
@@ -487,42 +660,83 @@ class FaultMatrixTest {
 
     private Verdict runnerKilledMidReplace(String name, boolean fast) throws Exception {
         String target = pg.createDatabase("faults_replace");
-        pg.execute(target, "CREATE TABLE orders (id int PRIMARY KEY, customer text)",
+        pg.execute(
+                target,
+                "CREATE TABLE orders (id int PRIMARY KEY, customer text)",
                 "INSERT INTO orders SELECT g, 'newer-' || g FROM generate_series(1, 100) g");
         Map<String, Long> before = counts(pg, target);
         s3Tcp.toxics().bandwidth("slow", ToxicDirection.DOWNSTREAM, 4096);
-        Started run = Started.of(env(), "restore", "--from", "s3://restore-source", sourceBackup, "--database",
-                pg.url(target), "--replace", "--confirm", target, "--endpoint", tcpEndpoint(), "--path-style",
-                "--namespace", NS);
+        Started run = Started.of(
+                env(),
+                "restore",
+                "--from",
+                "s3://restore-source",
+                sourceBackup,
+                "--database",
+                pg.url(target),
+                "--replace",
+                "--confirm",
+                target,
+                "--endpoint",
+                tcpEndpoint(),
+                "--path-style",
+                "--namespace",
+                NS);
         awaitTrue(() -> copying(pg, target, "FROM stdin") > 0, Duration.ofSeconds(120));
         run.kill();
         toxi.reset();
         awaitTrue(() -> copying(pg, target, "FROM stdin") == 0, Duration.ofSeconds(30));
         Map<String, Long> after = counts(pg, target);
         int lost = lost(before, after);
-        return new Verdict(name, fast, "killed: the target as it was (one transaction)",
-                "target rows " + after, lost == 0, lost, audit(s3, "restore-source").bad(), 0,
+        return new Verdict(
+                name,
+                fast,
+                "killed: the target as it was (one transaction)",
+                "target rows " + after,
+                lost == 0,
+                lost,
+                audit(s3, "restore-source").bad(),
+                0,
                 "the safety backup of the target stays in storage beside the source backup");
     }
 
     private Verdict runnerKilledMidChecksum(String name, boolean fast) throws Exception {
         String target = "faults_checksum_" + System.nanoTime();
         s3Tcp.toxics().bandwidth("slow", ToxicDirection.DOWNSTREAM, 2048);
-        Started run = Started.of(env(), "restore", "--from", "s3://restore-source", sourceBackup, "--database",
-                pg.url(target), "--endpoint", tcpEndpoint(), "--path-style");
+        Started run = Started.of(
+                env(),
+                "restore",
+                "--from",
+                "s3://restore-source",
+                sourceBackup,
+                "--database",
+                pg.url(target),
+                "--endpoint",
+                tcpEndpoint(),
+                "--path-style");
         run.awaitStderr(Pattern.compile("checking .* against its manifest"), Duration.ofSeconds(60));
         Thread.sleep(1000);
         run.kill();
         toxi.reset();
         boolean touched = databaseExists(pg, target);
-        return new Verdict(name, fast, "killed before the target is touched", touched ? "target created" : "target untouched",
-                !touched, touched ? 1 : 0, 0, 0, "");
+        return new Verdict(
+                name,
+                fast,
+                "killed before the target is touched",
+                touched ? "target created" : "target untouched",
+                !touched,
+                touched ? 1 : 0,
+                0,
+                0,
+                "");
     }
 
     private Verdict runnerKilledMidMigration(String name, boolean fast) throws Exception {
         String db = pg.createDatabase("faults_migrate");
         fillSmall(db);
-        Path dir = migrations(name, "V2__add_reference.sql",
+        Path dir = migrations(
+                name,
+                "V2__add_reference.sql",
                 "ALTER TABLE orders ADD COLUMN customer_reference text;\nSELECT pg_sleep(60);\n");
         Map<String, Long> before = counts(pg, db);
         Path backups = Files.createTempDirectory("faults-backups-");
@@ -532,50 +746,77 @@ class FaultMatrixTest {
         awaitTrue(() -> sleeping(pg, db) == 0, Duration.ofSeconds(30));
         boolean unchanged = !hasColumn(db, "orders", "customer_reference");
         // the advisory lock went with the killed session: a new run goes through
-        Path quick = migrations(name + "-again", "V2__add_reference.sql",
-                "ALTER TABLE orders ADD COLUMN customer_reference text;\n");
+        Path quick = migrations(
+                name + "-again", "V2__add_reference.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n");
         Runner.Result again = Runner.run(env(), safeMigrate(db, backups, quick, "--no-rehearsal"));
         Map<String, Long> after = counts(pg, db);
         boolean ok = unchanged && again.exitCode() == 0 && hasColumn(db, "orders", "customer_reference");
         Audit audit = auditFiles(backups);
         Files2.deleteTree(backups);
-        return new Verdict(name, fast, "killed mid-statement: rolled back; the next run applies it",
-                "column after kill: " + !unchanged + ", next run exit " + again.exitCode(), ok, lost(before, after),
-                audit.bad(), 0, audit.note());
+        return new Verdict(
+                name,
+                fast,
+                "killed mid-statement: rolled back; the next run applies it",
+                "column after kill: " + !unchanged + ", next run exit " + again.exitCode(),
+                ok,
+                lost(before, after),
+                audit.bad(),
+                0,
+                audit.note());
     }
 
     private Verdict runnerKilledMidRehearsal(String name, boolean fast) throws Exception {
         String db = pg.createDatabase("faults_rehearse");
         fillSmall(db);
-        Path dir = migrations(name, "V2__add_reference.sql",
+        Path dir = migrations(
+                name,
+                "V2__add_reference.sql",
                 "ALTER TABLE orders ADD COLUMN customer_reference text;\nSELECT pg_sleep(60);\n");
         Map<String, Long> before = counts(pg, db);
         Set<String> databasesBefore = databases(pg);
         Path backups = Files.createTempDirectory("faults-backups-");
         Started run = Started.of(env(), safeMigrate(db, backups, dir));
-        awaitTrue(() -> databases(pg).stream().filter(d -> !databasesBefore.contains(d)).anyMatch(d -> sleeping(pg, d) > 0),
+        awaitTrue(
+                () -> databases(pg).stream()
+                        .filter(d -> !databasesBefore.contains(d))
+                        .anyMatch(d -> sleeping(pg, d) > 0),
                 Duration.ofSeconds(120));
         run.kill();
         Thread.sleep(500);
         Set<String> left = databases(pg);
         left.removeAll(databasesBefore);
         boolean untouched = !hasColumn(db, "orders", "customer_reference");
-        Runner.Result next = Runner.run(env(), safeMigrate(db, backups, migrations(name + "-again",
-                "V2__add_reference.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n")));
+        Runner.Result next = Runner.run(
+                env(),
+                safeMigrate(
+                        db,
+                        backups,
+                        migrations(
+                                name + "-again",
+                                "V2__add_reference.sql",
+                                "ALTER TABLE orders ADD COLUMN customer_reference text;\n")));
         Set<String> stillLeft = databases(pg);
         stillLeft.retainAll(left);
         Audit audit = auditFiles(backups).plusLeaked(stillLeft.size(), "scratch databases left: " + stillLeft);
         Files2.deleteTree(backups);
-        return new Verdict(name, fast, "killed on the copy: the real database untouched",
+        return new Verdict(
+                name,
+                fast,
+                "killed on the copy: the real database untouched",
                 "real database changed: " + !untouched + ", next run exit " + next.exitCode(),
-                untouched && next.exitCode() == 0, lost(before, counts(pg, db)), audit.bad(), audit.leaked(),
+                untouched && next.exitCode() == 0,
+                lost(before, counts(pg, db)),
+                audit.bad(),
+                audit.leaked(),
                 "scratch databases after the kill: " + left);
     }
 
     private Verdict twoMigrationsOneDatabase(String name, boolean fast) throws Exception {
         String db = pg.createDatabase("faults_two");
         fillSmall(db);
-        Path dir = migrations(name, "V2__add_reference.sql",
+        Path dir = migrations(
+                name,
+                "V2__add_reference.sql",
                 "ALTER TABLE orders ADD COLUMN customer_reference text;\nSELECT pg_sleep(3);\n");
         Map<String, Long> before = counts(pg, db);
         Path backups = Files.createTempDirectory("faults-backups-");
@@ -587,9 +828,16 @@ class FaultMatrixTest {
         boolean ok = applied == 1 && Stream.of(ra, rb).allMatch(r -> r.exitCode() == 0 || oneLine(r));
         Audit audit = auditFiles(backups);
         Files2.deleteTree(backups);
-        return new Verdict(name, fast, "applied once; the other waits or stops cleanly",
-                "exits " + ra.exitCode() + "/" + rb.exitCode() + ", V2 applied " + applied + "x", ok,
-                lost(before, counts(pg, db)), audit.bad(), 0, reasonOf(ra) + " / " + reasonOf(rb));
+        return new Verdict(
+                name,
+                fast,
+                "applied once; the other waits or stops cleanly",
+                "exits " + ra.exitCode() + "/" + rb.exitCode() + ", V2 applied " + applied + "x",
+                ok,
+                lost(before, counts(pg, db)),
+                audit.bad(),
+                0,
+                reasonOf(ra) + " / " + reasonOf(rb));
     }
 
     // ============================================================================================
@@ -613,10 +861,11 @@ class FaultMatrixTest {
         Map<String, String> env = env();
         env.putAll(envOverride);
         String location = "s3://" + bucket + (bucket.equals("restore-source") || bucket.equals("mirror") ? "" : "/p");
-        String[] storage = { "--endpoint", server.endpoint(), "--path-style" };
+        String[] storage = {"--endpoint", server.endpoint(), "--path-style"};
         return auditLocation(env, location, storage, () -> {
             List<String> keys = server.keys(bucket);
-            List<MultipartUpload> uploads = server.client().listMultipartUploads(b -> b.bucket(bucket)).uploads();
+            List<MultipartUpload> uploads =
+                    server.client().listMultipartUploads(b -> b.bucket(bucket)).uploads();
             List<String> left = new ArrayList<>(keys);
             uploads.forEach(u -> left.add("multipart upload of " + u.key()));
             return left;
@@ -626,16 +875,18 @@ class FaultMatrixTest {
     private static Audit auditFiles(Path dir) {
         return auditLocation(env(), dir.toUri().toString(), new String[0], () -> {
             try (Stream<Path> s = Files.walk(dir)) {
-                return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).collect(Collectors.toList());
+                return s.filter(Files::isRegularFile)
+                        .map(p -> dir.relativize(p).toString())
+                        .collect(Collectors.toList());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
     }
 
-    private static Audit auditLocation(Map<String, String> env, String location, String[] storage,
-            Supplier<List<String>> remaining) {
-        Runner.Result list = Runner.run(env, concat(new String[] { "list", "--from", location }, storage));
+    private static Audit auditLocation(
+            Map<String, String> env, String location, String[] storage, Supplier<List<String>> remaining) {
+        Runner.Result list = Runner.run(env, concat(new String[] {"list", "--from", location}, storage));
         List<String> complete = new ArrayList<>();
         List<String> incomplete = new ArrayList<>();
         for (String line : list.stdout().lines().skip(1).toList()) {
@@ -647,7 +898,7 @@ class FaultMatrixTest {
         int bad = 0;
         List<String> sha = new ArrayList<>();
         for (String id : complete) {
-            Runner.Result v = Runner.run(env, concat(new String[] { "verify", "--from", location, id }, storage));
+            Runner.Result v = Runner.run(env, concat(new String[] {"verify", "--from", location, id}, storage));
             if (v.exitCode() != 0) {
                 bad++;
             } else {
@@ -655,34 +906,57 @@ class FaultMatrixTest {
             }
         }
         // the orphan scan: the complete backups are the known ones; what else it reports is deleted
-        List<String> namespaces = list.stdout().lines().skip(1).map(l -> l.trim().split("\\s+"))
-                .filter(c -> c.length > 2).map(c -> c[2].split("/")[0]).distinct().collect(Collectors.toList());
+        List<String> namespaces = list.stdout()
+                .lines()
+                .skip(1)
+                .map(l -> l.trim().split("\\s+"))
+                .filter(c -> c.length > 2)
+                .map(c -> c[2].split("/")[0])
+                .distinct()
+                .collect(Collectors.toList());
         if (!namespaces.contains(NS)) {
             namespaces.add(NS);
         }
         for (String ns : namespaces) {
-            Runner.Result scan = Runner.run(env, concat(new String[] { "orphans", "--from", location, "--namespace", ns,
-                    "--known=" + String.join(",", complete), "--abort-unfinished-after", "0s" }, storage));
+            Runner.Result scan = Runner.run(
+                    env,
+                    concat(
+                            new String[] {
+                                "orphans",
+                                "--from",
+                                location,
+                                "--namespace",
+                                ns,
+                                "--known=" + String.join(",", complete),
+                                "--abort-unfinished-after",
+                                "0s"
+                            },
+                            storage));
             for (String line : scan.stdout().lines().toList()) {
                 if (line.startsWith("ORPHAN")) {
                     String folder = line.substring("ORPHAN".length()).trim().split("\\s+")[0];
-                    Runner.run(env, concat(new String[] { "delete", "--from", location, folder }, storage));
+                    Runner.run(env, concat(new String[] {"delete", "--from", location, folder}, storage));
                 }
             }
         }
         List<String> left = remaining.get().stream()
                 .filter(k -> complete.stream().noneMatch(k::contains))
                 .collect(Collectors.toList());
-        return new Audit(complete, sha, bad, left.size(), "list: " + complete.size() + " complete, " + incomplete.size()
-                + " incomplete" + (left.isEmpty() ? "" : "; left after the scan: " + left));
+        return new Audit(
+                complete,
+                sha,
+                bad,
+                left.size(),
+                "list: " + complete.size() + " complete, " + incomplete.size() + " incomplete"
+                        + (left.isEmpty() ? "" : "; left after the scan: " + left));
     }
 
     // ============================================================================================
     // Verdicts
     // ============================================================================================
 
-    private static Verdict verdict(String name, boolean fast, Expect expect, Runner.Result r, int lost, Audit audit,
-            String note) {
+    private static Verdict verdict(
+            String name, boolean fast, Expect expect, Runner.Result r, int lost, Audit audit, String note) {
         RunnerResult result = r.terminationMessage().isBlank() ? null : RunnerResult.parse(r.terminationMessage());
         String reason = result == null ? "-" : String.valueOf(result.reason());
         String message = result == null || result.message() == null ? "" : result.message();
@@ -691,17 +965,35 @@ class FaultMatrixTest {
         if (expect == null) {
             asExpected = r.exitCode() == 0;
         } else {
-            asExpected = r.exitCode() == expect.exitCode() && expect.reason().matcher(reason).matches()
-                    && expect.message().matcher(message).find() && oneLine(r);
+            asExpected = r.exitCode() == expect.exitCode()
+                    && expect.reason().matcher(reason).matches()
+                    && expect.message().matcher(message).find()
+                    && oneLine(r);
         }
         String full = note.isBlank() ? audit.note() : note + "; " + audit.note();
-        return new Verdict(name, fast, expect == null ? "survived by retrying" : expect.describe(),
-                outcome.replace('\t', ' '), asExpected, lost, audit.bad(), audit.leaked(), full);
+        return new Verdict(
+                name,
+                fast,
+                expect == null ? "survived by retrying" : expect.describe(),
+                outcome.replace('\t', ' '),
+                asExpected,
+                lost,
+                audit.bad(),
+                audit.leaked(),
+                full);
     }
 
     private static Verdict killedVerdict(String name, boolean fast, int lost, Audit audit, String note) {
-        return new Verdict(name, fast, "killed: nothing complete-looking, nothing left after the scan", "killed",
-                true, lost, audit.bad(), audit.leaked(), note + "; " + audit.note());
+        return new Verdict(
+                name,
+                fast,
+                "killed: nothing complete-looking, nothing left after the scan",
+                "killed",
+                true,
+                lost,
+                audit.bad(),
+                audit.leaked(),
+                note + "; " + audit.note());
     }
 
     private static Verdict notRunnable(String name, boolean fast, String why) {
@@ -718,7 +1010,9 @@ class FaultMatrixTest {
     }
 
     private static String reasonOf(Runner.Result r) {
-        return r.exitCode() == 0 ? "ok" : String.valueOf(RunnerResult.parse(r.terminationMessage()).reason());
+        return r.exitCode() == 0
+                ? "ok"
+                : String.valueOf(RunnerResult.parse(r.terminationMessage()).reason());
     }
 
     // ============================================================================================
@@ -738,7 +1032,8 @@ class FaultMatrixTest {
         private Started(Process process, Path log) {
             this.process = process;
             this.log = log;
-            this.readers = CompletableFuture.allOf(CompletableFuture.runAsync(() -> drain(process, true)),
+            this.readers = CompletableFuture.allOf(
+                    CompletableFuture.runAsync(() -> drain(process, true)),
                     CompletableFuture.runAsync(() -> drain(process, false)));
         }
 
@@ -748,8 +1043,8 @@ class FaultMatrixTest {
         }
 
         private void drain(Process p, boolean out) {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(out ? p.getInputStream() : p.getErrorStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(out ? p.getInputStream() : p.getErrorStream(), StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
                     (out ? stdout : stderr).append(line).append('\n');
                 }
@@ -760,7 +1055,9 @@ class FaultMatrixTest {
 
         void awaitStderr(Pattern pattern, Duration timeout) {
             awaitTrue(() -> pattern.matcher(stderr).find() || !process.isAlive(), timeout);
-            assertThat(pattern.matcher(stderr).find()).as("runner printed " + pattern + ":\n" + stderr).isTrue();
+            assertThat(pattern.matcher(stderr).find())
+                    .as("runner printed " + pattern + ":\n" + stderr)
+                    .isTrue();
         }
 
         void kill() throws InterruptedException {
@@ -797,8 +1094,18 @@ class FaultMatrixTest {
     }
 
     private static String[] backupArgs(String url, String to, String endpoint) {
-        List<String> args = new ArrayList<>(List.of("backup", "--database", url, "--to", to, "--part-size", "5MiB",
-                "--namespace", NS, "--progress-interval", "100ms"));
+        List<String> args = new ArrayList<>(List.of(
+                "backup",
+                "--database",
+                url,
+                "--to",
+                to,
+                "--part-size",
+                "5MiB",
+                "--namespace",
+                NS,
+                "--progress-interval",
+                "100ms"));
         if (endpoint != null) {
             args.addAll(List.of("--endpoint", endpoint, "--path-style"));
         }
@@ -810,12 +1117,22 @@ class FaultMatrixTest {
      * table is held back for seconds, so a fault injected while it is seen copying lands mid-dump.
      */
     private static String[] heldBack(String[] backupArgs) {
-        return concat(backupArgs, new String[] { "--upload-concurrency", "1" });
+        return concat(backupArgs, new String[] {"--upload-concurrency", "1"});
     }
 
     private static String[] safeMigrate(String db, Path backups, Path migrations, String... more) {
-        List<String> args = new ArrayList<>(List.of("safe-migrate", "--database", pg.url(db), "--to", backups.toString(),
-                "--engine", "flyway", "--migrations", migrations.toString(), "--namespace", NS));
+        List<String> args = new ArrayList<>(List.of(
+                "safe-migrate",
+                "--database",
+                pg.url(db),
+                "--to",
+                backups.toString(),
+                "--engine",
+                "flyway",
+                "--migrations",
+                migrations.toString(),
+                "--namespace",
+                NS));
         args.addAll(List.of(more));
         return args.toArray(String[]::new);
     }
@@ -853,7 +1170,8 @@ class FaultMatrixTest {
 
     /** About 19 MiB after compression (random bytes), so a backup takes several 5 MiB parts. */
     private static void fill(PostgresServer server, String db) {
-        server.execute(db,
+        server.execute(
+                db,
                 "CREATE TABLE orders (id bigserial PRIMARY KEY, customer text NOT NULL, total numeric(12,2))",
                 "INSERT INTO orders (customer, total) SELECT 'customer-' || g, g * 1.25 FROM generate_series(1, 20000) g",
                 "CREATE TABLE attachments (id int PRIMARY KEY, body bytea)",
@@ -878,7 +1196,8 @@ class FaultMatrixTest {
 
     private static Map<String, Long> counts(PostgresServer server, String db) {
         Map<String, Long> counts = new TreeMap<>();
-        try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+        try (Connection c = server.connect(db);
+                Statement s = c.createStatement()) {
             List<String> tables = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
                     + " WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")) {
@@ -912,18 +1231,25 @@ class FaultMatrixTest {
 
     /** Sessions on {@code db} in a COPY whose text has {@code fragment} (pg_dump's "TO stdout", pg_restore's "FROM stdin", a table). */
     private static int copying(PostgresServer server, String db, String direction) {
-        return (int) query(server, "postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db
-                + "' AND query ILIKE 'COPY %" + direction + "%' AND state = 'active'");
+        return (int) query(
+                server,
+                "postgres",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db + "' AND query ILIKE 'COPY %" + direction
+                        + "%' AND state = 'active'");
     }
 
     private static int sleeping(PostgresServer server, String db) {
-        return (int) query(server, "postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db
-                + "' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()");
+        return (int) query(
+                server,
+                "postgres",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db
+                        + "' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()");
     }
 
     private static Set<String> databases(PostgresServer server) {
         Set<String> names = new HashSet<>();
-        try (Connection c = server.connect("postgres"); Statement s = c.createStatement();
+        try (Connection c = server.connect("postgres");
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT datname FROM pg_database")) {
             while (rs.next()) {
                 names.add(rs.getString(1));
@@ -939,13 +1265,21 @@ class FaultMatrixTest {
     }
 
     private static int userTables(PostgresServer server, String db) {
-        return databaseExists(server, db) ? (int) query(server, db,
-                "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')") : 0;
+        return databaseExists(server, db)
+                ? (int) query(
+                        server,
+                        db,
+                        "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")
+                : 0;
     }
 
     private static boolean hasColumn(String db, String table, String column) {
-        return query(pg, db, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" + table
-                + "' AND column_name = '" + column + "'") > 0;
+        return query(
+                        pg,
+                        db,
+                        "SELECT count(*) FROM information_schema.columns WHERE table_name = '" + table
+                                + "' AND column_name = '" + column + "'")
+                > 0;
     }
 
     private static long count(String db, String sql) {
@@ -953,7 +1287,9 @@ class FaultMatrixTest {
     }
 
     private static long query(PostgresServer server, String db, String sql) {
-        try (Connection c = server.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = server.connect(db);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
@@ -969,7 +1305,8 @@ class FaultMatrixTest {
             }
             Path dir = Files.createTempDirectory("faults-disk-");
             Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
                 throw new IllegalStateException("mount tmpfs failed: " + out);

@@ -2,9 +2,8 @@ package io.schemaguard.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import org.junit.jupiter.api.Test;
 
 /**
  * The leader-election settings are only built in the prod profile, so no mock-server test builds

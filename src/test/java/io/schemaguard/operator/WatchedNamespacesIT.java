@@ -3,24 +3,22 @@ package io.schemaguard.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
+import io.schemaguard.api.Phase;
 import io.schemaguard.testing.Manifests;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.S3Server;
 import io.schemaguard.testing.cluster.OperatorProcess;
 import io.schemaguard.testing.cluster.RealCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Which namespaces the operator serves: all of them as deploy/ installs it (one ClusterRoleBinding),
@@ -35,6 +33,7 @@ import io.schemaguard.testing.cluster.RealCluster;
 class WatchedNamespacesIT {
     @RegisterExtension
     static final RealCluster cluster = new RealCluster();
+
     static final Duration TIMEOUT = Duration.ofSeconds(90);
     static PostgresServer pg;
     static S3Server s3;
@@ -54,19 +53,33 @@ class WatchedNamespacesIT {
     }
 
     static void backupWithoutSecrets(String ns) {
-        cluster.kubectl().apply(Manifests.backup(ns, "nightly", pg, "shop", s3, "team-backups", null)).orThrow();
+        cluster.kubectl()
+                .apply(Manifests.backup(ns, "nightly", pg, "shop", s3, "team-backups", null))
+                .orThrow();
     }
 
     static DatabaseBackup fetch(String ns) {
-        return admin.resources(DatabaseBackup.class).inNamespace(ns).withName("nightly").get();
+        return admin.resources(DatabaseBackup.class)
+                .inNamespace(ns)
+                .withName("nightly")
+                .get();
     }
 
     static void awaitServed(String ns) {
-        DatabaseBackup b = await().atMost(TIMEOUT).until(() -> fetch(ns),
-                r -> r.getStatus() != null && r.getStatus().getConditions().stream()
-                        .anyMatch(c -> "SecretNotFound".equals(c.getReason())));
+        DatabaseBackup b = await().atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns),
+                        r -> r.getStatus() != null
+                                && r.getStatus().getConditions().stream()
+                                        .anyMatch(c -> "SecretNotFound".equals(c.getReason())));
         assertThat(b.getStatus().getPhase()).isEqualTo(Phase.Pending);
-        assertThat(admin.batch().v1().jobs().inNamespace(ns).withName("nightly-backup").get()).isNotNull();
+        assertThat(admin.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(ns)
+                        .withName("nightly-backup")
+                        .get())
+                .isNotNull();
     }
 
     @Test
@@ -95,31 +108,58 @@ class WatchedNamespacesIT {
             assertThat(canList(restricted, "")).as("cluster-wide").isFalse();
         }
 
-        operator = cluster.startOperator(new OperatorProcess.Settings("schemaguard-operator-restricted", kubeconfig,
-                system, List.of(a, b), RealCluster.RUNNER_IMAGE));
+        operator = cluster.startOperator(new OperatorProcess.Settings(
+                "schemaguard-operator-restricted", kubeconfig, system, List.of(a, b), RealCluster.RUNNER_IMAGE));
         backupWithoutSecrets(other);
         backupWithoutSecrets(a);
         backupWithoutSecrets(b);
         awaitServed(a);
         awaitServed(b);
         // The unwatched backup was created first; give the operator a few more seconds all the same.
-        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> rawStatus(other) == null
-                && admin.batch().v1().jobs().inNamespace(other).list().getItems().isEmpty());
-        String registered = operator.log().lines().filter(l -> l.contains("Registered reconciler")).findFirst().orElseThrow();
+        await().during(Duration.ofSeconds(5))
+                .atMost(Duration.ofSeconds(6))
+                .until(() -> rawStatus(other) == null
+                        && admin.batch()
+                                .v1()
+                                .jobs()
+                                .inNamespace(other)
+                                .list()
+                                .getItems()
+                                .isEmpty());
+        String registered = operator.log()
+                .lines()
+                .filter(l -> l.contains("Registered reconciler"))
+                .findFirst()
+                .orElseThrow();
         assertThat(registered).contains(a).contains(b).doesNotContain(other).doesNotContain("all namespaces");
         assertThat(operator.log()).doesNotContainIgnoringCase("forbidden");
     }
 
     /** The status as stored (the typed class starts from an empty status, so it cannot tell "none"). */
     static Object rawStatus(String ns) {
-        return admin.genericKubernetesResources("schemaguard.io/v1alpha1", "DatabaseBackup").inNamespace(ns)
-                .withName("nightly").get().getAdditionalProperties().get("status");
+        return admin.genericKubernetesResources("schemaguard.io/v1alpha1", "DatabaseBackup")
+                .inNamespace(ns)
+                .withName("nightly")
+                .get()
+                .getAdditionalProperties()
+                .get("status");
     }
 
     static boolean canList(KubernetesClient client, String namespace) {
-        return client.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder()
-                .withNewSpec().withNewResourceAttributes().withVerb("list").withGroup("schemaguard.io")
-                .withResource("databasebackups").withNamespace(namespace).endResourceAttributes().endSpec().build())
-                .getStatus().getAllowed();
+        return client.authorization()
+                .v1()
+                .selfSubjectAccessReview()
+                .create(new SelfSubjectAccessReviewBuilder()
+                        .withNewSpec()
+                        .withNewResourceAttributes()
+                        .withVerb("list")
+                        .withGroup("schemaguard.io")
+                        .withResource("databasebackups")
+                        .withNamespace(namespace)
+                        .endResourceAttributes()
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getAllowed();
     }
 }

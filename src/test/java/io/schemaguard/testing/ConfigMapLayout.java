@@ -15,8 +15,7 @@ import java.util.Map;
  * layout it meets in a pod.
  */
 public final class ConfigMapLayout {
-    private ConfigMapLayout() {
-    }
+    private ConfigMapLayout() {}
 
     /** @param files relative path to content; {@code dir} must not hold a payload yet */
     public static void write(Map<String, String> files, Path dir) throws IOException {

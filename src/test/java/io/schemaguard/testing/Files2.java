@@ -7,8 +7,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 public final class Files2 {
-    private Files2() {
-    }
+    private Files2() {}
 
     public static void deleteTree(Path root) {
         if (root == null || !Files.exists(root)) {

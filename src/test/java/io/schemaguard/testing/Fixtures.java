@@ -1,8 +1,5 @@
 package io.schemaguard.testing;
 
-import java.util.List;
-import java.util.Optional;
-
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupSpec;
@@ -14,16 +11,18 @@ import io.schemaguard.api.S3Storage;
 import io.schemaguard.api.SecretKeySelector;
 import io.schemaguard.api.StorageSpec;
 import io.schemaguard.operator.OperatorConfig;
+import java.util.List;
+import java.util.Optional;
 
 /** Resources and settings for operator tests. */
 public final class Fixtures {
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
-    public static DatabaseBackup backup(String namespace, String name, String dbHost, int dbPort, String dbName,
-            StorageSpec storage) {
+    public static DatabaseBackup backup(
+            String namespace, String name, String dbHost, int dbPort, String dbName, StorageSpec storage) {
         DatabaseBackup b = new DatabaseBackup();
-        b.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+        b.setMetadata(
+                new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
         DatabaseBackupSpec spec = new DatabaseBackupSpec();
         DatabaseConnection db = new DatabaseConnection();
         db.setHost(dbHost);
@@ -37,10 +36,11 @@ public final class Fixtures {
         return b;
     }
 
-    public static DatabaseRestore restoreFromBackup(String namespace, String name, String backupName, String dbHost,
-            int dbPort, String targetDb) {
+    public static DatabaseRestore restoreFromBackup(
+            String namespace, String name, String backupName, String dbHost, int dbPort, String targetDb) {
         DatabaseRestore r = new DatabaseRestore();
-        r.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+        r.setMetadata(
+                new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
         DatabaseRestoreSpec spec = new DatabaseRestoreSpec();
         RestoreSource source = new RestoreSource();
         source.setBackupName(backupName);
@@ -68,22 +68,42 @@ public final class Fixtures {
         return storage;
     }
 
-    public record Runner(String image, String imagePullPolicy, Optional<List<String>> imagePullSecrets, String cpuRequest,
-            Optional<String> cpuLimit, String memoryRequest, String memoryLimit, long runAsUser,
-            String progressInterval) implements OperatorConfig.Runner {
-    }
+    public record Runner(
+            String image,
+            String imagePullPolicy,
+            Optional<List<String>> imagePullSecrets,
+            String cpuRequest,
+            Optional<String> cpuLimit,
+            String memoryRequest,
+            String memoryLimit,
+            long runAsUser,
+            String progressInterval)
+            implements OperatorConfig.Runner {}
 
     public static OperatorConfig.Runner runner() {
-        return new Runner("registry.example/schemaguard:1.2.3", "IfNotPresent", Optional.of(List.of("regcred")), "100m",
-                Optional.empty(), "256Mi", "512Mi", 65532, "30s");
+        return new Runner(
+                "registry.example/schemaguard:1.2.3",
+                "IfNotPresent",
+                Optional.of(List.of("regcred")),
+                "100m",
+                Optional.empty(),
+                "256Mi",
+                "512Mi",
+                65532,
+                "30s");
     }
 
-    public record DefaultStorage(Optional<String> bucket, Optional<String> prefix, Optional<String> endpoint,
-            String region, boolean forcePathStyle, Optional<String> credentialsSecret) implements OperatorConfig.DefaultStorage {
-    }
+    public record DefaultStorage(
+            Optional<String> bucket,
+            Optional<String> prefix,
+            Optional<String> endpoint,
+            String region,
+            boolean forcePathStyle,
+            Optional<String> credentialsSecret)
+            implements OperatorConfig.DefaultStorage {}
 
     public static OperatorConfig.DefaultStorage noDefaultStorage() {
-        return new DefaultStorage(Optional.empty(), Optional.empty(), Optional.empty(), "us-east-1", false,
-                Optional.empty());
+        return new DefaultStorage(
+                Optional.empty(), Optional.empty(), Optional.empty(), "us-east-1", false, Optional.empty());
     }
 }

@@ -80,7 +80,9 @@ public final class HttpFaults implements AutoCloseable {
         }
 
         public boolean get(String keySuffix) {
-            return method.equals("GET") && path().endsWith(keySuffix) && !target.contains("list-type")
+            return method.equals("GET")
+                    && path().endsWith(keySuffix)
+                    && !target.contains("list-type")
                     && !target.contains("uploads");
         }
 
@@ -178,7 +180,9 @@ public final class HttpFaults implements AutoCloseable {
             for (String line : lines.subList(1, lines.size())) {
                 int colon = line.indexOf(':');
                 if (colon > 0) {
-                    headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+                    headers.put(
+                            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                            line.substring(colon + 1).trim());
                 }
             }
             Request request = new Request(requestLine[0], requestLine[1], headers);
@@ -198,8 +202,7 @@ public final class HttpFaults implements AutoCloseable {
                     // closing with the body unread makes the kernel send RST, as a real server's early close does
                     return;
                 }
-                default -> {
-                }
+                default -> {}
             }
             if (expectContinue) {
                 out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -226,7 +229,8 @@ public final class HttpFaults implements AutoCloseable {
         try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
             StringBuilder head = new StringBuilder(lines.get(0)).append("\r\n");
             for (String line : lines.subList(1, lines.size())) {
-                String name = line.substring(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase(Locale.ROOT);
+                String name =
+                        line.substring(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase(Locale.ROOT);
                 if (!name.equals("connection") && !name.equals("expect")) {
                     head.append(line).append("\r\n");
                 }
@@ -256,7 +260,7 @@ public final class HttpFaults implements AutoCloseable {
 
     private static void writeError(OutputStream out, Action action) throws IOException {
         byte[] xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + action.code() + "</Code><Message>"
-                + "injected by the fault suite</Message><RequestId>fault</RequestId></Error>")
+                        + "injected by the fault suite</Message><RequestId>fault</RequestId></Error>")
                 .getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + action.status() + " " + reasonPhrase(action.status()) + "\r\n"
                 + "Content-Type: application/xml\r\nContent-Length: " + xml.length + "\r\n"

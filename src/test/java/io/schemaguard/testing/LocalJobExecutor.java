@@ -1,5 +1,16 @@
 package io.schemaguard.testing;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,18 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 
 /**
  * Test-only stand-in for the kubelet and the Job controller on the mock server: runs each Job's
@@ -52,13 +51,21 @@ public final class LocalJobExecutor implements AutoCloseable {
 
     private void poll() {
         try {
-            for (Job job : client.batch().v1().jobs().inAnyNamespace().withLabelSelector(labelSelector).list().getItems()) {
-                if (seen.add(job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) {
+            for (Job job : client.batch()
+                    .v1()
+                    .jobs()
+                    .inAnyNamespace()
+                    .withLabelSelector(labelSelector)
+                    .list()
+                    .getItems()) {
+                if (seen.add(job.getMetadata().getNamespace() + "/"
+                        + job.getMetadata().getName())) {
                     workers.submit(() -> {
                         try {
                             run(job);
                         } catch (RuntimeException e) {
-                            System.err.println("LocalJobExecutor: running " + job.getMetadata().getName() + " failed: " + e);
+                            System.err.println("LocalJobExecutor: running "
+                                    + job.getMetadata().getName() + " failed: " + e);
                             e.printStackTrace();
                         }
                     });
@@ -70,11 +77,13 @@ public final class LocalJobExecutor implements AutoCloseable {
     }
 
     private void run(Job job) {
-        int backoffLimit = job.getSpec().getBackoffLimit() == null ? 6 : job.getSpec().getBackoffLimit();
+        int backoffLimit =
+                job.getSpec().getBackoffLimit() == null ? 6 : job.getSpec().getBackoffLimit();
         int failed = 0;
         setJobStatus(job, 0, 0, null);
         while (true) {
-            String podName = job.getMetadata().getName() + "-" + Long.toHexString(System.nanoTime()).substring(4);
+            String podName = job.getMetadata().getName() + "-"
+                    + Long.toHexString(System.nanoTime()).substring(4);
             int exit = runPod(job, podName);
             if (exit == 0) {
                 setJobStatus(job, failed, 1, "Complete");
@@ -93,17 +102,30 @@ public final class LocalJobExecutor implements AutoCloseable {
         String ns = job.getMetadata().getNamespace();
         Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        Pod pod = new PodBuilder().withNewMetadata().withName(podName).withNamespace(ns).withCreationTimestamp(created)
+        Pod pod = new PodBuilder()
+                .withNewMetadata()
+                .withName(podName)
+                .withNamespace(ns)
+                .withCreationTimestamp(created)
                 .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
                 .addToLabels("job-name", job.getMetadata().getName())
                 .addToLabels("batch.kubernetes.io/job-name", job.getMetadata().getName())
                 .withAnnotations(job.getSpec().getTemplate().getMetadata().getAnnotations())
                 .endMetadata()
                 .withSpec(job.getSpec().getTemplate().getSpec())
-                .withNewStatus().withPhase("Running").withStartTime(created)
-                .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName()).withNewState().withNewRunning()
-                        .withStartedAt(created).endRunning().endState().build())
-                .endStatus().build();
+                .withNewStatus()
+                .withPhase("Running")
+                .withStartTime(created)
+                .withContainerStatuses(new ContainerStatusBuilder()
+                        .withName(c.getName())
+                        .withNewState()
+                        .withNewRunning()
+                        .withStartedAt(created)
+                        .endRunning()
+                        .endState()
+                        .build())
+                .endStatus()
+                .build();
         client.resource(pod).createOr(NonDeletingOperation::update);
         try {
             Path terminationLog = Files.createTempFile("termination-", ".log");
@@ -117,11 +139,21 @@ public final class LocalJobExecutor implements AutoCloseable {
                 } catch (MissingSecret missing) {
                     // what the kubelet does: the container waits, the pod reports why, and it starts
                     // once the Secret exists
-                    client.resource(new PodBuilder(pod).editStatus().withPhase("Pending")
-                            .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName()).withNewState()
-                                    .withNewWaiting().withReason("CreateContainerConfigError")
-                                    .withMessage(missing.getMessage()).endWaiting().endState().build())
-                            .endStatus().build()).createOr(NonDeletingOperation::update);
+                    client.resource(new PodBuilder(pod)
+                                    .editStatus()
+                                    .withPhase("Pending")
+                                    .withContainerStatuses(new ContainerStatusBuilder()
+                                            .withName(c.getName())
+                                            .withNewState()
+                                            .withNewWaiting()
+                                            .withReason("CreateContainerConfigError")
+                                            .withMessage(missing.getMessage())
+                                            .endWaiting()
+                                            .endState()
+                                            .build())
+                                    .endStatus()
+                                    .build())
+                            .createOr(NonDeletingOperation::update);
                     Ports.sleep(500);
                 }
             }
@@ -143,17 +175,29 @@ public final class LocalJobExecutor implements AutoCloseable {
                 pb.environment().putAll(env);
                 result = Runner.await(pb.start(), terminationLog);
             }
-            System.err.println("LocalJobExecutor: pod " + podName + " exited " + result.exitCode() + "\n" + result.stderr());
+            System.err.println(
+                    "LocalJobExecutor: pod " + podName + " exited " + result.exitCode() + "\n" + result.stderr());
             String message = result.terminationMessage().isBlank()
                     ? tail(result.stderr()) // FallbackToLogsOnError
                     : result.terminationMessage();
             Files.deleteIfExists(terminationLog);
             String finished = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-            client.resource(new PodBuilder(pod).editStatus().withPhase(result.exitCode() == 0 ? "Succeeded" : "Failed")
-                    .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName()).withNewState()
-                            .withNewTerminated().withExitCode(result.exitCode()).withMessage(message)
-                            .withFinishedAt(finished).endTerminated().endState().build())
-                    .endStatus().build()).createOr(NonDeletingOperation::update);
+            client.resource(new PodBuilder(pod)
+                            .editStatus()
+                            .withPhase(result.exitCode() == 0 ? "Succeeded" : "Failed")
+                            .withContainerStatuses(new ContainerStatusBuilder()
+                                    .withName(c.getName())
+                                    .withNewState()
+                                    .withNewTerminated()
+                                    .withExitCode(result.exitCode())
+                                    .withMessage(message)
+                                    .withFinishedAt(finished)
+                                    .endTerminated()
+                                    .endState()
+                                    .build())
+                            .endStatus()
+                            .build())
+                    .createOr(NonDeletingOperation::update);
             return result.exitCode();
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -165,13 +209,20 @@ public final class LocalJobExecutor implements AutoCloseable {
         Map<String, Path> mounted = new HashMap<>();
         var spec = job.getSpec().getTemplate().getSpec();
         for (var mount : spec.getContainers().get(0).getVolumeMounts()) {
-            var volume = spec.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+            var volume = spec.getVolumes().stream()
+                    .filter(v -> v.getName().equals(mount.getName()))
+                    .findFirst()
+                    .orElseThrow();
             if (volume.getConfigMap() == null) {
                 continue;
             }
-            var cm = client.configMaps().inNamespace(ns).withName(volume.getConfigMap().getName()).get();
+            var cm = client.configMaps()
+                    .inNamespace(ns)
+                    .withName(volume.getConfigMap().getName())
+                    .get();
             if (cm == null) {
-                throw new IllegalStateException("configmap " + volume.getConfigMap().getName() + " not found");
+                throw new IllegalStateException(
+                        "configmap " + volume.getConfigMap().getName() + " not found");
             }
             Path dir = Files.createTempDirectory("configmap-");
             ConfigMapLayout.write(cm.getData(), dir);
@@ -184,8 +235,12 @@ public final class LocalJobExecutor implements AutoCloseable {
     private static String rewrite(String arg, Map<String, Path> mounted) {
         for (var e : mounted.entrySet()) {
             int at = arg.indexOf(e.getKey());
-            if (at >= 0 && (at + e.getKey().length() == arg.length() || arg.charAt(at + e.getKey().length()) == '/')) {
-                return arg.substring(0, at) + e.getValue() + arg.substring(at + e.getKey().length());
+            if (at >= 0
+                    && (at + e.getKey().length() == arg.length()
+                            || arg.charAt(at + e.getKey().length()) == '/')) {
+                return arg.substring(0, at)
+                        + e.getValue()
+                        + arg.substring(at + e.getKey().length());
             }
         }
         return arg;
@@ -222,14 +277,22 @@ public final class LocalJobExecutor implements AutoCloseable {
             return;
         }
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        JobBuilder b = new JobBuilder(current).withNewStatus().withStartTime(now)
-                .withActive(condition == null ? 1 : 0).withFailed(failed).withSucceeded(succeeded)
+        JobBuilder b = new JobBuilder(current)
+                .withNewStatus()
+                .withStartTime(now)
+                .withActive(condition == null ? 1 : 0)
+                .withFailed(failed)
+                .withSucceeded(succeeded)
                 .endStatus();
         if (condition != null) {
-            b.editStatus().withCompletionTime("Complete".equals(condition) ? now : null)
-                    .addToConditions(new JobConditionBuilder().withType(condition).withStatus("True")
+            b.editStatus()
+                    .withCompletionTime("Complete".equals(condition) ? now : null)
+                    .addToConditions(new JobConditionBuilder()
+                            .withType(condition)
+                            .withStatus("True")
                             .withReason("Failed".equals(condition) ? "BackoffLimitExceeded" : null)
-                            .withMessage("Failed".equals(condition) ? "Job has reached the specified backoff limit" : null)
+                            .withMessage(
+                                    "Failed".equals(condition) ? "Job has reached the specified backoff limit" : null)
                             .build())
                     .endStatus();
         }

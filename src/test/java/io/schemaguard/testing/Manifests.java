@@ -2,12 +2,12 @@ package io.schemaguard.testing;
 
 /** YAML as a person writes it for {@code kubectl apply -f}: DatabaseBackups, DatabaseRestores and their Secrets. */
 public final class Manifests {
-    private Manifests() {
-    }
+    private Manifests() {}
 
     /** Secret db-credentials (key password) and s3-credentials (the S3Server's keys). */
     public static String secrets(String namespace, String dbPassword) {
-        return dbCredentials(namespace, dbPassword) + "---\n" + """
+        return dbCredentials(namespace, dbPassword) + "---\n"
+                + """
                 apiVersion: v1
                 kind: Secret
                 metadata:
@@ -35,8 +35,14 @@ public final class Manifests {
      * A DatabaseBackup of {@code database} on {@code pg} into {@code bucket} on {@code s3} (prefix
      * backups), with {@code extraSpec} (YAML lines at spec level, indented two spaces) appended.
      */
-    public static String backup(String namespace, String name, PostgresServer pg, String database, S3Server s3,
-            String bucket, String extraSpec) {
+    public static String backup(
+            String namespace,
+            String name,
+            PostgresServer pg,
+            String database,
+            S3Server s3,
+            String bucket,
+            String extraSpec) {
         return """
                 apiVersion: schemaguard.io/v1alpha1
                 kind: DatabaseBackup
@@ -59,16 +65,16 @@ public final class Manifests {
                       forcePathStyle: true
                       credentialsSecretRef:
                         name: s3-credentials
-                %s""".formatted(name, namespace, pg.port(), database, bucket, s3.endpoint(),
-                extraSpec == null ? "" : extraSpec);
+                %s""".formatted(
+                name, namespace, pg.port(), database, bucket, s3.endpoint(), extraSpec == null ? "" : extraSpec);
     }
 
     /**
      * A DatabaseRestore of DatabaseBackup {@code backupName} into {@code database} on {@code pg}, with
      * {@code extraSpec} (YAML lines at spec level, indented two spaces) appended.
      */
-    public static String restore(String namespace, String name, String backupName, PostgresServer pg, String database,
-            String extraSpec) {
+    public static String restore(
+            String namespace, String name, String backupName, PostgresServer pg, String database, String extraSpec) {
         return """
                 apiVersion: schemaguard.io/v1alpha1
                 kind: DatabaseRestore

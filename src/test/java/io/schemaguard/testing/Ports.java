@@ -21,8 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Ports {
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
-    private Ports() {
-    }
+    private Ports() {}
 
     public static int free() {
         int[] range = listenRange();
@@ -41,19 +40,21 @@ public final class Ports {
         int high = 60999;
         // Read as a stream: Files.readString trusts the size procfs reports and returns one byte.
         try (InputStream in = Files.newInputStream(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
-            String[] r = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim().split("\\s+");
+            String[] r = new String(in.readAllBytes(), StandardCharsets.US_ASCII)
+                    .trim()
+                    .split("\\s+");
             low = Integer.parseInt(r[0]);
             high = Integer.parseInt(r[1]);
         } catch (IOException | RuntimeException e) {
             // not Linux: keep the kernel's usual defaults
         }
         if (low - 1 - 15000 >= 1000) {
-            return new int[] { 15000, low - 1 };
+            return new int[] {15000, low - 1};
         }
         if (65535 - high - 1 >= 1000) {
-            return new int[] { high + 1, 65535 };
+            return new int[] {high + 1, 65535};
         }
-        return new int[] { 15000, 65535 };
+        return new int[] {15000, 65535};
     }
 
     private static boolean canBind(int port) {
@@ -82,7 +83,8 @@ public final class Ports {
                 return;
             }
             if (process != null && !process.isAlive()) {
-                throw new IllegalStateException(what + " exited with code " + process.exitValue() + " before listening");
+                throw new IllegalStateException(
+                        what + " exited with code " + process.exitValue() + " before listening");
             }
             sleep(100);
         }

@@ -1,12 +1,11 @@
 package io.schemaguard.testing;
 
-import java.nio.file.StandardOpenOption;
-import org.postgresql.Driver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,6 +18,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.postgresql.Driver;
 
 /**
  * A throwaway PostgreSQL cluster from the Debian package's binaries, on a free loopback port, with
@@ -82,11 +82,13 @@ public final class PostgresServer {
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
             return versions.map(v -> v.resolve("bin"))
                     .filter(b -> Files.isExecutable(b.resolve("initdb")))
-                    .max(Comparator.comparingInt(b -> Integer.parseInt(b.getParent().getFileName().toString())))
+                    .max(Comparator.comparingInt(
+                            b -> Integer.parseInt(b.getParent().getFileName().toString())))
                     .orElseThrow();
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("PostgreSQL server binaries not found under /usr/lib/postgresql:"
-                    + " run scripts/test-setup.sh", e);
+            throw new IllegalStateException(
+                    "PostgreSQL server binaries not found under /usr/lib/postgresql:" + " run scripts/test-setup.sh",
+                    e);
         }
     }
 
@@ -94,29 +96,58 @@ public final class PostgresServer {
         Path pwFile = root.resolve("pwfile");
         Files.writeString(pwFile, PASSWORD + "\n");
         if (isRoot()) {
-            UserPrincipal owner = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(RUN_AS);
+            UserPrincipal owner =
+                    root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(RUN_AS);
             Files.setOwner(root, owner);
             Files.setOwner(pwFile, owner);
         }
-        run(Duration.ofMinutes(2), binDir.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", SUPERUSER,
-                "--auth=scram-sha-256", "--pwfile=" + pwFile, "-E", "UTF8", "--locale=C", "--no-sync");
-        Files.writeString(dataDir.resolve("postgresql.auto.conf"), String.join("\n",
-                "listen_addresses = '127.0.0.1" + (extraListenAddress == null ? "" : "," + extraListenAddress) + "'",
-                "port = " + port,
-                "unix_socket_directories = '" + root + "'",
-                "fsync = off",
-                "synchronous_commit = off",
-                "full_page_writes = off",
-                "max_connections = 100",
-                "shared_buffers = 128MB",
-                "max_wal_size = 2GB",
-                "") , StandardCharsets.UTF_8);
+        run(
+                Duration.ofMinutes(2),
+                binDir.resolve("initdb").toString(),
+                "-D",
+                dataDir.toString(),
+                "-U",
+                SUPERUSER,
+                "--auth=scram-sha-256",
+                "--pwfile=" + pwFile,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync");
+        Files.writeString(
+                dataDir.resolve("postgresql.auto.conf"),
+                String.join(
+                        "\n",
+                        "listen_addresses = '127.0.0.1" + (extraListenAddress == null ? "" : "," + extraListenAddress)
+                                + "'",
+                        "port = " + port,
+                        "unix_socket_directories = '" + root + "'",
+                        "fsync = off",
+                        "synchronous_commit = off",
+                        "full_page_writes = off",
+                        "max_connections = 100",
+                        "shared_buffers = 128MB",
+                        "max_wal_size = 2GB",
+                        ""),
+                StandardCharsets.UTF_8);
         if (extraListenAddress != null) {
-            Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 0.0.0.0/0 scram-sha-256\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            Files.writeString(
+                    dataDir.resolve("pg_hba.conf"),
+                    "host all all 0.0.0.0/0 scram-sha-256\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
         }
-        run(Duration.ofMinutes(2), binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l",
-                root.resolve("server.log").toString(), "-w", "-t", "60", "start");
+        run(
+                Duration.ofMinutes(2),
+                binDir.resolve("pg_ctl").toString(),
+                "-D",
+                dataDir.toString(),
+                "-l",
+                root.resolve("server.log").toString(),
+                "-w",
+                "-t",
+                "60",
+                "start");
     }
 
     public int port() {
@@ -144,7 +175,8 @@ public final class PostgresServer {
     }
 
     public void execute(String database, String... statements) {
-        try (Connection c = connect(database); Statement s = c.createStatement()) {
+        try (Connection c = connect(database);
+                Statement s = c.createStatement()) {
             for (String sql : statements) {
                 s.execute(sql);
             }
@@ -196,21 +228,44 @@ public final class PostgresServer {
 
     /** Stops the server at once, as a crash would ({@code -m immediate}: no checkpoint, sessions cut). */
     public synchronized void crash() {
-        run(Duration.ofMinutes(1), binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate",
-                "-w", "stop");
+        run(
+                Duration.ofMinutes(1),
+                binDir.resolve("pg_ctl").toString(),
+                "-D",
+                dataDir.toString(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop");
     }
 
     /** Starts it again on the same port and data after {@link #crash} (with crash recovery). */
     public synchronized void startAgain() {
-        run(Duration.ofMinutes(2), binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l",
-                root.resolve("server.log").toString(), "-w", "-t", "60", "start");
+        run(
+                Duration.ofMinutes(2),
+                binDir.resolve("pg_ctl").toString(),
+                "-D",
+                dataDir.toString(),
+                "-l",
+                root.resolve("server.log").toString(),
+                "-w",
+                "-t",
+                "60",
+                "start");
     }
 
     public synchronized void stop() {
         if (Files.exists(dataDir.resolve("postmaster.pid"))) {
             try {
-                run(Duration.ofMinutes(1), binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m",
-                        "immediate", "-w", "stop");
+                run(
+                        Duration.ofMinutes(1),
+                        binDir.resolve("pg_ctl").toString(),
+                        "-D",
+                        dataDir.toString(),
+                        "-m",
+                        "immediate",
+                        "-w",
+                        "stop");
             } catch (RuntimeException e) {
                 System.err.println("warning: could not stop PostgreSQL: " + e.getMessage());
             }
@@ -225,7 +280,10 @@ public final class PostgresServer {
         }
         full.addAll(List.of(command));
         try {
-            Process p = new ProcessBuilder(full).redirectErrorStream(true).directory(root.toFile()).start();
+            Process p = new ProcessBuilder(full)
+                    .redirectErrorStream(true)
+                    .directory(root.toFile())
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();

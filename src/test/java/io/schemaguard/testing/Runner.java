@@ -26,17 +26,22 @@ public final class Runner {
         }
     }
 
-    private Runner() {
-    }
+    private Runner() {}
 
     public static List<String> javaCommand() {
         try {
             String cp = Path.of("target/classes").toAbsolutePath() + ":"
                     + Files.readString(Path.of("target/runner-classpath.txt")).strip();
-            return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                    "-XX:+UseSerialGC", "-cp", cp, "io.schemaguard.runner.cli.RunnerMain");
+            return List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m",
+                    "-XX:+UseSerialGC",
+                    "-cp",
+                    cp,
+                    "io.schemaguard.runner.cli.RunnerMain");
         } catch (IOException e) {
-            throw new UncheckedIOException("target/runner-classpath.txt is written by the build (generate-test-resources)", e);
+            throw new UncheckedIOException(
+                    "target/runner-classpath.txt is written by the build (generate-test-resources)", e);
         }
     }
 
@@ -45,7 +50,8 @@ public final class Runner {
     }
 
     /** In {@code workingDirectory} (null: this one), for commands that report paths relative to it. */
-    public static Process start(Path workingDirectory, Map<String, String> env, List<String> args, Path terminationLog) {
+    public static Process start(
+            Path workingDirectory, Map<String, String> env, List<String> args, Path terminationLog) {
         List<String> command = new ArrayList<>(javaCommand());
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);
@@ -91,7 +97,8 @@ public final class Runner {
                 p.destroyForcibly();
                 throw new IllegalStateException("runner did not finish in 10 minutes");
             }
-            String message = terminationLog != null && Files.exists(terminationLog) ? Files.readString(terminationLog).strip()
+            String message = terminationLog != null && Files.exists(terminationLog)
+                    ? Files.readString(terminationLog).strip()
                     : "";
             return new Result(p.exitValue(), out.join(), err.join(), message);
         } catch (IOException e) {
@@ -104,7 +111,8 @@ public final class Runner {
 
     private static String read(Process p, boolean stdout) {
         try {
-            return new String((stdout ? p.getInputStream() : p.getErrorStream()).readAllBytes(), StandardCharsets.UTF_8);
+            return new String(
+                    (stdout ? p.getInputStream() : p.getErrorStream()).readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }

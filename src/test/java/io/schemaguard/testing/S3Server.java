@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -59,14 +58,17 @@ public final class S3Server implements AutoCloseable {
             Path root = Files.createTempDirectory("schemaguard-s3-");
             S3Server server = new S3Server(root, Ports.free());
             Files.createDirectories(server.dataDir);
-            Files.writeString(root.resolve("s3proxy.conf"), String.join("\n",
-                    "s3proxy.endpoint=http://" + bindAddress + ":" + server.port,
-                    "s3proxy.authorization=aws-v2-or-v4",
-                    "s3proxy.identity=" + ACCESS_KEY,
-                    "s3proxy.credential=" + SECRET_KEY,
-                    "jclouds.provider=filesystem-nio2",
-                    "jclouds.filesystem.basedir=" + server.dataDir,
-                    ""));
+            Files.writeString(
+                    root.resolve("s3proxy.conf"),
+                    String.join(
+                            "\n",
+                            "s3proxy.endpoint=http://" + bindAddress + ":" + server.port,
+                            "s3proxy.authorization=aws-v2-or-v4",
+                            "s3proxy.identity=" + ACCESS_KEY,
+                            "s3proxy.credential=" + SECRET_KEY,
+                            "jclouds.provider=filesystem-nio2",
+                            "jclouds.filesystem.basedir=" + server.dataDir,
+                            ""));
             server.launch();
             return server;
         } catch (IOException e) {
@@ -80,8 +82,13 @@ public final class S3Server implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: it is copied from Maven Central by the build"
                     + " (mvn generate-test-resources)");
         }
-        process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar.toString(), "--properties", root.resolve("s3proxy.conf").toString())
+        process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-jar",
+                        jar.toString(),
+                        "--properties",
+                        root.resolve("s3proxy.conf").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(root.resolve("s3proxy.log").toFile())
                 .start();
@@ -98,7 +105,8 @@ public final class S3Server implements AutoCloseable {
 
     /** Environment a runner needs to reach this server. */
     public List<String> env() {
-        return List.of("AWS_ACCESS_KEY_ID=" + ACCESS_KEY, "AWS_SECRET_ACCESS_KEY=" + SECRET_KEY, "AWS_REGION=" + REGION);
+        return List.of(
+                "AWS_ACCESS_KEY_ID=" + ACCESS_KEY, "AWS_SECRET_ACCESS_KEY=" + SECRET_KEY, "AWS_REGION=" + REGION);
     }
 
     public synchronized S3Client client() {
@@ -108,7 +116,8 @@ public final class S3Server implements AutoCloseable {
                     .endpointOverride(URI.create(endpoint()))
                     .region(Region.of(REGION))
                     .forcePathStyle(true)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                    .credentialsProvider(
+                            StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                     .build();
         }
         return client;
@@ -119,7 +128,9 @@ public final class S3Server implements AutoCloseable {
     }
 
     public List<String> keys(String bucket) {
-        return client().listObjectsV2Paginator(b -> b.bucket(bucket)).contents().stream().map(S3Object::key).sorted()
+        return client().listObjectsV2Paginator(b -> b.bucket(bucket)).contents().stream()
+                .map(S3Object::key)
+                .sorted()
                 .toList();
     }
 

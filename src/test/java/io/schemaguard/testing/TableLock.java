@@ -50,7 +50,9 @@ public final class TableLock implements AutoCloseable {
 
     private int count(String condition) {
         String sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database + "'" + condition;
-        try (Connection c = pg.connect("postgres"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = pg.connect("postgres");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
         } catch (SQLException e) {

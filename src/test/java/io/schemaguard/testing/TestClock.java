@@ -1,12 +1,11 @@
 package io.schemaguard.testing;
 
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-
-import jakarta.inject.Singleton;
 
 /**
  * The operator's clock in mock-server tests: real time moved by an offset the test sets, so a

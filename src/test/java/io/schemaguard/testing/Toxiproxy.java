@@ -1,13 +1,12 @@
 package io.schemaguard.testing;
 
+import eu.rekawek.toxiproxy.Proxy;
+import eu.rekawek.toxiproxy.ToxiproxyClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import eu.rekawek.toxiproxy.Proxy;
-import eu.rekawek.toxiproxy.ToxiproxyClient;
 
 /**
  * Toxiproxy's server as its own process on a loopback port: TCP proxies between the runner and a
@@ -28,7 +27,8 @@ public final class Toxiproxy implements AutoCloseable {
     public static Path binary() {
         String path = System.getenv("SCHEMAGUARD_TOXIPROXY");
         if (path == null || path.isBlank()) {
-            Path cached = Path.of(System.getProperty("user.home"), ".cache/schemaguard/toxiproxy/v2.5.0/toxiproxy-server");
+            Path cached =
+                    Path.of(System.getProperty("user.home"), ".cache/schemaguard/toxiproxy/v2.5.0/toxiproxy-server");
             return Files.isExecutable(cached) ? cached : null;
         }
         return Path.of(path);
@@ -44,7 +44,9 @@ public final class Toxiproxy implements AutoCloseable {
         try {
             Path log = Files.createTempFile("toxiproxy-", ".log");
             Process p = new ProcessBuilder(binary.toString(), "-host", "127.0.0.1", "-port", String.valueOf(port))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             Ports.awaitOpen(port, Duration.ofSeconds(20), p, "toxiproxy");
             return new Toxiproxy(p, port);
         } catch (IOException e) {

@@ -1,25 +1,24 @@
 package io.schemaguard.operator.backup;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.schemaguard.api.Defaults;
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupSpec;
+import io.schemaguard.api.Defaults;
 import io.schemaguard.api.DumpFormat;
 import io.schemaguard.api.VerificationServer;
 import io.schemaguard.api.VerifyMode;
+import io.schemaguard.contract.BackupLayout;
+import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.jobs.KubernetesNames;
 import io.schemaguard.operator.jobs.Owners;
 import io.schemaguard.operator.jobs.RunnerJob;
 import io.schemaguard.operator.jobs.RunnerPods;
 import io.schemaguard.operator.jobs.StorageBinding;
-import io.schemaguard.operator.OperatorConfig;
-import io.schemaguard.contract.BackupLayout;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The Job a DatabaseBackup becomes: a pure function of the resource and the operator's settings.
@@ -32,10 +31,10 @@ public final class BackupJobFactory {
     public static final String DELETE_COMPONENT = "delete";
     /** Finished delete Jobs go away by themselves; a failed one going away means the finalizer tries again. */
     static final int DELETE_JOB_TTL_SECONDS = 300;
+
     public static final String KIND = "DatabaseBackup";
 
-    private BackupJobFactory() {
-    }
+    private BackupJobFactory() {}
 
     public static String jobName(DatabaseBackup backup) {
         return KubernetesNames.jobName(backup.getMetadata().getName(), COMPONENT);
@@ -43,7 +42,8 @@ public final class BackupJobFactory {
 
     /** {@code <creation time>-<uid prefix>}: stable across reconciliations and Job retries. */
     public static String backupId(DatabaseBackup backup) {
-        return BackupLayout.backupId(Instant.parse(backup.getMetadata().getCreationTimestamp()),
+        return BackupLayout.backupId(
+                Instant.parse(backup.getMetadata().getCreationTimestamp()),
                 backup.getMetadata().getUid().replace("-", "").substring(0, 8));
     }
 
@@ -56,7 +56,8 @@ public final class BackupJobFactory {
         args.add("--to=" + storage.location());
         args.addAll(storage.args());
         DumpFormat format = spec.getFormat() == null ? DumpFormat.CUSTOM : spec.getFormat();
-        CompressionAlgorithm compression = spec.getCompression() == null ? CompressionAlgorithm.ZSTD : spec.getCompression();
+        CompressionAlgorithm compression =
+                spec.getCompression() == null ? CompressionAlgorithm.ZSTD : spec.getCompression();
         args.add("--format=" + format.pgDumpName());
         args.add("--compression=" + compression.id());
         if (spec.getCompressionLevel() != null) {
@@ -76,23 +77,38 @@ public final class BackupJobFactory {
         }
         args.add("--backup-id=" + backupId(backup));
         args.add("--namespace=" + namespace);
-        args.add("--created-by=" + KIND + "/" + namespace + "/" + backup.getMetadata().getName());
+        args.add("--created-by=" + KIND + "/" + namespace + "/"
+                + backup.getMetadata().getName());
         args.add("--progress-interval=" + runner.progressInterval());
 
         List<EnvVar> env = new ArrayList<>(RunnerPods.databaseEnv(spec.getDatabase()));
         env.addAll(storage.env());
         if (vs != null && vs.getPasswordSecretRef() != null) {
-            env.add(RunnerPods.secretEnv("SCHEMAGUARD_VERIFY_PGPASSWORD",
+            env.add(RunnerPods.secretEnv(
+                    "SCHEMAGUARD_VERIFY_PGPASSWORD",
                     vs.getPasswordSecretRef().toKubernetes(RunnerPods.DEFAULT_PASSWORD_KEY)));
         }
-        return RunnerJob.build(RunnerJob.spec(jobName(backup), namespace, COMPONENT, KIND, backup.getMetadata().getName())
-                .ownedBy(Owners.controller(backup))
-                .args(args).env(env).storage(storage)
-                .backoffLimit(spec.getBackoffLimit() == null ? Defaults.BACKUP_BACKOFF_LIMIT : spec.getBackoffLimit())
-                .activeDeadlineSeconds(spec.getActiveDeadlineSeconds() == null ? Defaults.ACTIVE_DEADLINE_SECONDS
-                        : spec.getActiveDeadlineSeconds())
-                .resources(spec.getResources()).serviceAccountName(spec.getServiceAccountName())
-                .build(), runner);
+        return RunnerJob.build(
+                RunnerJob.spec(
+                                jobName(backup),
+                                namespace,
+                                COMPONENT,
+                                KIND,
+                                backup.getMetadata().getName())
+                        .ownedBy(Owners.controller(backup))
+                        .args(args)
+                        .env(env)
+                        .storage(storage)
+                        .backoffLimit(
+                                spec.getBackoffLimit() == null ? Defaults.BACKUP_BACKOFF_LIMIT : spec.getBackoffLimit())
+                        .activeDeadlineSeconds(
+                                spec.getActiveDeadlineSeconds() == null
+                                        ? Defaults.ACTIVE_DEADLINE_SECONDS
+                                        : spec.getActiveDeadlineSeconds())
+                        .resources(spec.getResources())
+                        .serviceAccountName(spec.getServiceAccountName())
+                        .build(),
+                runner);
     }
 
     public static String deleteJobName(DatabaseBackup backup) {
@@ -114,12 +130,22 @@ public final class BackupJobFactory {
         args.add("--namespace=" + namespace);
         args.add(backupId(backup));
         // not owned (see above)
-        Job job = RunnerJob.build(RunnerJob.spec(deleteJobName(backup), namespace, DELETE_COMPONENT, KIND,
-                backup.getMetadata().getName())
-                .args(args).env(new ArrayList<>(storage.env())).storage(storage)
-                .backoffLimit(RunnerJob.HOUSEKEEPING_BACKOFF_LIMIT).activeDeadlineSeconds(RunnerJob.HOUSEKEEPING_DEADLINE_SECONDS)
-                .resources(backup.getSpec().getResources()).serviceAccountName(backup.getSpec().getServiceAccountName())
-                .build(), runner);
+        Job job = RunnerJob.build(
+                RunnerJob.spec(
+                                deleteJobName(backup),
+                                namespace,
+                                DELETE_COMPONENT,
+                                KIND,
+                                backup.getMetadata().getName())
+                        .args(args)
+                        .env(new ArrayList<>(storage.env()))
+                        .storage(storage)
+                        .backoffLimit(RunnerJob.HOUSEKEEPING_BACKOFF_LIMIT)
+                        .activeDeadlineSeconds(RunnerJob.HOUSEKEEPING_DEADLINE_SECONDS)
+                        .resources(backup.getSpec().getResources())
+                        .serviceAccountName(backup.getSpec().getServiceAccountName())
+                        .build(),
+                runner);
         job.getSpec().setTtlSecondsAfterFinished(DELETE_JOB_TTL_SECONDS);
         return job;
     }

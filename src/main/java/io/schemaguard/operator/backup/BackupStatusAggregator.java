@@ -1,17 +1,15 @@
 package io.schemaguard.operator.backup;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.VerificationStatus;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.contract.Sizes;
+import io.schemaguard.operator.EventRecorder.Event;
+import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.jobs.Conditions;
 import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.operator.jobs.Outcome;
@@ -19,10 +17,11 @@ import io.schemaguard.operator.jobs.StorageBinding;
 import io.schemaguard.operator.kube.Action;
 import io.schemaguard.operator.kube.Statuses;
 import io.schemaguard.operator.kube.Step;
-import io.schemaguard.operator.OperatorConfig;
-import io.schemaguard.operator.EventRecorder.Event;
-import io.schemaguard.contract.RunnerResult;
-import io.schemaguard.contract.Sizes;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Derives a DatabaseBackup's status from what its Job and pods show, starting from the previous
@@ -45,19 +44,22 @@ public final class BackupStatusAggregator {
         }
     }
 
-    public record Result(DatabaseBackupStatus status, List<Event> events) {
-    }
+    public record Result(DatabaseBackupStatus status, List<Event> events) {}
 
-    private BackupStatusAggregator() {
-    }
+    private BackupStatusAggregator() {}
 
     /**
      * One reconciliation of a backup, decided: its Job ({@code job}, null until created) and pods as
      * the informers show them become the next status and Events, and the Job to create when there is
      * none. A finished backup only records the generation it saw: nothing is ever re-run.
      */
-    public static Step<DatabaseBackupStatus> step(DatabaseBackup backup, Job job, List<Pod> pods,
-            OperatorConfig.DefaultStorage defaultStorage, OperatorConfig.Runner runner, Instant now) {
+    public static Step<DatabaseBackupStatus> step(
+            DatabaseBackup backup,
+            Job job,
+            List<Pod> pods,
+            OperatorConfig.DefaultStorage defaultStorage,
+            OperatorConfig.Runner runner,
+            Instant now) {
         DatabaseBackupStatus status = backup.getStatus();
         if (status != null && status.getPhase() != null && status.getPhase().isTerminal()) {
             DatabaseBackupStatus seen = Statuses.copy(status);
@@ -72,8 +74,8 @@ public final class BackupStatusAggregator {
             if (job == null) {
                 // decided as if it exists: a new Job has no status, so it reads as the created one does
                 job = BackupJobFactory.build(backup, storage, runner);
-                actions.add(Action.create(job, Event.normal("JobCreated", "created Job " + jobName + " to back up "
-                        + describe(backup))));
+                actions.add(Action.create(
+                        job, Event.normal("JobCreated", "created Job " + jobName + " to back up " + describe(backup))));
             }
             observation = Observation.ofJob(new JobState(job, pods), jobName, BackupJobFactory.backupId(backup));
         } catch (StorageBinding.NotConfigured e) {
@@ -85,13 +87,16 @@ public final class BackupStatusAggregator {
 
     private static String describe(DatabaseBackup backup) {
         var db = backup.getSpec().getDatabase();
-        return db.getUriSecretRef() != null ? "the database of Secret " + db.getUriSecretRef().getName()
+        return db.getUriSecretRef() != null
+                ? "the database of Secret " + db.getUriSecretRef().getName()
                 : db.getName() + " on " + db.getHost() + ":" + db.getPort();
     }
 
     public static Result aggregate(DatabaseBackup backup, Observation observation, Instant now) {
         DatabaseBackupStatus previous = backup.getStatus() == null ? new DatabaseBackupStatus() : backup.getStatus();
-        long generation = backup.getMetadata().getGeneration() == null ? 0 : backup.getMetadata().getGeneration();
+        long generation = backup.getMetadata().getGeneration() == null
+                ? 0
+                : backup.getMetadata().getGeneration();
         String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
         DatabaseBackupStatus s = Statuses.copy(previous);
         if (s.getConditions() == null) {
@@ -145,8 +150,13 @@ public final class BackupStatusAggregator {
                 setConditions(s, Outcome.ready("BackupSucceeded", message), generation, time);
                 events.add(Event.normal("Succeeded", message));
             } else {
-                fail(s, "ResultMissing", "the Job completed but its pod left no verified result, so the backup is not"
-                        + " trusted", generation, time, events);
+                fail(
+                        s,
+                        "ResultMissing",
+                        "the Job completed but its pod left no verified result, so the backup is not" + " trusted",
+                        generation,
+                        time,
+                        events);
             }
             return new Result(s, events);
         }
@@ -178,7 +188,8 @@ public final class BackupStatusAggregator {
 
         if (state.runningPod().isPresent()) {
             s.setPhase(Phase.Running);
-            String message = "pg_dump running in pod " + state.runningPod().get().getMetadata().getName()
+            String message = "pg_dump running in pod "
+                    + state.runningPod().get().getMetadata().getName()
                     + (state.failedAttempts() > 0 ? " (attempt " + (state.failedAttempts() + 1) + ")" : "");
             setConditions(s, Outcome.reconciling("BackupRunning", message), generation, time);
             if (previous.getPhase() != Phase.Running) {
@@ -188,14 +199,15 @@ public final class BackupStatusAggregator {
         }
 
         s.setPhase(Phase.Pending);
-        String message = state.job() == null ? "creating the backup Job" : "Job " + observation.jobName()
-                + " is waiting for its pod";
+        String message = state.job() == null
+                ? "creating the backup Job"
+                : "Job " + observation.jobName() + " is waiting for its pod";
         setConditions(s, Outcome.reconciling("JobPending", message), generation, time);
         return new Result(s, events);
     }
 
-    private static void fail(DatabaseBackupStatus s, String reason, String message, long generation, String time,
-            List<Event> events) {
+    private static void fail(
+            DatabaseBackupStatus s, String reason, String message, long generation, String time, List<Event> events) {
         s.setPhase(Phase.Failed);
         setConditions(s, Outcome.stalled(reason, message), generation, time);
         events.add(Event.warning(reason, message));

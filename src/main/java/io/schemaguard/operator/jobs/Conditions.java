@@ -1,11 +1,10 @@
 package io.schemaguard.operator.jobs;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 
 /**
  * Standard conditions ({@code metav1.Condition}) in the one vocabulary every kind uses: kstatus'
@@ -21,8 +20,7 @@ public final class Conditions {
     /** Written by v1alpha1 releases before the kstatus vocabulary; removed when a status is next set. */
     private static final List<String> RETIRED = List.of("Progressing", "Failed");
 
-    private Conditions() {
-    }
+    private Conditions() {}
 
     /**
      * The three kstatus conditions at once: the outcome's state is the true one; all three carry its
@@ -40,14 +38,21 @@ public final class Conditions {
     }
 
     /** One condition, for a kind's step conditions; {@link #of} sets the three kstatus ones. */
-    public static List<Condition> set(List<Condition> existing, String type, boolean status, String reason,
-            String message, long generation, String now) {
+    public static List<Condition> set(
+            List<Condition> existing,
+            String type,
+            boolean status,
+            String reason,
+            String message,
+            long generation,
+            String now) {
         List<Condition> result = new ArrayList<>(existing == null ? List.of() : existing);
         String value = status ? "True" : "False";
         Condition previous = find(result, type);
-        String transition = previous != null && value.equals(previous.getStatus()) && previous.getLastTransitionTime() != null
-                ? previous.getLastTransitionTime()
-                : now;
+        String transition =
+                previous != null && value.equals(previous.getStatus()) && previous.getLastTransitionTime() != null
+                        ? previous.getLastTransitionTime()
+                        : now;
         Condition updated = new ConditionBuilder()
                 .withType(type)
                 .withStatus(value)
@@ -66,7 +71,10 @@ public final class Conditions {
         if (conditions == null) {
             return null;
         }
-        return conditions.stream().filter(c -> Objects.equals(type, c.getType())).findFirst().orElse(null);
+        return conditions.stream()
+                .filter(c -> Objects.equals(type, c.getType()))
+                .findFirst()
+                .orElse(null);
     }
 
     /** The reason of Ready, or null: what a kind compares to tell whether an event was already sent. */

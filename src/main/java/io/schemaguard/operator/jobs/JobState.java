@@ -1,9 +1,5 @@
 package io.schemaguard.operator.jobs;
 
-import java.util.Comparator;
-import java.util.List;
-import java.util.Optional;
-
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -11,6 +7,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.schemaguard.contract.RunnerResult;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A read-only view of a runner Job and its pods, answering the questions status aggregation asks:
@@ -23,7 +22,8 @@ public record JobState(Job job, List<Pod> pods) {
     public record StuckPod(String podName, String reason, String message) {
         /** The condition reason users see: a missing Secret is the common case and gets its own. */
         public String conditionReason() {
-            if (reason.equals("CreateContainerConfigError") && message.toLowerCase().contains("secret")) {
+            if (reason.equals("CreateContainerConfigError")
+                    && message.toLowerCase().contains("secret")) {
                 return "SecretNotFound";
             }
             return reason.contains("Image") ? "ImageUnavailable" : "PodConfigError";
@@ -35,14 +35,19 @@ public record JobState(Job job, List<Pod> pods) {
     }
 
     /** Why a failed Job failed: the runner's own reason when its last pod left one, else the Job's. */
-    public record Failure(String reason, String message) {
-    }
+    public record Failure(String reason, String message) {}
 
-    private static final List<String> STUCK_REASONS = List.of("CreateContainerConfigError", "CreateContainerError",
-            "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull");
+    private static final List<String> STUCK_REASONS = List.of(
+            "CreateContainerConfigError",
+            "CreateContainerError",
+            "ImagePullBackOff",
+            "ErrImagePull",
+            "InvalidImageName",
+            "ErrImageNeverPull");
 
     public JobState {
-        pods = pods == null ? List.of()
+        pods = pods == null
+                ? List.of()
                 : pods.stream().sorted(Comparator.comparing(JobState::creation)).toList();
     }
 
@@ -59,16 +64,20 @@ public record JobState(Job job, List<Pod> pods) {
     }
 
     public int failedAttempts() {
-        Integer f = job == null || job.getStatus() == null ? null : job.getStatus().getFailed();
+        Integer f =
+                job == null || job.getStatus() == null ? null : job.getStatus().getFailed();
         return f == null ? 0 : f;
     }
 
     public Optional<String> startTime() {
-        return job == null || job.getStatus() == null ? Optional.empty() : Optional.ofNullable(job.getStatus().getStartTime());
+        return job == null || job.getStatus() == null
+                ? Optional.empty()
+                : Optional.ofNullable(job.getStatus().getStartTime());
     }
 
     public Optional<String> completionTime() {
-        return job == null || job.getStatus() == null ? Optional.empty()
+        return job == null || job.getStatus() == null
+                ? Optional.empty()
                 : Optional.ofNullable(job.getStatus().getCompletionTime());
     }
 
@@ -87,9 +96,12 @@ public record JobState(Job job, List<Pod> pods) {
     public Optional<StuckPod> stuckPod() {
         for (Pod p : pods) {
             for (ContainerStatus cs : containerStatuses(p)) {
-                ContainerStateWaiting w = cs.getState() == null ? null : cs.getState().getWaiting();
+                ContainerStateWaiting w =
+                        cs.getState() == null ? null : cs.getState().getWaiting();
                 if (w != null && STUCK_REASONS.contains(w.getReason())) {
-                    return Optional.of(new StuckPod(p.getMetadata().getName(), w.getReason(),
+                    return Optional.of(new StuckPod(
+                            p.getMetadata().getName(),
+                            w.getReason(),
                             w.getMessage() == null ? w.getReason() : w.getMessage()));
                 }
             }
@@ -111,7 +123,10 @@ public record JobState(Job job, List<Pod> pods) {
         JobCondition c = failedCondition().orElse(null);
         String reason = c == null || c.getReason() == null ? "JobFailed" : c.getReason();
         String message = (c == null || c.getMessage() == null ? "the Job failed" : c.getMessage())
-                + lastFailed.flatMap(JobState::terminationMessage).map(m -> "; last output: " + m).orElse("");
+                + lastFailed
+                        .flatMap(JobState::terminationMessage)
+                        .map(m -> "; last output: " + m)
+                        .orElse("");
         return new Failure(reason, message);
     }
 
@@ -121,8 +136,11 @@ public record JobState(Job job, List<Pod> pods) {
             return Optional.empty();
         }
         Optional<Pod> pod = lastFailedPod();
-        String detail = pod.flatMap(JobState::oomKilled).map(m -> OOM_KILLED + ": " + m)
-                .or(() -> pod.flatMap(JobState::result).filter(r -> !r.succeeded()).map(r -> r.reason() + ": " + r.message()))
+        String detail = pod.flatMap(JobState::oomKilled)
+                .map(m -> OOM_KILLED + ": " + m)
+                .or(() -> pod.flatMap(JobState::result)
+                        .filter(r -> !r.succeeded())
+                        .map(r -> r.reason() + ": " + r.message()))
                 .or(() -> pod.flatMap(JobState::terminationMessage))
                 .orElse("the pod failed without a result");
         return Optional.of("attempt " + failedAttempts() + " failed: " + detail);
@@ -140,15 +158,23 @@ public record JobState(Job job, List<Pod> pods) {
         if (t.isEmpty()) {
             return Optional.empty();
         }
-        String limit = pod.getSpec() == null || pod.getSpec().getContainers() == null ? null
-                : pod.getSpec().getContainers().stream().filter(c -> RunnerPods.CONTAINER.equals(c.getName()))
-                        .map(c -> c.getResources() == null || c.getResources().getLimits() == null ? null
+        String limit = pod.getSpec() == null || pod.getSpec().getContainers() == null
+                ? null
+                : pod.getSpec().getContainers().stream()
+                        .filter(c -> RunnerPods.CONTAINER.equals(c.getName()))
+                        .map(c -> c.getResources() == null || c.getResources().getLimits() == null
+                                ? null
                                 : c.getResources().getLimits().get("memory"))
-                        .filter(q -> q != null).map(Object::toString).findFirst().orElse(null);
-        return Optional.of("the runner in pod " + pod.getMetadata().getName() + " was killed for using more memory than its limit"
-                + (limit == null ? "" : " of " + limit) + " (exit code " + t.get().getExitCode()
-                + "); raise the runner's memory limit (Helm value runner.resources.limits.memory,"
-                + " SCHEMAGUARD_RUNNER_MEMORY_LIMIT)");
+                        .filter(q -> q != null)
+                        .map(Object::toString)
+                        .findFirst()
+                        .orElse(null);
+        return Optional.of(
+                "the runner in pod " + pod.getMetadata().getName() + " was killed for using more memory than its limit"
+                        + (limit == null ? "" : " of " + limit) + " (exit code "
+                        + t.get().getExitCode()
+                        + "); raise the runner's memory limit (Helm value runner.resources.limits.memory,"
+                        + " SCHEMAGUARD_RUNNER_MEMORY_LIMIT)");
     }
 
     /** The runner's result left in the pod's termination message, if it left one. */
@@ -174,7 +200,8 @@ public record JobState(Job job, List<Pod> pods) {
     }
 
     private static List<ContainerStatus> containerStatuses(Pod p) {
-        return p.getStatus() == null || p.getStatus().getContainerStatuses() == null ? List.of()
+        return p.getStatus() == null || p.getStatus().getContainerStatuses() == null
+                ? List.of()
                 : p.getStatus().getContainerStatuses();
     }
 

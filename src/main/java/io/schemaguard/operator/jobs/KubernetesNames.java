@@ -11,8 +11,7 @@ public final class KubernetesNames {
     /** Job names end up in a pod label ({@code job-name}), so they get the 63-character label limit. */
     public static final int MAX_JOB_NAME = 63;
 
-    private KubernetesNames() {
-    }
+    private KubernetesNames() {}
 
     /**
      * {@code <base>-<suffix>}; when that is too long, the base is shortened and a hash of the full
@@ -39,7 +38,8 @@ public final class KubernetesNames {
 
     static String hash(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

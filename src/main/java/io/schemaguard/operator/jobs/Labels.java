@@ -32,8 +32,7 @@ public final class Labels {
     public static final String APP = "schemaguard";
     public static final String OPERATOR = "schemaguard-operator";
 
-    private Labels() {
-    }
+    private Labels() {}
 
     /** Labels of a Job (and its pods) that runs {@code component} for a resource of {@code ownerKind}. */
     public static Map<String, String> forJob(String component, String ownerKind) {

@@ -1,9 +1,5 @@
 package io.schemaguard.operator.jobs;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -17,8 +13,11 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
-import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.contract.FailureReason;
+import io.schemaguard.operator.OperatorConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The Job every resource becomes, whatever the runner command: named deterministically, owned by
@@ -31,21 +30,34 @@ public final class RunnerJob {
     /** Pod retries of a backup's delete Job: a storage hiccup should not leave the resource stuck. */
     public static final int HOUSEKEEPING_BACKOFF_LIMIT = 2;
 
-
     /**
      * What differs between resources; everything else is the same for all runner Jobs. {@code image}
      * and {@code command} default to the runner's ({@code schemaguard}); a SafeMigration with engine
      * {@code command} runs the application's own. Init containers get the same hardening. Built with
      * {@link #spec}, so each value is named where it is given.
      */
-    public record Spec(String name, String namespace, String component, String ownerKind, String ownerName,
-            OwnerReference owner, List<String> args, List<EnvVar> env, List<Volume> volumes, List<VolumeMount> mounts,
-            int backoffLimit, long activeDeadlineSeconds, ResourceRequirements resources, String serviceAccountName,
-            String image, List<String> command, List<Container> initContainers) {
-    }
+    public record Spec(
+            String name,
+            String namespace,
+            String component,
+            String ownerKind,
+            String ownerName,
+            OwnerReference owner,
+            List<String> args,
+            List<EnvVar> env,
+            List<Volume> volumes,
+            List<VolumeMount> mounts,
+            int backoffLimit,
+            long activeDeadlineSeconds,
+            ResourceRequirements resources,
+            String serviceAccountName,
+            String image,
+            List<String> command,
+            List<Container> initContainers) {}
 
     /** A Job named {@code name} in {@code namespace} that runs {@code component} for the resource {@code ownerKind/ownerName}. */
-    public static SpecBuilder spec(String name, String namespace, String component, String ownerKind, String ownerName) {
+    public static SpecBuilder spec(
+            String name, String namespace, String component, String ownerKind, String ownerName) {
         return new SpecBuilder(name, namespace, component, ownerKind, ownerName);
     }
 
@@ -102,7 +114,8 @@ public final class RunnerJob {
 
         /** The storage's volume and mount, when it is a volume. */
         public SpecBuilder storage(StorageBinding storage) {
-            return volumes(storage.volume().stream().toList(), storage.mount().stream().toList());
+            return volumes(
+                    storage.volume().stream().toList(), storage.mount().stream().toList());
         }
 
         public SpecBuilder backoffLimit(int backoffLimit) {
@@ -140,15 +153,31 @@ public final class RunnerJob {
         /** Every Job names its retries and its deadline: there is no default that fits them all. */
         public Spec build() {
             if (backoffLimit == null || activeDeadlineSeconds == null) {
-                throw new IllegalStateException("Job " + name + ": backoffLimit and activeDeadlineSeconds must be given");
+                throw new IllegalStateException(
+                        "Job " + name + ": backoffLimit and activeDeadlineSeconds must be given");
             }
-            return new Spec(name, namespace, component, ownerKind, ownerName, owner, args, env, volumes, mounts,
-                    backoffLimit, activeDeadlineSeconds, resources, serviceAccountName, image, command, initContainers);
+            return new Spec(
+                    name,
+                    namespace,
+                    component,
+                    ownerKind,
+                    ownerName,
+                    owner,
+                    args,
+                    env,
+                    volumes,
+                    mounts,
+                    backoffLimit,
+                    activeDeadlineSeconds,
+                    resources,
+                    serviceAccountName,
+                    image,
+                    command,
+                    initContainers);
         }
     }
 
-    private RunnerJob() {
-    }
+    private RunnerJob() {}
 
     public static Job build(Spec s, OperatorConfig.Runner runner) {
         Map<String, String> labels = Labels.forJob(s.component(), s.ownerKind());
@@ -156,10 +185,17 @@ public final class RunnerJob {
         List<EnvVar> env = new ArrayList<>(RunnerPods.commonEnv(s.namespace()));
         env.addAll(s.env());
         List<Volume> volumes = new ArrayList<>();
-        volumes.add(new VolumeBuilder().withName(RunnerPods.TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
+        volumes.add(new VolumeBuilder()
+                .withName(RunnerPods.TMP_VOLUME)
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build());
         volumes.addAll(s.volumes());
         List<VolumeMount> mounts = new ArrayList<>();
-        mounts.add(new VolumeMountBuilder().withName(RunnerPods.TMP_VOLUME).withMountPath("/tmp").build());
+        mounts.add(new VolumeMountBuilder()
+                .withName(RunnerPods.TMP_VOLUME)
+                .withMountPath("/tmp")
+                .build());
         mounts.addAll(s.mounts());
         return new JobBuilder()
                 .withNewMetadata()
@@ -175,14 +211,28 @@ public final class RunnerJob {
                 // Configuration errors (bad arguments, tools older than the server, a target that must
                 // not be touched) fail the Job at once instead of burning retries.
                 .withNewPodFailurePolicy()
-                .withRules(new PodFailurePolicyRuleBuilder().withAction("FailJob").withNewOnExitCodes()
-                        .withContainerName(RunnerPods.CONTAINER).withOperator("In")
-                        .withValues(FailureReason.CONFIGURATION_EXIT_CODE).endOnExitCodes().build(),
-                        new PodFailurePolicyRuleBuilder().withAction("Ignore").addNewOnPodCondition()
-                                .withType("DisruptionTarget").withStatus("True").endOnPodCondition().build())
+                .withRules(
+                        new PodFailurePolicyRuleBuilder()
+                                .withAction("FailJob")
+                                .withNewOnExitCodes()
+                                .withContainerName(RunnerPods.CONTAINER)
+                                .withOperator("In")
+                                .withValues(FailureReason.CONFIGURATION_EXIT_CODE)
+                                .endOnExitCodes()
+                                .build(),
+                        new PodFailurePolicyRuleBuilder()
+                                .withAction("Ignore")
+                                .addNewOnPodCondition()
+                                .withType("DisruptionTarget")
+                                .withStatus("True")
+                                .endOnPodCondition()
+                                .build())
                 .endPodFailurePolicy()
                 .withNewTemplate()
-                .withNewMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
+                .withNewMetadata()
+                .withLabels(labels)
+                .withAnnotations(annotations)
+                .endMetadata()
                 .withNewSpec()
                 .withRestartPolicy("Never")
                 .withServiceAccountName(s.serviceAccountName())
@@ -190,12 +240,15 @@ public final class RunnerJob {
                 .withAutomountServiceAccountToken(false)
                 .withSecurityContext(RunnerPods.podSecurity(runner.runAsUser()))
                 .withImagePullSecrets(runner.imagePullSecrets().orElse(List.of()).stream()
-                        .map(LocalObjectReference::new).toList())
+                        .map(LocalObjectReference::new)
+                        .toList())
                 .withVolumes(volumes)
-                .withInitContainers(s.initContainers().stream().map(c -> new ContainerBuilder(c)
-                        .withSecurityContext(RunnerPods.containerSecurity())
-                        .withResources(RunnerPods.resources(s.resources(), runner))
-                        .build()).toList())
+                .withInitContainers(s.initContainers().stream()
+                        .map(c -> new ContainerBuilder(c)
+                                .withSecurityContext(RunnerPods.containerSecurity())
+                                .withResources(RunnerPods.resources(s.resources(), runner))
+                                .build())
+                        .toList())
                 .withContainers(new ContainerBuilder()
                         .withName(RunnerPods.CONTAINER)
                         .withImage(s.image() == null ? runner.image() : s.image())

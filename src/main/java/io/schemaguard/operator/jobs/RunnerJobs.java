@@ -1,8 +1,5 @@
 package io.schemaguard.operator.jobs;
 
-import java.util.List;
-import java.util.Set;
-
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -12,6 +9,8 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.util.List;
+import java.util.Set;
 
 /**
  * What every reconciler that runs a runner Job shares: informers on its Jobs (mapped to the owner by
@@ -22,41 +21,47 @@ public final class RunnerJobs {
     public static final String JOBS = "jobs";
     public static final String PODS = "pods";
 
-    private RunnerJobs() {
-    }
+    private RunnerJobs() {}
 
-    public static <P extends HasMetadata> InformerEventSource<Job, P> jobInformer(EventSourceContext<P> context,
-            String component, String ownerKind) {
+    public static <P extends HasMetadata> InformerEventSource<Job, P> jobInformer(
+            EventSourceContext<P> context, String component, String ownerKind) {
         return jobInformer(context, Labels.selector(component, ownerKind));
     }
 
-    public static <P extends HasMetadata> InformerEventSource<Job, P> jobInformer(EventSourceContext<P> context,
-            String labelSelector) {
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, context.getPrimaryResourceClass())
-                .withName(JOBS)
-                .withLabelSelector(labelSelector)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(context.getPrimaryResourceClass()))
-                .build(), context);
+    public static <P extends HasMetadata> InformerEventSource<Job, P> jobInformer(
+            EventSourceContext<P> context, String labelSelector) {
+        return new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Job.class, context.getPrimaryResourceClass())
+                        .withName(JOBS)
+                        .withLabelSelector(labelSelector)
+                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(context.getPrimaryResourceClass()))
+                        .build(),
+                context);
     }
 
-    public static <P extends HasMetadata> InformerEventSource<Pod, P> podInformer(EventSourceContext<P> context,
-            String component, String ownerKind) {
+    public static <P extends HasMetadata> InformerEventSource<Pod, P> podInformer(
+            EventSourceContext<P> context, String component, String ownerKind) {
         return podInformer(context, Labels.selector(component, ownerKind));
     }
 
-    public static <P extends HasMetadata> InformerEventSource<Pod, P> podInformer(EventSourceContext<P> context,
-            String labelSelector) {
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, context.getPrimaryResourceClass())
-                .withName(PODS)
-                .withLabelSelector(labelSelector)
-                .withSecondaryToPrimaryMapper(RunnerJobs::ownerOfPod)
-                .build(), context);
+    public static <P extends HasMetadata> InformerEventSource<Pod, P> podInformer(
+            EventSourceContext<P> context, String labelSelector) {
+        return new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, context.getPrimaryResourceClass())
+                        .withName(PODS)
+                        .withLabelSelector(labelSelector)
+                        .withSecondaryToPrimaryMapper(RunnerJobs::ownerOfPod)
+                        .build(),
+                context);
     }
 
     public static Set<ResourceID> ownerOfPod(HasMetadata pod) {
-        String owner = pod.getMetadata().getAnnotations() == null ? null
+        String owner = pod.getMetadata().getAnnotations() == null
+                ? null
                 : pod.getMetadata().getAnnotations().get(Labels.OWNER_NAME_ANNOTATION);
-        return owner == null ? Set.of() : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
+        return owner == null
+                ? Set.of()
+                : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
     }
 
     public static <P extends HasMetadata> Job existingJob(Context<P> context) {
@@ -65,8 +70,10 @@ public final class RunnerJobs {
 
     /** For resources that run several Jobs: the one named {@code name}, if it exists. */
     public static <P extends HasMetadata> Job job(Context<P> context, String name) {
-        return context.getSecondaryResourcesAsStream(Job.class).filter(j -> name.equals(j.getMetadata().getName()))
-                .findFirst().orElse(null);
+        return context.getSecondaryResourcesAsStream(Job.class)
+                .filter(j -> name.equals(j.getMetadata().getName()))
+                .findFirst()
+                .orElse(null);
     }
 
     /** The pods the Job controller created for {@code jobName}, as the pod informer sees them. */

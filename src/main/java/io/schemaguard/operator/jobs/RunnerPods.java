@@ -1,13 +1,5 @@
 package io.schemaguard.operator.jobs;
 
-import io.fabric8.kubernetes.api.model.SecretKeySelector;
-import io.schemaguard.api.VerificationServer;
-import io.schemaguard.api.Defaults;
-import io.schemaguard.api.SslMode;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -16,11 +8,18 @@ import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SeccompProfileBuilder;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
-import io.fabric8.kubernetes.api.model.SeccompProfileBuilder;
 import io.schemaguard.api.DatabaseConnection;
+import io.schemaguard.api.Defaults;
+import io.schemaguard.api.SslMode;
+import io.schemaguard.api.VerificationServer;
 import io.schemaguard.operator.OperatorConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What every runner pod has in common: hardening, resources, and the database connection passed as
@@ -34,8 +33,7 @@ public final class RunnerPods {
     public static final String DEFAULT_PASSWORD_KEY = "password";
     public static final String DEFAULT_URI_KEY = "uri";
 
-    private RunnerPods() {
-    }
+    private RunnerPods() {}
 
     /** PG* variables for host/port/name/user, PGPASSWORD from its Secret; or DATABASE_URL from a Secret. */
     public static List<EnvVar> databaseEnv(DatabaseConnection db) {
@@ -66,7 +64,8 @@ public final class RunnerPods {
     }
 
     public static List<EnvVar> commonEnv(String namespace) {
-        return List.of(plainEnv("SCHEMAGUARD_TERMINATION_LOG", TERMINATION_LOG),
+        return List.of(
+                plainEnv("SCHEMAGUARD_TERMINATION_LOG", TERMINATION_LOG),
                 plainEnv("SCHEMAGUARD_NAMESPACE", namespace),
                 plainEnv("HOME", "/tmp"));
     }
@@ -84,7 +83,8 @@ public final class RunnerPods {
                 .withRunAsGroup(uid)
                 .withFsGroup(uid)
                 .withFsGroupChangePolicy("OnRootMismatch")
-                .withSeccompProfile(new SeccompProfileBuilder().withType("RuntimeDefault").build())
+                .withSeccompProfile(
+                        new SeccompProfileBuilder().withType("RuntimeDefault").build())
                 .build();
     }
 
@@ -103,7 +103,8 @@ public final class RunnerPods {
             return override;
         }
         ResourceRequirementsBuilder b = new ResourceRequirementsBuilder()
-                .withRequests(Map.of("cpu", new Quantity(runner.cpuRequest()), "memory", new Quantity(runner.memoryRequest())))
+                .withRequests(Map.of(
+                        "cpu", new Quantity(runner.cpuRequest()), "memory", new Quantity(runner.memoryRequest())))
                 .addToLimits("memory", new Quantity(runner.memoryLimit()));
         runner.cpuLimit().ifPresent(cpu -> b.addToLimits("cpu", new Quantity(cpu)));
         return b.build();
@@ -114,6 +115,11 @@ public final class RunnerPods {
     }
 
     public static EnvVar secretEnv(String name, SecretKeySelector ref) {
-        return new EnvVarBuilder().withName(name).withNewValueFrom().withSecretKeyRef(ref).endValueFrom().build();
+        return new EnvVarBuilder()
+                .withName(name)
+                .withNewValueFrom()
+                .withSecretKeyRef(ref)
+                .endValueFrom()
+                .build();
     }
 }

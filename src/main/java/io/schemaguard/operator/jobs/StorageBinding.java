@@ -1,27 +1,26 @@
 package io.schemaguard.operator.jobs;
 
-import io.schemaguard.api.Defaults;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecretKeySelectorBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.schemaguard.api.Defaults;
 import io.schemaguard.api.S3Storage;
 import io.schemaguard.api.StorageSpec;
 import io.schemaguard.api.VolumeStorage;
 import io.schemaguard.operator.OperatorConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * How a runner reaches its storage: the location URL, the options for it, the credentials as
  * {@code secretKeyRef} environment, and for a volume the PVC and where it is mounted.
  */
-public record StorageBinding(String location, List<String> args, List<EnvVar> env, Optional<Volume> volume,
-        Optional<VolumeMount> mount) {
+public record StorageBinding(
+        String location, List<String> args, List<EnvVar> env, Optional<Volume> volume, Optional<VolumeMount> mount) {
 
     public static final String VOLUME_NAME = "backups";
     public static final String MOUNT_PATH = "/backups";
@@ -29,7 +28,8 @@ public record StorageBinding(String location, List<String> args, List<EnvVar> en
     /** Thrown when a resource names no storage and the operator has no default. */
     public static final class NotConfigured extends RuntimeException {
         NotConfigured() {
-            super("spec.storage is not set and the operator has no default storage (Helm value defaultStorage.s3.bucket)");
+            super(
+                    "spec.storage is not set and the operator has no default storage (Helm value defaultStorage.s3.bucket)");
         }
     }
 
@@ -66,21 +66,42 @@ public record StorageBinding(String location, List<String> args, List<EnvVar> en
         env.add(RunnerPods.plainEnv("AWS_REGION", s3.getRegion() == null ? Defaults.S3_REGION : s3.getRegion()));
         S3Storage.S3Credentials creds = s3.getCredentialsSecretRef();
         if (creds != null) {
-            env.add(RunnerPods.secretEnv("AWS_ACCESS_KEY_ID", new SecretKeySelectorBuilder().withName(creds.getName())
-                    .withKey(creds.getAccessKeyIdKey()).withOptional(false).build()));
-            env.add(RunnerPods.secretEnv("AWS_SECRET_ACCESS_KEY", new SecretKeySelectorBuilder()
-                    .withName(creds.getName()).withKey(creds.getSecretAccessKeyKey()).withOptional(false).build()));
+            env.add(RunnerPods.secretEnv(
+                    "AWS_ACCESS_KEY_ID",
+                    new SecretKeySelectorBuilder()
+                            .withName(creds.getName())
+                            .withKey(creds.getAccessKeyIdKey())
+                            .withOptional(false)
+                            .build()));
+            env.add(RunnerPods.secretEnv(
+                    "AWS_SECRET_ACCESS_KEY",
+                    new SecretKeySelectorBuilder()
+                            .withName(creds.getName())
+                            .withKey(creds.getSecretAccessKeyKey())
+                            .withOptional(false)
+                            .build()));
         }
-        return new StorageBinding("s3://" + s3.getBucket() + prefix, List.copyOf(args), List.copyOf(env),
-                Optional.empty(), Optional.empty());
+        return new StorageBinding(
+                "s3://" + s3.getBucket() + prefix,
+                List.copyOf(args),
+                List.copyOf(env),
+                Optional.empty(),
+                Optional.empty());
     }
 
     private static StorageBinding volume(VolumeStorage v) {
         String path = v.getPath() == null || v.getPath().isBlank() ? "" : "/" + v.getPath();
-        Volume volume = new VolumeBuilder().withName(VOLUME_NAME).withNewPersistentVolumeClaim()
-                .withClaimName(v.getClaimName()).endPersistentVolumeClaim().build();
-        VolumeMount mount = new VolumeMountBuilder().withName(VOLUME_NAME).withMountPath(MOUNT_PATH).build();
-        return new StorageBinding("file://" + MOUNT_PATH + path, List.of(), List.of(), Optional.of(volume),
-                Optional.of(mount));
+        Volume volume = new VolumeBuilder()
+                .withName(VOLUME_NAME)
+                .withNewPersistentVolumeClaim()
+                .withClaimName(v.getClaimName())
+                .endPersistentVolumeClaim()
+                .build();
+        VolumeMount mount = new VolumeMountBuilder()
+                .withName(VOLUME_NAME)
+                .withMountPath(MOUNT_PATH)
+                .build();
+        return new StorageBinding(
+                "file://" + MOUNT_PATH + path, List.of(), List.of(), Optional.of(volume), Optional.of(mount));
     }
 }

@@ -1,10 +1,9 @@
 package io.schemaguard.operator.kube;
 
-import java.util.List;
-
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.schemaguard.operator.EventRecorder.Event;
+import java.util.List;
 
 /**
  * One thing a reconciliation asks of the cluster. Decisions (pure functions) return actions; only
@@ -24,15 +23,17 @@ public sealed interface Action {
 
     /** Delete the named resource; a null {@code propagation} leaves it to the API server's default. */
     record Delete(Class<? extends HasMetadata> type, String namespace, String name, DeletionPropagation propagation)
-            implements Action {
-    }
+            implements Action {}
 
     static Create create(HasMetadata resource, Event... onCreated) {
         return new Create(resource, List.of(onCreated));
     }
 
     static Delete delete(HasMetadata resource, DeletionPropagation propagation) {
-        return new Delete(resource.getClass(), resource.getMetadata().getNamespace(), resource.getMetadata().getName(),
+        return new Delete(
+                resource.getClass(),
+                resource.getMetadata().getNamespace(),
+                resource.getMetadata().getName(),
                 propagation);
     }
 

@@ -1,18 +1,15 @@
 package io.schemaguard.operator.kube;
 
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.schemaguard.operator.EventRecorder;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
  * Carries out a {@link Step} for any of our kinds: the actions in order, then the Events, then a
@@ -25,8 +22,7 @@ public class Applier {
     @Inject
     EventRecorder events;
 
-    public Applier() {
-    }
+    public Applier() {}
 
     /** For tests that run a reconciler without CDI. */
     public Applier(EventRecorder events) {
@@ -56,7 +52,10 @@ public class Applier {
             if (action instanceof Action.Create c) {
                 createOnce(regarding, context, c.resource(), c.onCreated());
             } else if (action instanceof Action.Delete d) {
-                var r = context.getClient().resources(d.type()).inNamespace(d.namespace()).withName(d.name());
+                var r = context.getClient()
+                        .resources(d.type())
+                        .inNamespace(d.namespace())
+                        .withName(d.name());
                 if (d.propagation() == null) {
                     r.delete();
                 } else {
@@ -72,14 +71,22 @@ public class Applier {
      * once, and no "created" Event is recorded. Through the SDK's resource operations when exactly one
      * event source caches the type (so the next pass sees its own write), else through the client.
      */
-    public <T extends HasMetadata> T createOnce(HasMetadata regarding, Context<?> context, T desired,
-            List<EventRecorder.Event> onCreated) {
+    public <T extends HasMetadata> T createOnce(
+            HasMetadata regarding, Context<?> context, T desired, List<EventRecorder.Event> onCreated) {
         try {
-            T created = context.eventSourceRetriever().getEventSourcesFor(desired.getClass()).size() == 1
+            T created = context.eventSourceRetriever()
+                                    .getEventSourcesFor(desired.getClass())
+                                    .size()
+                            == 1
                     ? context.resourceOperations().create(desired)
                     : context.getClient().resource(desired).create();
-            LOG.infof("created %s %s/%s for %s %s", desired.getKind(), desired.getMetadata().getNamespace(),
-                    desired.getMetadata().getName(), regarding.getKind(), regarding.getMetadata().getName());
+            LOG.infof(
+                    "created %s %s/%s for %s %s",
+                    desired.getKind(),
+                    desired.getMetadata().getNamespace(),
+                    desired.getMetadata().getName(),
+                    regarding.getKind(),
+                    regarding.getMetadata().getName());
             onCreated.forEach(e -> events.record(regarding, e));
             return created;
         } catch (KubernetesClientException e) {

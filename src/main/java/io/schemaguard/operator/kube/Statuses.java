@@ -1,10 +1,9 @@
 package io.schemaguard.operator.kube;
 
-import java.util.Objects;
-import java.util.function.Supplier;
-
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Statuses as the API server stores them (JSON): a deep copy, so a decision builds the next status
@@ -12,11 +11,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * comparison, so an unchanged status is not patched (our status classes have no equals).
  */
 public final class Statuses {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private Statuses() {
-    }
+    private Statuses() {}
 
     @SuppressWarnings("unchecked")
     public static <S> S copy(S status) {

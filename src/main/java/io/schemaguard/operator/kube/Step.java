@@ -1,10 +1,9 @@
 package io.schemaguard.operator.kube;
 
+import io.schemaguard.operator.EventRecorder.Event;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.schemaguard.operator.EventRecorder.Event;
 
 /**
  * What one reconciliation decided: the resource's new status, the Events to record, the actions to

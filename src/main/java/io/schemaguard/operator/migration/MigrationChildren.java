@@ -1,23 +1,21 @@
 package io.schemaguard.operator.migration;
 
-import java.util.List;
-import java.util.Map;
-
-import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupSpec;
 import io.schemaguard.api.DatabaseRestore;
 import io.schemaguard.api.DeletionPolicy;
 import io.schemaguard.api.SafeMigration;
 import io.schemaguard.api.VerifyMode;
+import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.jobs.KubernetesNames;
+import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.operator.jobs.Owners;
 import io.schemaguard.operator.jobs.StorageBinding;
 import io.schemaguard.operator.kube.Action;
 import io.schemaguard.operator.migration.MigrationJobFactory.Step;
 import io.schemaguard.operator.migration.MigrationProgress.Create;
-import io.schemaguard.operator.OperatorConfig;
-import io.schemaguard.operator.schedule.ScheduleProgress;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The child {@link MigrationProgress} asks for, as the resource to create: a plan, rehearse, migrate
@@ -26,16 +24,19 @@ import io.schemaguard.operator.schedule.ScheduleProgress;
  */
 final class MigrationChildren {
 
-    private MigrationChildren() {
-    }
+    private MigrationChildren() {}
 
     /**
      * @param result  the decision (its status is the run's next status)
      * @param backups the run's DatabaseBackups as the informer shows them (a Job after the plan reads its
      *                backup id from the one of its attempt)
      */
-    static List<Action> toCreate(SafeMigration m, MigrationProgress.Result result, List<DatabaseBackup> backups,
-            OperatorConfig.DefaultStorage defaultStorage, OperatorConfig.Runner runner) {
+    static List<Action> toCreate(
+            SafeMigration m,
+            MigrationProgress.Result result,
+            List<DatabaseBackup> backups,
+            OperatorConfig.DefaultStorage defaultStorage,
+            OperatorConfig.Runner runner) {
         int attempt = result.attempt();
         Create what = result.create();
         return switch (what) {
@@ -45,8 +46,8 @@ final class MigrationChildren {
             case MIGRATE_JOB -> List.of(job(m, Step.migrate, attempt, backups, defaultStorage, runner));
             case CHECK_JOB -> List.of(job(m, Step.check, attempt, backups, defaultStorage, runner));
             case RESTORE -> {
-                DatabaseRestore r = RestoreManifests.replace(m, result.status().getCurrentRun(),
-                        MigrationJobFactory.restoreName(m));
+                DatabaseRestore r = RestoreManifests.replace(
+                        m, result.status().getCurrentRun(), MigrationJobFactory.restoreName(m));
                 r.getMetadata().setOwnerReferences(List.of(Owners.controller(m)));
                 yield List.of(Action.create(r));
             }
@@ -54,13 +55,20 @@ final class MigrationChildren {
         };
     }
 
-    private static Action job(SafeMigration m, Step step, int attempt, List<DatabaseBackup> backups,
-            OperatorConfig.DefaultStorage defaultStorage, OperatorConfig.Runner runner) {
+    private static Action job(
+            SafeMigration m,
+            Step step,
+            int attempt,
+            List<DatabaseBackup> backups,
+            OperatorConfig.DefaultStorage defaultStorage,
+            OperatorConfig.Runner runner) {
         String backupId = null;
         StorageBinding storage = null;
         if (step != Step.plan) {
             String name = MigrationJobFactory.backupName(m, attempt);
-            DatabaseBackup b = backups.stream().filter(x -> name.equals(x.getMetadata().getName())).findFirst()
+            DatabaseBackup b = backups.stream()
+                    .filter(x -> name.equals(x.getMetadata().getName()))
+                    .findFirst()
                     .orElse(null);
             backupId = b.getStatus().getBackupId();
             storage = StorageBinding.resolve(m.getSpec().getStorage(), defaultStorage);
@@ -73,13 +81,20 @@ final class MigrationChildren {
         DatabaseBackup b = new DatabaseBackup();
         b.getMetadata().setName(MigrationJobFactory.backupName(m, attempt));
         b.getMetadata().setNamespace(m.getMetadata().getNamespace());
-        b.getMetadata().setLabels(Map.of(Labels.PINNED, "true", Labels.SAFE_MIGRATION,
-                KubernetesNames.labelValue(m.getMetadata().getName())));
+        b.getMetadata()
+                .setLabels(Map.of(
+                        Labels.PINNED,
+                        "true",
+                        Labels.SAFE_MIGRATION,
+                        KubernetesNames.labelValue(m.getMetadata().getName())));
         b.getMetadata().setOwnerReferences(List.of(Owners.controller(m)));
         DatabaseBackupSpec spec = new DatabaseBackupSpec();
         spec.setDatabase(m.getSpec().getDatabase());
         spec.setStorage(m.getSpec().getStorage());
-        spec.setVerify(m.getSpec().getBackup() == null ? VerifyMode.Checksum : m.getSpec().getBackup().getVerify());
+        spec.setVerify(
+                m.getSpec().getBackup() == null
+                        ? VerifyMode.Checksum
+                        : m.getSpec().getBackup().getVerify());
         // exact counts in the dump's snapshot are the "before" of the migration's row check
         spec.setExactRowCounts(true);
         // the restore point outlives the SafeMigration: deleting it (and so this backup) keeps the object

@@ -1,9 +1,5 @@
 package io.schemaguard.operator.migration;
 
-import io.schemaguard.operator.jobs.Owners;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -18,11 +14,14 @@ import io.schemaguard.api.MigrationSource;
 import io.schemaguard.api.SafeMigration;
 import io.schemaguard.api.SafeMigrationSpec;
 import io.schemaguard.api.VerificationServer;
+import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.jobs.KubernetesNames;
+import io.schemaguard.operator.jobs.Owners;
 import io.schemaguard.operator.jobs.RunnerJob;
 import io.schemaguard.operator.jobs.RunnerPods;
 import io.schemaguard.operator.jobs.StorageBinding;
-import io.schemaguard.operator.OperatorConfig;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The Jobs of a SafeMigration run, one per step: {@code plan} (pending migrations and their lint),
@@ -42,19 +41,21 @@ public final class MigrationJobFactory {
         check
     }
 
-    private MigrationJobFactory() {
-    }
+    private MigrationJobFactory() {}
 
     public static String backupName(SafeMigration m, int attempt) {
-        return KubernetesNames.jobName(m.getMetadata().getName(), "g" + m.getMetadata().getGeneration() + "-b" + attempt);
+        return KubernetesNames.jobName(
+                m.getMetadata().getName(), "g" + m.getMetadata().getGeneration() + "-b" + attempt);
     }
 
     public static String restoreName(SafeMigration m) {
-        return KubernetesNames.jobName(m.getMetadata().getName(), "g" + m.getMetadata().getGeneration() + "-restore");
+        return KubernetesNames.jobName(
+                m.getMetadata().getName(), "g" + m.getMetadata().getGeneration() + "-restore");
     }
 
     public static String jobName(SafeMigration m, Step step, int attempt) {
-        return KubernetesNames.jobName(m.getMetadata().getName(),
+        return KubernetesNames.jobName(
+                m.getMetadata().getName(),
                 "g" + m.getMetadata().getGeneration() + "-" + step + (step == Step.plan ? "" : "-" + attempt));
     }
 
@@ -66,7 +67,12 @@ public final class MigrationJobFactory {
      * @param backupId for rehearse and migrate: the id of this attempt's backup
      * @param storage for rehearse and migrate: where that backup is
      */
-    public static Job build(SafeMigration m, Step step, int attempt, String backupId, StorageBinding storage,
+    public static Job build(
+            SafeMigration m,
+            Step step,
+            int attempt,
+            String backupId,
+            StorageBinding storage,
             OperatorConfig.Runner runner) {
         SafeMigrationSpec spec = m.getSpec();
         String namespace = m.getMetadata().getNamespace();
@@ -96,7 +102,8 @@ public final class MigrationJobFactory {
         if (Boolean.TRUE.equals(safety.getAllowDataLoss())) {
             args.add("--allow-data-loss");
         }
-        for (String hash : safety.getApprovedStatements() == null ? List.<String>of() : safety.getApprovedStatements()) {
+        for (String hash :
+                safety.getApprovedStatements() == null ? List.<String>of() : safety.getApprovedStatements()) {
             args.add("--approve=" + hash);
         }
         if (safety.getLockHazards() == SafeMigrationSpec.LockHazards.Block) {
@@ -111,13 +118,14 @@ public final class MigrationJobFactory {
         if (rehearsalServer != null) {
             args.add("--rehearsal-server=" + RunnerPods.serverUrl(rehearsalServer));
             if (rehearsalServer.getPasswordSecretRef() != null) {
-                env.add(RunnerPods.secretEnv("SCHEMAGUARD_REHEARSAL_PGPASSWORD",
+                env.add(RunnerPods.secretEnv(
+                        "SCHEMAGUARD_REHEARSAL_PGPASSWORD",
                         rehearsalServer.getPasswordSecretRef().toKubernetes(RunnerPods.DEFAULT_PASSWORD_KEY)));
             }
         }
         if (step != Step.plan) {
-            SafeMigrationSpec.Verification verify = spec.getVerify() == null ? new SafeMigrationSpec.Verification()
-                    : spec.getVerify();
+            SafeMigrationSpec.Verification verify =
+                    spec.getVerify() == null ? new SafeMigrationSpec.Verification() : spec.getVerify();
             if (Boolean.FALSE.equals(verify.getRowCounts())) {
                 args.add("--no-row-counts");
             }
@@ -126,45 +134,82 @@ public final class MigrationJobFactory {
             }
         }
         if (step == Step.migrate) {
-            args.add("--max-age=" + (spec.getBackup() == null ? "15m" : spec.getBackup().getMaxAge()));
+            args.add("--max-age="
+                    + (spec.getBackup() == null ? "15m" : spec.getBackup().getMaxAge()));
         }
         if (userCommand) {
             // The application's own tool migrates; the runner's checks run in the next step's Job.
             args.clear();
         }
         OwnerReference owner = Owners.controller(m);
-        return RunnerJob.build(RunnerJob.spec(jobName(m, step, attempt), namespace, component(step), KIND,
-                m.getMetadata().getName())
-                .ownedBy(owner)
-                .args(args).env(env).volumes(volumes, mounts)
-                .backoffLimit(0).activeDeadlineSeconds(6L * 3600)
-                .resources(spec.getResources()).serviceAccountName(spec.getServiceAccountName())
-                .image(userCommand ? spec.getCommand().getImage() : null,
-                        userCommand ? spec.getCommand().getCommand() : null)
-                .initContainers(init)
-                .build(), runner);
+        return RunnerJob.build(
+                RunnerJob.spec(
+                                jobName(m, step, attempt),
+                                namespace,
+                                component(step),
+                                KIND,
+                                m.getMetadata().getName())
+                        .ownedBy(owner)
+                        .args(args)
+                        .env(env)
+                        .volumes(volumes, mounts)
+                        .backoffLimit(0)
+                        .activeDeadlineSeconds(6L * 3600)
+                        .resources(spec.getResources())
+                        .serviceAccountName(spec.getServiceAccountName())
+                        .image(
+                                userCommand ? spec.getCommand().getImage() : null,
+                                userCommand ? spec.getCommand().getCommand() : null)
+                        .initContainers(init)
+                        .build(),
+                runner);
     }
 
     /** ConfigMaps mount at /migrations/<i>; an image source is copied there by an init container. */
-    private static void migrationSources(MigrationSource source, List<Volume> volumes, List<VolumeMount> mounts,
-            List<Container> init, List<String> args) {
+    private static void migrationSources(
+            MigrationSource source,
+            List<Volume> volumes,
+            List<VolumeMount> mounts,
+            List<Container> init,
+            List<String> args) {
         if (source.getConfigMaps() != null) {
             for (int i = 0; i < source.getConfigMaps().size(); i++) {
                 String vol = "migrations-" + i;
-                volumes.add(new VolumeBuilder().withName(vol).withNewConfigMap()
-                        .withName(source.getConfigMaps().get(i).getName()).endConfigMap().build());
-                mounts.add(new VolumeMountBuilder().withName(vol).withMountPath(MIGRATIONS_ROOT + "/" + i)
-                        .withReadOnly(true).build());
+                volumes.add(new VolumeBuilder()
+                        .withName(vol)
+                        .withNewConfigMap()
+                        .withName(source.getConfigMaps().get(i).getName())
+                        .endConfigMap()
+                        .build());
+                mounts.add(new VolumeMountBuilder()
+                        .withName(vol)
+                        .withMountPath(MIGRATIONS_ROOT + "/" + i)
+                        .withReadOnly(true)
+                        .build());
                 args.add("--migrations=" + MIGRATIONS_ROOT + "/" + i);
             }
             return;
         }
-        volumes.add(new VolumeBuilder().withName("migrations").withNewEmptyDir().endEmptyDir().build());
-        VolumeMount mount = new VolumeMountBuilder().withName("migrations").withMountPath(MIGRATIONS_ROOT + "/0").build();
+        volumes.add(new VolumeBuilder()
+                .withName("migrations")
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build());
+        VolumeMount mount = new VolumeMountBuilder()
+                .withName("migrations")
+                .withMountPath(MIGRATIONS_ROOT + "/0")
+                .build();
         mounts.add(mount);
-        init.add(new ContainerBuilder().withName("copy-migrations").withImage(source.getImage().getImage())
-                .withCommand("sh", "-c", "cp -R \"$0\"/. /migrations/0/", source.getImage().getPath())
-                .withVolumeMounts(mount).build());
+        init.add(new ContainerBuilder()
+                .withName("copy-migrations")
+                .withImage(source.getImage().getImage())
+                .withCommand(
+                        "sh",
+                        "-c",
+                        "cp -R \"$0\"/. /migrations/0/",
+                        source.getImage().getPath())
+                .withVolumeMounts(mount)
+                .build());
         args.add("--migrations=" + MIGRATIONS_ROOT + "/0");
     }
 }

@@ -11,12 +11,14 @@ import io.schemaguard.api.SafeMigrationStatus.MigrationRun;
 
 /** The DatabaseRestore that takes a database back to a run's pre-migration backup. */
 public final class RestoreManifests {
-    private RestoreManifests() {
-    }
+    private RestoreManifests() {}
 
     public static DatabaseRestore replace(SafeMigration m, MigrationRun run, String name) {
         DatabaseRestore r = new DatabaseRestore();
-        r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(m.getMetadata().getNamespace()).build());
+        r.setMetadata(new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace(m.getMetadata().getNamespace())
+                .build());
         DatabaseRestoreSpec spec = new DatabaseRestoreSpec();
         RestoreSource source = new RestoreSource();
         source.setBackupName(run.getBackup());
@@ -24,8 +26,10 @@ public final class RestoreManifests {
         spec.setTarget(m.getSpec().getDatabase());
         spec.setMode(RestoreMode.Replace);
         // With a URI Secret the name is not in the spec; the runner checks confirm against the real name.
-        spec.setConfirm(m.getSpec().getDatabase().getName() != null ? m.getSpec().getDatabase().getName()
-                : "<the target database's name>");
+        spec.setConfirm(
+                m.getSpec().getDatabase().getName() != null
+                        ? m.getSpec().getDatabase().getName()
+                        : "<the target database's name>");
         spec.setSafetyBackup(true);
         r.setSpec(spec);
         return r;

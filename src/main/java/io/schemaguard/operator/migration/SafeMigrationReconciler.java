@@ -1,11 +1,5 @@
 package io.schemaguard.operator.migration;
 
-import java.time.Clock;
-import java.util.List;
-import java.util.Objects;
-
-import jakarta.inject.Inject;
-
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -22,12 +16,16 @@ import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseRestore;
 import io.schemaguard.api.SafeMigration;
 import io.schemaguard.api.SafeMigrationStatus;
+import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.operator.jobs.RunnerJobs;
 import io.schemaguard.operator.kube.Applier;
 import io.schemaguard.operator.kube.Step;
-import io.schemaguard.operator.OperatorConfig;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Drives a SafeMigration run: reads what its children show, lets {@link MigrationProgress} decide,
@@ -35,11 +33,26 @@ import io.schemaguard.operator.OperatorConfig;
  * DatabaseRestore). Children are named after the generation and backup attempt and created once.
  */
 @ControllerConfiguration(name = SafeMigrationReconciler.NAME)
-@RBACRule(apiGroups = "batch", resources = "jobs", verbs = { "get", "list", "watch", "create" })
-@RBACRule(apiGroups = "", resources = "pods", verbs = { "get", "list", "watch" })
-@RBACRule(apiGroups = "", resources = "events", verbs = { "create", "patch" })
-@RBACRule(apiGroups = "schemaguard.io", resources = "databasebackups", verbs = { "get", "list", "watch", "create" })
-@RBACRule(apiGroups = "schemaguard.io", resources = "databaserestores", verbs = { "get", "list", "watch", "create" })
+@RBACRule(
+        apiGroups = "batch",
+        resources = "jobs",
+        verbs = {"get", "list", "watch", "create"})
+@RBACRule(
+        apiGroups = "",
+        resources = "pods",
+        verbs = {"get", "list", "watch"})
+@RBACRule(
+        apiGroups = "",
+        resources = "events",
+        verbs = {"create", "patch"})
+@RBACRule(
+        apiGroups = "schemaguard.io",
+        resources = "databasebackups",
+        verbs = {"get", "list", "watch", "create"})
+@RBACRule(
+        apiGroups = "schemaguard.io",
+        resources = "databaserestores",
+        verbs = {"get", "list", "watch", "create"})
 public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     public static final String NAME = "safemigration";
     static final String BACKUPS = "migration-backups";
@@ -58,13 +71,23 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     public List<EventSource<?, SafeMigration>> prepareEventSources(EventSourceContext<SafeMigration> context) {
         String selector = Labels.selector(MigrationJobFactory.KIND);
         // only the backups SafeMigrations take (labelled so), not every DatabaseBackup of the cluster
-        var backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseBackup.class,
-                SafeMigration.class).withName(BACKUPS).withLabelSelector(Labels.SAFE_MIGRATION)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SafeMigration.class)).build(), context);
-        var restores = new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseRestore.class,
-                SafeMigration.class).withName(RESTORES)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SafeMigration.class)).build(), context);
-        return List.of(RunnerJobs.jobInformer(context, selector), RunnerJobs.podInformer(context, selector), backups,
+        var backups = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(DatabaseBackup.class, SafeMigration.class)
+                        .withName(BACKUPS)
+                        .withLabelSelector(Labels.SAFE_MIGRATION)
+                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SafeMigration.class))
+                        .build(),
+                context);
+        var restores = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(DatabaseRestore.class, SafeMigration.class)
+                        .withName(RESTORES)
+                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SafeMigration.class))
+                        .build(),
+                context);
+        return List.of(
+                RunnerJobs.jobInformer(context, selector),
+                RunnerJobs.podInformer(context, selector),
+                backups,
                 restores);
     }
 
@@ -72,7 +95,9 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     public UpdateControl<SafeMigration> reconcile(SafeMigration m, Context<SafeMigration> context) {
         SafeMigrationStatus status = m.getStatus();
         var run = status == null ? null : status.getCurrentRun();
-        if (run != null && Objects.equals(run.getGeneration(), m.getMetadata().getGeneration()) && run.getPhase() != null
+        if (run != null
+                && Objects.equals(run.getGeneration(), m.getMetadata().getGeneration())
+                && run.getPhase() != null
                 && run.getPhase().isTerminal()) {
             if (Objects.equals(status.getObservedGeneration(), m.getMetadata().getGeneration())) {
                 return UpdateControl.noUpdate();
@@ -86,11 +111,23 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
                 jobState(context, MigrationJobFactory.jobName(m, MigrationJobFactory.Step.migrate, attempt)),
                 jobState(context, MigrationJobFactory.jobName(m, MigrationJobFactory.Step.check, attempt)),
                 secondary(context, DatabaseRestore.class, MigrationJobFactory.restoreName(m)),
-                MigrationQueue.databaseBusy(m, context.getPrimaryCache().list(m.getMetadata().getNamespace()).toList()));
+                MigrationQueue.databaseBusy(
+                        m,
+                        context.getPrimaryCache()
+                                .list(m.getMetadata().getNamespace())
+                                .toList()));
         var result = MigrationProgress.next(m, observation, clock.instant());
-        var step = new Step<>(result.status(), result.events(), MigrationChildren.toCreate(m, result,
-                context.getSecondaryResourcesAsStream(DatabaseBackup.class).toList(), config.defaultStorage(),
-                config.runner()), null);
+        var step = new Step<>(
+                result.status(),
+                result.events(),
+                MigrationChildren.toCreate(
+                        m,
+                        result,
+                        context.getSecondaryResourcesAsStream(DatabaseBackup.class)
+                                .toList(),
+                        config.defaultStorage(),
+                        config.runner()),
+                null);
         return applier.apply(m, context, step);
     }
 
@@ -100,7 +137,9 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     }
 
     private static <T extends HasMetadata> T secondary(Context<SafeMigration> context, Class<T> type, String name) {
-        return context.getSecondaryResourcesAsStream(type).filter(r -> name.equals(r.getMetadata().getName())).findFirst()
+        return context.getSecondaryResourcesAsStream(type)
+                .filter(r -> name.equals(r.getMetadata().getName()))
+                .findFirst()
                 .orElse(null);
     }
 }

@@ -1,12 +1,5 @@
 package io.schemaguard.operator.restore;
 
-import java.time.Clock;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
-import jakarta.inject.Inject;
-
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -17,12 +10,17 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
-import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseRestore;
+import io.schemaguard.operator.OperatorConfig;
+import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.operator.jobs.RunnerJobs;
 import io.schemaguard.operator.kube.Applier;
-import io.schemaguard.operator.OperatorConfig;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Turns each DatabaseRestore into (for a Replace) a safety DatabaseBackup of the target, then one
@@ -30,10 +28,22 @@ import io.schemaguard.operator.OperatorConfig;
  * re-created or deleted by the operator; deleting the restore leaves the database alone.
  */
 @ControllerConfiguration(name = DatabaseRestoreReconciler.NAME)
-@RBACRule(apiGroups = "batch", resources = "jobs", verbs = { "get", "list", "watch", "create" })
-@RBACRule(apiGroups = "", resources = "pods", verbs = { "get", "list", "watch" })
-@RBACRule(apiGroups = "", resources = "events", verbs = { "create", "patch" })
-@RBACRule(apiGroups = "schemaguard.io", resources = "databasebackups", verbs = { "get", "list", "watch", "create" })
+@RBACRule(
+        apiGroups = "batch",
+        resources = "jobs",
+        verbs = {"get", "list", "watch", "create"})
+@RBACRule(
+        apiGroups = "",
+        resources = "pods",
+        verbs = {"get", "list", "watch"})
+@RBACRule(
+        apiGroups = "",
+        resources = "events",
+        verbs = {"create", "patch"})
+@RBACRule(
+        apiGroups = "schemaguard.io",
+        resources = "databasebackups",
+        verbs = {"get", "list", "watch", "create"})
 public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     public static final String NAME = "databaserestore";
     static final String BACKUPS = "restore-backups";
@@ -53,32 +63,49 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
         var jobs = RunnerJobs.jobInformer(context, RestoreJobFactory.COMPONENT, RestoreJobFactory.KIND);
         var pods = RunnerJobs.podInformer(context, RestoreJobFactory.COMPONENT, RestoreJobFactory.KIND);
         // A restore follows two DatabaseBackups it does not own: its source, and its safety backup.
-        context.getPrimaryCache().addIndexer(SOURCE_INDEX, r -> r.getSpec().getSource() == null
-                || r.getSpec().getSource().getBackupName() == null ? List.of()
-                        : List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().getSource().getBackupName()));
-        var backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseBackup.class,
-                DatabaseRestore.class)
-                .withName(BACKUPS)
-                .withSecondaryToPrimaryMapper(b -> {
-                    Set<ResourceID> ids = new HashSet<>();
-                    context.getPrimaryCache().byIndex(SOURCE_INDEX, b.getMetadata().getNamespace() + "/"
-                            + b.getMetadata().getName()).forEach(r -> ids.add(ResourceID.fromResource(r)));
-                    String safetyFor = b.getMetadata().getAnnotations() == null ? null
-                            : b.getMetadata().getAnnotations().get(Labels.SAFETY_BACKUP_FOR_ANNOTATION);
-                    if (safetyFor != null) {
-                        ids.add(new ResourceID(safetyFor, b.getMetadata().getNamespace()));
-                    }
-                    return ids;
-                })
-                .withPrimaryToSecondaryMapper((DatabaseRestore r) -> {
-                    Set<ResourceID> ids = new HashSet<>();
-                    if (r.getSpec().getSource() != null && r.getSpec().getSource().getBackupName() != null) {
-                        ids.add(new ResourceID(r.getSpec().getSource().getBackupName(), r.getMetadata().getNamespace()));
-                    }
-                    ids.add(new ResourceID(RestorePlan.safetyBackupName(r), r.getMetadata().getNamespace()));
-                    return ids;
-                })
-                .build(), context);
+        context.getPrimaryCache()
+                .addIndexer(
+                        SOURCE_INDEX,
+                        r -> r.getSpec().getSource() == null
+                                        || r.getSpec().getSource().getBackupName() == null
+                                ? List.of()
+                                : List.of(r.getMetadata().getNamespace() + "/"
+                                        + r.getSpec().getSource().getBackupName()));
+        var backups = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(DatabaseBackup.class, DatabaseRestore.class)
+                        .withName(BACKUPS)
+                        .withSecondaryToPrimaryMapper(b -> {
+                            Set<ResourceID> ids = new HashSet<>();
+                            context.getPrimaryCache()
+                                    .byIndex(
+                                            SOURCE_INDEX,
+                                            b.getMetadata().getNamespace() + "/"
+                                                    + b.getMetadata().getName())
+                                    .forEach(r -> ids.add(ResourceID.fromResource(r)));
+                            String safetyFor = b.getMetadata().getAnnotations() == null
+                                    ? null
+                                    : b.getMetadata().getAnnotations().get(Labels.SAFETY_BACKUP_FOR_ANNOTATION);
+                            if (safetyFor != null) {
+                                ids.add(new ResourceID(
+                                        safetyFor, b.getMetadata().getNamespace()));
+                            }
+                            return ids;
+                        })
+                        .withPrimaryToSecondaryMapper((DatabaseRestore r) -> {
+                            Set<ResourceID> ids = new HashSet<>();
+                            if (r.getSpec().getSource() != null
+                                    && r.getSpec().getSource().getBackupName() != null) {
+                                ids.add(new ResourceID(
+                                        r.getSpec().getSource().getBackupName(),
+                                        r.getMetadata().getNamespace()));
+                            }
+                            ids.add(new ResourceID(
+                                    RestorePlan.safetyBackupName(r),
+                                    r.getMetadata().getNamespace()));
+                            return ids;
+                        })
+                        .build(),
+                context);
         return List.of(jobs, pods, backups);
     }
 
@@ -86,9 +113,15 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     public UpdateControl<DatabaseRestore> reconcile(DatabaseRestore restore, Context<DatabaseRestore> context) {
         String namespace = restore.getMetadata().getNamespace();
         List<DatabaseBackup> related = context.getSecondaryResourcesAsStream(DatabaseBackup.class)
-                .filter(b -> namespace.equals(b.getMetadata().getNamespace())).toList();
-        var step = RestorePlan.step(restore, related, RunnerJobs.existingJob(context),
-                RunnerJobs.podsOf(context, RestoreJobFactory.jobName(restore)), config.defaultStorage(), config.runner(),
+                .filter(b -> namespace.equals(b.getMetadata().getNamespace()))
+                .toList();
+        var step = RestorePlan.step(
+                restore,
+                related,
+                RunnerJobs.existingJob(context),
+                RunnerJobs.podsOf(context, RestoreJobFactory.jobName(restore)),
+                config.defaultStorage(),
+                config.runner(),
                 clock.instant());
         return applier.apply(restore, context, step);
     }

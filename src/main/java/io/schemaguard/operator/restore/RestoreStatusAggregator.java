@@ -1,20 +1,19 @@
 package io.schemaguard.operator.restore;
 
+import io.schemaguard.api.DatabaseRestore;
+import io.schemaguard.api.DatabaseRestoreStatus;
+import io.schemaguard.api.Phase;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.operator.EventRecorder.Event;
+import io.schemaguard.operator.jobs.Conditions;
+import io.schemaguard.operator.jobs.JobState;
+import io.schemaguard.operator.jobs.Outcome;
+import io.schemaguard.operator.kube.Statuses;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import io.schemaguard.api.DatabaseRestore;
-import io.schemaguard.api.DatabaseRestoreStatus;
-import io.schemaguard.api.Phase;
-import io.schemaguard.operator.jobs.Conditions;
-import io.schemaguard.operator.jobs.JobState;
-import io.schemaguard.operator.jobs.Outcome;
-import io.schemaguard.operator.kube.Statuses;
-import io.schemaguard.operator.EventRecorder.Event;
-import io.schemaguard.contract.RunnerResult;
 
 /**
  * Derives a DatabaseRestore's status from what came before the Job (source and safety backup) and
@@ -33,23 +32,32 @@ public final class RestoreStatusAggregator {
      * One reconciliation's view. Before the Job exists, {@code waitReason}/{@code message} say what
      * it waits for and {@code waitKind} how.
      */
-    public record Observation(JobState state, String jobName, String backupId, String safetyBackup, String waitReason,
-            String message, Wait waitKind) {
+    public record Observation(
+            JobState state,
+            String jobName,
+            String backupId,
+            String safetyBackup,
+            String waitReason,
+            String message,
+            Wait waitKind) {
         public static Observation ofJob(JobState state, String jobName, String backupId, String safetyBackup) {
             return new Observation(state, jobName, backupId, safetyBackup, null, null, null);
         }
 
         public static Observation waiting(String reason, String message, String safetyBackup) {
-            return new Observation(new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.WAITING);
+            return new Observation(
+                    new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.WAITING);
         }
 
         /** Pending until someone configures what is missing (the operator's default storage, say). */
         public static Observation stalled(String reason, String message, String safetyBackup) {
-            return new Observation(new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.STALLED);
+            return new Observation(
+                    new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.STALLED);
         }
 
         public static Observation failed(String reason, String message, String safetyBackup) {
-            return new Observation(new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.FAILED);
+            return new Observation(
+                    new JobState(null, List.of()), null, null, safetyBackup, reason, message, Wait.FAILED);
         }
 
         public boolean terminal() {
@@ -57,15 +65,16 @@ public final class RestoreStatusAggregator {
         }
     }
 
-    public record Result(DatabaseRestoreStatus status, List<Event> events) {
-    }
+    public record Result(DatabaseRestoreStatus status, List<Event> events) {}
 
-    private RestoreStatusAggregator() {
-    }
+    private RestoreStatusAggregator() {}
 
     public static Result aggregate(DatabaseRestore restore, Observation o, Instant now) {
-        DatabaseRestoreStatus previous = restore.getStatus() == null ? new DatabaseRestoreStatus() : restore.getStatus();
-        long generation = restore.getMetadata().getGeneration() == null ? 0 : restore.getMetadata().getGeneration();
+        DatabaseRestoreStatus previous =
+                restore.getStatus() == null ? new DatabaseRestoreStatus() : restore.getStatus();
+        long generation = restore.getMetadata().getGeneration() == null
+                ? 0
+                : restore.getMetadata().getGeneration();
         String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
         DatabaseRestoreStatus s = Statuses.copy(previous);
         if (s.getConditions() == null) {
@@ -77,7 +86,8 @@ public final class RestoreStatusAggregator {
             // A restore runs once; editing or re-reconciling a finished one does nothing.
             return new Result(s, events);
         }
-        if (restore.getSpec().getTarget() != null && restore.getSpec().getTarget().getName() != null) {
+        if (restore.getSpec().getTarget() != null
+                && restore.getSpec().getTarget().getName() != null) {
             s.setTargetDatabase(restore.getSpec().getTarget().getName());
         }
         if (o.safetyBackup() != null) {
@@ -90,8 +100,13 @@ public final class RestoreStatusAggregator {
                 fail(s, o.waitReason(), o.message(), generation, time, events);
             } else {
                 s.setPhase(Phase.Pending);
-                set(s, o.waitKind() == Wait.STALLED ? Outcome.stalled(o.waitReason(), o.message())
-                        : Outcome.reconciling(o.waitReason(), o.message()), generation, time);
+                set(
+                        s,
+                        o.waitKind() == Wait.STALLED
+                                ? Outcome.stalled(o.waitReason(), o.message())
+                                : Outcome.reconciling(o.waitReason(), o.message()),
+                        generation,
+                        time);
                 if (!o.waitReason().equals(readyReason(previous))) {
                     events.add(Event.normal(o.waitReason(), o.message()));
                 }
@@ -123,7 +138,13 @@ public final class RestoreStatusAggregator {
                 events.add(Event.normal("Succeeded", message));
             } else {
                 s.setCompletedAt(time);
-                fail(s, "ResultMissing", "the Job completed but its pod left no restore result", generation, time, events);
+                fail(
+                        s,
+                        "ResultMissing",
+                        "the Job completed but its pod left no restore result",
+                        generation,
+                        time,
+                        events);
             }
             return new Result(s, events);
         }
@@ -147,7 +168,8 @@ public final class RestoreStatusAggregator {
         }
         if (state.runningPod().isPresent()) {
             s.setPhase(Phase.Running);
-            String message = "restoring " + o.backupId() + " in pod " + state.runningPod().get().getMetadata().getName();
+            String message = "restoring " + o.backupId() + " in pod "
+                    + state.runningPod().get().getMetadata().getName();
             set(s, Outcome.reconciling("RestoreRunning", message), generation, time);
             if (previous.getPhase() != Phase.Running) {
                 events.add(Event.normal("Started", message));
@@ -159,8 +181,8 @@ public final class RestoreStatusAggregator {
         return new Result(s, events);
     }
 
-    private static void fail(DatabaseRestoreStatus s, String reason, String message, long generation, String time,
-            List<Event> events) {
+    private static void fail(
+            DatabaseRestoreStatus s, String reason, String message, long generation, String time, List<Event> events) {
         s.setPhase(Phase.Failed);
         set(s, Outcome.stalled(reason, message), generation, time);
         events.add(Event.warning(reason, message));

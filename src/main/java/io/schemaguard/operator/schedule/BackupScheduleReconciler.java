@@ -1,15 +1,6 @@
 package io.schemaguard.operator.schedule;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-
-import jakarta.inject.Inject;
-
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -20,19 +11,26 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
-import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.Phase;
+import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.backup.BackupJobFactory;
 import io.schemaguard.operator.jobs.JobState;
+import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.operator.jobs.RunnerJobs;
 import io.schemaguard.operator.jobs.StorageBinding;
 import io.schemaguard.operator.kube.Action;
 import io.schemaguard.operator.kube.Applier;
 import io.schemaguard.operator.kube.Step;
-import io.schemaguard.operator.OperatorConfig;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs a BackupSchedule: reads its backups from an informer, lets {@link ScheduleProgress} decide,
@@ -41,10 +39,22 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
  * object), and wakes up again when the next run is due.
  */
 @ControllerConfiguration(name = BackupScheduleReconciler.NAME)
-@RBACRule(apiGroups = "", resources = "events", verbs = { "create", "patch" })
-@RBACRule(apiGroups = "batch", resources = "jobs", verbs = { "get", "list", "watch", "create" })
-@RBACRule(apiGroups = "", resources = "pods", verbs = { "get", "list", "watch" })
-@RBACRule(apiGroups = "schemaguard.io", resources = "databasebackups", verbs = { "get", "list", "watch", "create", "delete" })
+@RBACRule(
+        apiGroups = "",
+        resources = "events",
+        verbs = {"create", "patch"})
+@RBACRule(
+        apiGroups = "batch",
+        resources = "jobs",
+        verbs = {"get", "list", "watch", "create"})
+@RBACRule(
+        apiGroups = "",
+        resources = "pods",
+        verbs = {"get", "list", "watch"})
+@RBACRule(
+        apiGroups = "schemaguard.io",
+        resources = "databasebackups",
+        verbs = {"get", "list", "watch", "create", "delete"})
 public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     public static final String NAME = "backupschedule";
     static final String BACKUPS = "schedule-backups";
@@ -65,25 +75,36 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
 
     @Override
     public List<EventSource<?, BackupSchedule>> prepareEventSources(EventSourceContext<BackupSchedule> context) {
-        return List.of(RunnerJobs.jobInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND),
-                RunnerJobs.podInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND), new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseBackup.class,
-                BackupSchedule.class).withName(BACKUPS).withLabelSelector(Labels.SCHEDULE)
-                .withSecondaryToPrimaryMapper(b -> {
-                    var a = b.getMetadata().getAnnotations();
-                    String schedule = a == null ? null : a.get(Labels.SCHEDULE_NAME_ANNOTATION);
-                    return schedule == null ? Set.of() : Set.of(new ResourceID(schedule, b.getMetadata().getNamespace()));
-                }).build(), context));
+        return List.of(
+                RunnerJobs.jobInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND),
+                RunnerJobs.podInformer(context, OrphanScans.COMPONENT, OrphanScans.KIND),
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(DatabaseBackup.class, BackupSchedule.class)
+                                .withName(BACKUPS)
+                                .withLabelSelector(Labels.SCHEDULE)
+                                .withSecondaryToPrimaryMapper(b -> {
+                                    var a = b.getMetadata().getAnnotations();
+                                    String schedule = a == null ? null : a.get(Labels.SCHEDULE_NAME_ANNOTATION);
+                                    return schedule == null
+                                            ? Set.of()
+                                            : Set.of(new ResourceID(
+                                                    schedule, b.getMetadata().getNamespace()));
+                                })
+                                .build(),
+                        context));
     }
 
     @Override
     public UpdateControl<BackupSchedule> reconcile(BackupSchedule schedule, Context<BackupSchedule> context) {
         Instant now = clock.instant();
-        List<DatabaseBackup> backups = context.getSecondaryResourcesAsStream(DatabaseBackup.class).toList();
-        String scanName = schedule.getStatus() == null || schedule.getStatus().getOrphans() == null ? null
+        List<DatabaseBackup> backups =
+                context.getSecondaryResourcesAsStream(DatabaseBackup.class).toList();
+        String scanName = schedule.getStatus() == null || schedule.getStatus().getOrphans() == null
+                ? null
                 : schedule.getStatus().getOrphans().getJobName();
         Job scan = scanName == null ? null : RunnerJobs.job(context, scanName);
-        var result = ScheduleProgress.next(schedule, backups,
-                scan == null ? null : new JobState(scan, RunnerJobs.podsOf(context, scanName)), now);
+        var result = ScheduleProgress.next(
+                schedule, backups, scan == null ? null : new JobState(scan, RunnerJobs.podsOf(context, scanName)), now);
         String ns = schedule.getMetadata().getNamespace();
         List<Action> actions = new ArrayList<>();
         result.deleteRunning().forEach(running -> actions.add(Action.delete(DatabaseBackup.class, ns, running)));
@@ -95,9 +116,11 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
         if (result.startOrphanScan() != null) {
             orphanScan(schedule, result.startOrphanScan(), context).ifPresent(actions::add);
         }
-        Duration wait = result.requeueAt() == null ? null : Duration.between(now, result.requeueAt()).plus(SLACK);
-        var step = new Step<>(result.status(), result.events(), actions,
-                wait == null ? null : wait.isNegative() ? SLACK : wait);
+        Duration wait = result.requeueAt() == null
+                ? null
+                : Duration.between(now, result.requeueAt()).plus(SLACK);
+        var step = new Step<>(
+                result.status(), result.events(), actions, wait == null ? null : wait.isNegative() ? SLACK : wait);
         UpdateControl<BackupSchedule> control = applier.apply(schedule, context, step);
         if (result.create() != null) {
             metrics.scheduled(schedule, now, result.create());
@@ -121,15 +144,18 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
         }
         String ns = schedule.getMetadata().getNamespace();
         // one list per scan (daily by default) rather than a cache of every DatabaseBackup in the cluster
-        List<DatabaseBackup> inNamespace = context.getClient().resources(DatabaseBackup.class).inNamespace(ns).list()
-                .getItems().stream().filter(b -> b.getMetadata().getUid() != null
-                        && b.getMetadata().getCreationTimestamp() != null)
-                .toList();
-        List<String> known = inNamespace.stream().map(BackupJobFactory::backupId).toList();
+        List<DatabaseBackup> inNamespace =
+                context.getClient().resources(DatabaseBackup.class).inNamespace(ns).list().getItems().stream()
+                        .filter(b -> b.getMetadata().getUid() != null
+                                && b.getMetadata().getCreationTimestamp() != null)
+                        .toList();
+        List<String> known =
+                inNamespace.stream().map(BackupJobFactory::backupId).toList();
         List<String> succeeded = inNamespace.stream()
                 .filter(b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Succeeded)
-                .map(BackupJobFactory::backupId).toList();
-        return Optional.of(Action.create(OrphanScanJobFactory.build(schedule, name, storage, known, succeeded,
-                config.runner())));
+                .map(BackupJobFactory::backupId)
+                .toList();
+        return Optional.of(
+                Action.create(OrphanScanJobFactory.build(schedule, name, storage, known, succeeded, config.runner())));
     }
 }

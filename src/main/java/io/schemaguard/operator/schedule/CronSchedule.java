@@ -1,5 +1,10 @@
 package io.schemaguard.operator.schedule;
 
+import com.cronutils.model.Cron;
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -13,12 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-
-import com.cronutils.model.Cron;
-import com.cronutils.model.CronType;
-import com.cronutils.model.definition.CronDefinitionBuilder;
-import com.cronutils.model.time.ExecutionTime;
-import com.cronutils.parser.CronParser;
 
 /**
  * A 5-field Unix cron expression (or a macro such as {@code @daily}) read as wall-clock times in a time zone.
@@ -132,8 +131,7 @@ public final class CronSchedule {
         // Wall-clock times are whole minutes: the last one <= local is the last one before the next minute.
         LocalDateTime before = local.truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
         ZoneOffsetTransition transition = rules.getTransition(local);
-        if (transition != null && transition.isOverlap()
-                && rules.getOffset(t).equals(transition.getOffsetAfter())) {
+        if (transition != null && transition.isOverlap() && rules.getOffset(t).equals(transition.getOffsetAfter())) {
             // t is in the second pass of a repeated hour: the whole repeated hour fired in its first pass, before t.
             before = transition.getDateTimeBefore();
         }

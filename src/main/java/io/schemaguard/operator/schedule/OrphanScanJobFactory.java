@@ -1,16 +1,15 @@
 package io.schemaguard.operator.schedule;
 
-import io.schemaguard.api.Defaults;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.BackupTemplate;
+import io.schemaguard.api.Defaults;
+import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.jobs.Owners;
 import io.schemaguard.operator.jobs.RunnerJob;
 import io.schemaguard.operator.jobs.StorageBinding;
-import io.schemaguard.operator.OperatorConfig;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The orphan scan Job of a schedule: {@code schemaguard orphans} over the schedule's database folder
@@ -21,11 +20,15 @@ import io.schemaguard.operator.OperatorConfig;
 public final class OrphanScanJobFactory {
     static final int TTL_SECONDS = 3600;
 
-    private OrphanScanJobFactory() {
-    }
+    private OrphanScanJobFactory() {}
 
-    public static Job build(BackupSchedule schedule, String name, StorageBinding storage, List<String> known,
-            List<String> succeeded, OperatorConfig.Runner runner) {
+    public static Job build(
+            BackupSchedule schedule,
+            String name,
+            StorageBinding storage,
+            List<String> known,
+            List<String> succeeded,
+            OperatorConfig.Runner runner) {
         String namespace = schedule.getMetadata().getNamespace();
         BackupTemplate t = schedule.getSpec().getTemplate();
         List<String> args = new ArrayList<>();
@@ -39,15 +42,26 @@ public final class OrphanScanJobFactory {
         args.add("--known=" + String.join(",", known));
         args.add("--expect-complete=" + String.join(",", succeeded));
         // An upload older than any backup Job may run is a killed runner's: its parts are aborted.
-        long deadline = t.getActiveDeadlineSeconds() == null ? Defaults.ACTIVE_DEADLINE_SECONDS : t.getActiveDeadlineSeconds();
+        long deadline =
+                t.getActiveDeadlineSeconds() == null ? Defaults.ACTIVE_DEADLINE_SECONDS : t.getActiveDeadlineSeconds();
         args.add("--abort-unfinished-after=" + (Math.max(deadline, Defaults.ACTIVE_DEADLINE_SECONDS) + 3600L) + "s");
-        Job job = RunnerJob.build(RunnerJob.spec(name, namespace, OrphanScans.COMPONENT, OrphanScans.KIND,
-                schedule.getMetadata().getName())
-                .ownedBy(Owners.controller(schedule))
-                .args(args).env(new ArrayList<>(storage.env())).storage(storage)
-                .backoffLimit(1).activeDeadlineSeconds(RunnerJob.HOUSEKEEPING_DEADLINE_SECONDS)
-                .resources(t.getResources()).serviceAccountName(t.getServiceAccountName())
-                .build(), runner);
+        Job job = RunnerJob.build(
+                RunnerJob.spec(
+                                name,
+                                namespace,
+                                OrphanScans.COMPONENT,
+                                OrphanScans.KIND,
+                                schedule.getMetadata().getName())
+                        .ownedBy(Owners.controller(schedule))
+                        .args(args)
+                        .env(new ArrayList<>(storage.env()))
+                        .storage(storage)
+                        .backoffLimit(1)
+                        .activeDeadlineSeconds(RunnerJob.HOUSEKEEPING_DEADLINE_SECONDS)
+                        .resources(t.getResources())
+                        .serviceAccountName(t.getServiceAccountName())
+                        .build(),
+                runner);
         job.getSpec().setTtlSecondsAfterFinished(TTL_SECONDS);
         return job;
     }

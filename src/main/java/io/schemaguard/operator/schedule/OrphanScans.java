@@ -1,15 +1,14 @@
 package io.schemaguard.operator.schedule;
 
+import io.schemaguard.api.BackupScheduleStatus.OrphanStatus;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.operator.EventRecorder.Event;
+import io.schemaguard.operator.jobs.JobState;
+import io.schemaguard.operator.jobs.KubernetesNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.schemaguard.api.BackupScheduleStatus.OrphanStatus;
-import io.schemaguard.operator.jobs.JobState;
-import io.schemaguard.operator.jobs.KubernetesNames;
-import io.schemaguard.operator.EventRecorder.Event;
-import io.schemaguard.contract.RunnerResult;
 
 /**
  * When a schedule's storage is compared with its DatabaseBackups (a Job running {@code schemaguard
@@ -24,11 +23,9 @@ public final class OrphanScans {
      * @param start  a scan Job to create now, named {@code jobName}
      * @param wakeAt when the next scan is due (for the reconciler's wake-up), or null
      */
-    public record Outcome(OrphanStatus status, boolean start, String jobName, List<Event> events, Instant wakeAt) {
-    }
+    public record Outcome(OrphanStatus status, boolean start, String jobName, List<Event> events, Instant wakeAt) {}
 
-    private OrphanScans() {
-    }
+    private OrphanScans() {}
 
     public static String jobName(String schedule, Instant now) {
         return KubernetesNames.jobName(schedule, COMPONENT + "-" + ScheduleProgress.NAME_TIME.format(now));
@@ -39,8 +36,8 @@ public final class OrphanScans {
      * or never made). The first scan is one interval after {@code created}: a new schedule has nothing
      * to compare yet.
      */
-    public static Outcome next(String schedule, OrphanStatus current, Duration interval, JobState lastJob,
-            Instant created, Instant now) {
+    public static Outcome next(
+            String schedule, OrphanStatus current, Duration interval, JobState lastJob, Instant created, Instant now) {
         List<Event> events = new ArrayList<>();
         if (interval == null || interval.isZero()) {
             return new Outcome(current, false, null, events, null);
@@ -91,9 +88,12 @@ public final class OrphanScans {
         s.setMissing(r.missing() == null || r.missing().isEmpty() ? null : r.missing());
         s.setMessage(r.message());
         if (r.orphanCount() > 0 || r.missingCount() > 0) {
-            events.add(Event.warning("StorageInconsistent", r.orphanCount() + " object(s) in storage with no"
-                    + " DatabaseBackup, " + r.missingCount() + " Succeeded DatabaseBackup(s) whose object is gone;"
-                    + " nothing was deleted (status.orphans lists them)"));
+            events.add(Event.warning(
+                    "StorageInconsistent",
+                    r.orphanCount() + " object(s) in storage with no"
+                            + " DatabaseBackup, " + r.missingCount()
+                            + " Succeeded DatabaseBackup(s) whose object is gone;"
+                            + " nothing was deleted (status.orphans lists them)"));
         }
     }
 }

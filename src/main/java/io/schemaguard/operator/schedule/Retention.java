@@ -41,11 +41,12 @@ import java.util.function.Function;
  * decision does not depend on the input order. Names must be unique.
  */
 public final class Retention {
-    private Retention() {
-    }
+    private Retention() {}
 
     public enum Outcome {
-        SUCCEEDED, FAILED, RUNNING
+        SUCCEEDED,
+        FAILED,
+        RUNNING
     }
 
     /**
@@ -64,10 +65,16 @@ public final class Retention {
      * Any keep* may be null (not used); maxAge null = no age limit; zone = the schedule's time zone for calendar
      * days, weeks and months; failedHistoryLimit = how many FAILED backups to keep, newest first.
      */
-    public record Policy(Integer keepLast, Integer keepDaily, Integer keepWeekly, Integer keepMonthly,
-            Duration maxAge, int failedHistoryLimit, ZoneId zone) {
+    public record Policy(
+            Integer keepLast,
+            Integer keepDaily,
+            Integer keepWeekly,
+            Integer keepMonthly,
+            Duration maxAge,
+            int failedHistoryLimit,
+            ZoneId zone) {
         public Policy {
-            for (Integer keep : new Integer[] { keepLast, keepDaily, keepWeekly, keepMonthly }) {
+            for (Integer keep : new Integer[] {keepLast, keepDaily, keepWeekly, keepMonthly}) {
                 if (keep != null && keep < 0) {
                     throw new IllegalArgumentException("keep* must not be negative: " + keep);
                 }
@@ -82,17 +89,15 @@ public final class Retention {
         }
 
         boolean anyRule() {
-            return keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null
-                    || maxAge != null;
+            return keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null || maxAge != null;
         }
     }
 
     /** Names to keep and to delete, each with its reason(s), both ordered newest first. */
-    public record Decision(Map<String, String> keep, Map<String, String> delete) {
-    }
+    public record Decision(Map<String, String> keep, Map<String, String> delete) {}
 
-    static final Comparator<Backup> NEWEST_FIRST = Comparator.comparing(Backup::time).reversed()
-            .thenComparing(Backup::name);
+    static final Comparator<Backup> NEWEST_FIRST =
+            Comparator.comparing(Backup::time).reversed().thenComparing(Backup::name);
 
     public static Decision decide(List<Backup> backups, Policy policy, Instant now) {
         Objects.requireNonNull(policy, "policy");
@@ -104,8 +109,11 @@ public final class Retention {
                 throw new IllegalArgumentException("duplicate backup name " + b.name());
             }
         }
-        String newestSucceeded = ordered.stream().filter(b -> b.outcome() == Outcome.SUCCEEDED)
-                .map(Backup::name).findFirst().orElse(null);
+        String newestSucceeded = ordered.stream()
+                .filter(b -> b.outcome() == Outcome.SUCCEEDED)
+                .map(Backup::name)
+                .findFirst()
+                .orElse(null);
         List<Rule> rules = rules(policy);
         String failedLimit = "failedBackupsHistoryLimit=" + policy.failedHistoryLimit();
         int failedKept = 0;
@@ -159,14 +167,29 @@ public final class Retention {
             rules.add(new Rule("keepLast", "last", policy.keepLast(), null));
         }
         if (policy.keepDaily() != null) {
-            rules.add(new Rule("keepDaily", "daily", policy.keepDaily(), t -> t.toLocalDate().toString()));
+            rules.add(new Rule(
+                    "keepDaily",
+                    "daily",
+                    policy.keepDaily(),
+                    t -> t.toLocalDate().toString()));
         }
         if (policy.keepWeekly() != null) {
-            rules.add(new Rule("keepWeekly", "weekly", policy.keepWeekly(), t -> String.format(Locale.ROOT,
-                    "%d-W%02d", t.get(WeekFields.ISO.weekBasedYear()), t.get(WeekFields.ISO.weekOfWeekBasedYear()))));
+            rules.add(new Rule(
+                    "keepWeekly",
+                    "weekly",
+                    policy.keepWeekly(),
+                    t -> String.format(
+                            Locale.ROOT,
+                            "%d-W%02d",
+                            t.get(WeekFields.ISO.weekBasedYear()),
+                            t.get(WeekFields.ISO.weekOfWeekBasedYear()))));
         }
         if (policy.keepMonthly() != null) {
-            rules.add(new Rule("keepMonthly", "monthly", policy.keepMonthly(), t -> YearMonth.from(t).toString()));
+            rules.add(new Rule(
+                    "keepMonthly",
+                    "monthly",
+                    policy.keepMonthly(),
+                    t -> YearMonth.from(t).toString()));
         }
         return rules;
     }

@@ -21,8 +21,7 @@ public final class ScheduleDecisions {
      */
     public static final int MISSED_COUNT_CAP = 1000;
 
-    private ScheduleDecisions() {
-    }
+    private ScheduleDecisions() {}
 
     /**
      * @param runFor the scheduled (nominal, unjittered) time to run a backup for now, or null; the caller
@@ -35,8 +34,7 @@ public final class ScheduleDecisions {
      * @param skipped that time when tooLate, else null; the caller stores it as lastScheduleTime so it is not
      *        considered again
      */
-    public record Decision(Instant runFor, Instant next, int missed, boolean tooLate, Instant skipped) {
-    }
+    public record Decision(Instant runFor, Instant next, int missed, boolean tooLate, Instant skipped) {}
 
     /**
      * Like a Kubernetes CronJob, except that after an outage only the latest missed time is run.
@@ -50,11 +48,17 @@ public final class ScheduleDecisions {
      * @param startingDeadline null for no deadline
      * @param jitter this schedule's delay after each nominal time (see {@link #jitter}), null for none
      */
-    public static Decision decide(CronSchedule schedule, Instant lastScheduleTime, Instant creationTime,
-            Duration startingDeadline, Duration jitter, Instant now) {
+    public static Decision decide(
+            CronSchedule schedule,
+            Instant lastScheduleTime,
+            Instant creationTime,
+            Duration startingDeadline,
+            Duration jitter,
+            Instant now) {
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(now, "now");
-        Instant since = lastScheduleTime != null ? lastScheduleTime : Objects.requireNonNull(creationTime, "creationTime");
+        Instant since =
+                lastScheduleTime != null ? lastScheduleTime : Objects.requireNonNull(creationTime, "creationTime");
         Duration delay = jitter == null ? Duration.ZERO : jitter;
         if (delay.isNegative()) {
             throw new IllegalArgumentException("jitter must not be negative: " + jitter);
@@ -79,7 +83,8 @@ public final class ScheduleDecisions {
     /** Nominal times strictly between from and to, counted up to {@link #MISSED_COUNT_CAP}. */
     private static int countBetween(CronSchedule schedule, Instant from, Instant to) {
         int count = 0;
-        for (Instant t = schedule.nextAfter(from); t != null && t.isBefore(to) && count < MISSED_COUNT_CAP;
+        for (Instant t = schedule.nextAfter(from);
+                t != null && t.isBefore(to) && count < MISSED_COUNT_CAP;
                 t = schedule.nextAfter(t)) {
             count++;
         }
@@ -108,7 +113,8 @@ public final class ScheduleDecisions {
         if (window.isNegative()) {
             throw new IllegalArgumentException("jitter window must not be negative: " + window);
         }
-        long hash = ByteBuffer.wrap(sha256(key.getBytes(StandardCharsets.UTF_8))).getLong();
+        long hash =
+                ByteBuffer.wrap(sha256(key.getBytes(StandardCharsets.UTF_8))).getLong();
         long millis = Long.remainderUnsigned(hash, window.toMillis() == 0 ? 1 : window.toMillis());
         return Duration.ofMillis(millis).truncatedTo(ChronoUnit.SECONDS);
     }

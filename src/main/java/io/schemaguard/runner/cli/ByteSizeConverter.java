@@ -1,7 +1,6 @@
 package io.schemaguard.runner.cli;
 
 import java.util.Locale;
-
 import picocli.CommandLine.ITypeConverter;
 
 /** Parses {@code 16MiB}, {@code 5m}, {@code 1048576}. */
@@ -24,8 +23,8 @@ final class ByteSizeConverter implements ITypeConverter<Integer> {
         try {
             bytes = Math.multiplyExact(Long.parseLong(v.strip()), multiplier);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a size: give bytes, or a"
-                    + " number with KiB, MiB or GiB (16MiB)");
+            throw new picocli.CommandLine.TypeConversionException(
+                    "'" + value + "' is not a size: give bytes, or a" + " number with KiB, MiB or GiB (16MiB)");
         }
         if (bytes > Integer.MAX_VALUE) {
             throw new picocli.CommandLine.TypeConversionException("size too large: " + value);

@@ -1,32 +1,41 @@
 package io.schemaguard.runner.cli;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.List;
-import java.util.Set;
-
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.migration.MigrationExecutor;
+import io.schemaguard.runner.pipeline.StoredBackup;
 import io.schemaguard.runner.postgres.DatabaseInspector;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.contract.RunnerResult;
-import io.schemaguard.runner.pipeline.StoredBackup;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "check", description = {
-        "After a migration run by the application's own tool: no rows lost against the backup's exact counts",
-        "(tables that are gone count as dropped), no invalid index, every --assert true." })
+@Command(
+        name = "check",
+        description = {
+            "After a migration run by the application's own tool: no rows lost against the backup's exact counts",
+            "(tables that are gone count as dropped), no invalid index, every --assert true."
+        })
 final class CheckCommand extends RunnerCommand {
 
-    @Option(names = "--database", paramLabel = "URL", description = "postgresql://user@host:port/db; default: $DATABASE_URL, then PG*")
+    @Option(
+            names = "--database",
+            paramLabel = "URL",
+            description = "postgresql://user@host:port/db; default: $DATABASE_URL, then PG*")
     String database;
 
-    @Option(names = "--from", required = true, paramLabel = "LOCATION", description = "where the pre-migration backup is")
+    @Option(
+            names = "--from",
+            required = true,
+            paramLabel = "LOCATION",
+            description = "where the pre-migration backup is")
     String from;
 
     @Option(names = "--backup", required = true, paramLabel = "ID", description = "the pre-migration backup")
@@ -47,8 +56,10 @@ final class CheckCommand extends RunnerCommand {
             manifest = StoredBackup.resolve(store, backup, null, null).manifest();
         }
         try (Connection c = DatabaseInspector.connect(target)) {
-            List<String> problems = MigrationExecutor.check(c, new MigrationExecutor.Checks(!migration.noRowCounts,
-                    manifest.tables(), migration.assertions()), Set.of());
+            List<String> problems = MigrationExecutor.check(
+                    c,
+                    new MigrationExecutor.Checks(!migration.noRowCounts, manifest.tables(), migration.assertions()),
+                    Set.of());
             if (!problems.isEmpty()) {
                 throw new RunnerException(FailureReason.VerificationFailed, String.join("; ", problems))
                         .withPartial(RunnerResult.success().migrated(null, null, problems));

@@ -1,33 +1,41 @@
 package io.schemaguard.runner.cli;
 
-import java.util.Comparator;
-import java.util.List;
-
-import io.schemaguard.runner.storage.BackupCatalog;
 import io.schemaguard.contract.BackupLayout;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.storage.BackupCatalog;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
 import io.schemaguard.runner.storage.StoredObject;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.contract.RunnerResult;
+import java.util.Comparator;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "delete", sortOptions = false, description = {
-        "Delete one backup: every object in its folder, manifest.json first, so that",
-        "an interrupted delete leaves an incomplete backup, never a complete-looking",
-        "one without its dump. A backup that is not there (already deleted, never",
-        "uploaded) is a success with nothing to delete: a delete can always be repeated.",
-        "A folder (ns/db/id) lists only that folder; an id with --namespace (and",
-        "--database) lists only that namespace and matches only a backup filed there." })
+@Command(
+        name = "delete",
+        sortOptions = false,
+        description = {
+            "Delete one backup: every object in its folder, manifest.json first, so that",
+            "an interrupted delete leaves an incomplete backup, never a complete-looking",
+            "one without its dump. A backup that is not there (already deleted, never",
+            "uploaded) is a success with nothing to delete: a delete can always be repeated.",
+            "A folder (ns/db/id) lists only that folder; an id with --namespace (and",
+            "--database) lists only that namespace and matches only a backup filed there."
+        })
 final class DeleteCommand extends RunnerCommand {
 
-    @Option(names = "--from", required = true, paramLabel = "LOCATION", description = "s3://bucket/prefix or file:///dir")
+    @Option(
+            names = "--from",
+            required = true,
+            paramLabel = "LOCATION",
+            description = "s3://bucket/prefix or file:///dir")
     String from;
 
-    @Parameters(paramLabel = "BACKUP",
+    @Parameters(
+            paramLabel = "BACKUP",
             description = "backup id (e.g. 20261125T031500Z-1a2b3c4d) or its folder (ns/db/id); never 'latest'")
     String backup;
 
@@ -59,8 +67,7 @@ final class DeleteCommand extends RunnerCommand {
     }
 
     /** What a delete removed: the backup's folder (null when there was none) and how many objects. */
-    record Deleted(String folder, int objects) {
-    }
+    record Deleted(String folder, int objects) {}
 
     /**
      * Deletes every object under the backup's folder, manifest first. A failure part-way is reported
@@ -68,7 +75,8 @@ final class DeleteCommand extends RunnerCommand {
      */
     static Deleted delete(ObjectStore store, String ref, String namespace, String database) {
         // only "no such backup" is nothing to delete: a 404 from a misconfigured endpoint fails
-        BackupCatalog.Entry entry = new BackupCatalog(store).lookup(ref, namespace, database).orElse(null);
+        BackupCatalog.Entry entry =
+                new BackupCatalog(store).lookup(ref, namespace, database).orElse(null);
         if (entry == null) {
             return new Deleted(null, 0);
         }
@@ -76,8 +84,10 @@ final class DeleteCommand extends RunnerCommand {
         int deleted = 0;
         try {
             // listed again, whole: the catalog's entry holds only the objects directly in the folder
-            List<String> keys = store.list(entry.folder() + "/").stream().map(StoredObject::key)
-                    .sorted(Comparator.comparing((String key) -> !key.equals(manifest)).thenComparing(key -> key))
+            List<String> keys = store.list(entry.folder() + "/").stream()
+                    .map(StoredObject::key)
+                    .sorted(Comparator.comparing((String key) -> !key.equals(manifest))
+                            .thenComparing(key -> key))
                     .toList();
             for (String key : keys) {
                 store.delete(key);

@@ -1,7 +1,6 @@
 package io.schemaguard.runner.cli;
 
 import java.time.Duration;
-
 import picocli.CommandLine.ITypeConverter;
 
 /** Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 0} and ISO-8601 ({@code PT10S}). */

@@ -2,6 +2,11 @@ package io.schemaguard.runner.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.migration.lint.Finding;
+import io.schemaguard.runner.migration.lint.MigrationFile;
+import io.schemaguard.runner.migration.lint.PgQueryParser;
+import io.schemaguard.runner.migration.lint.SqlLint;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -18,12 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-
-import io.schemaguard.runner.migration.lint.Finding;
-import io.schemaguard.runner.migration.lint.MigrationFile;
-import io.schemaguard.runner.migration.lint.PgQueryParser;
-import io.schemaguard.runner.migration.lint.SqlLint;
-import io.schemaguard.contract.FailureReason;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,18 +32,24 @@ import picocli.CommandLine.Parameters;
  * writes no termination message and its exit code is the verdict, so a usage error has a code of
  * its own (3) instead of the runner's configuration code 2, which here means data loss.
  */
-@Command(name = "lint", sortOptions = false, description = {
-        "Lint SQL migration files with PostgreSQL's own parser and no database: what a CI job or a pre-commit "
-                + "hook runs. The files are linted as one ordered list, as pending migrations are: a table an earlier "
-                + "file creates is new for the later ones. Directories are walked for *.sql files, and all files are "
-                + "sorted together by path, numbers by value (V2__a.sql before V10__b.sql), as the engines apply "
-                + "versions, whatever order they are given in." },
-        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-                "0:clean (notes at most)",
-                "1:lock or downtime hazards, no data loss",
-                "2:data loss (what plan and migrate block unless approved)",
-                "3:not linted: bad arguments, a file missing, unreadable or not UTF-8, a directory without .sql "
-                        + "files, libpg_query missing (not the runner's usual 2, which means data loss here)" })
+@Command(
+        name = "lint",
+        sortOptions = false,
+        description = {
+            "Lint SQL migration files with PostgreSQL's own parser and no database: what a CI job or a pre-commit "
+                    + "hook runs. The files are linted as one ordered list, as pending migrations are: a table an earlier "
+                    + "file creates is new for the later ones. Directories are walked for *.sql files, and all files are "
+                    + "sorted together by path, numbers by value (V2__a.sql before V10__b.sql), as the engines apply "
+                    + "versions, whatever order they are given in."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:clean (notes at most)",
+            "1:lock or downtime hazards, no data loss",
+            "2:data loss (what plan and migrate block unless approved)",
+            "3:not linted: bad arguments, a file missing, unreadable or not UTF-8, a directory without .sql "
+                    + "files, libpg_query missing (not the runner's usual 2, which means data loss here)"
+        })
 final class LintCommand implements Callable<Integer> {
 
     static final int CLEAN = 0;
@@ -53,13 +58,21 @@ final class LintCommand implements Callable<Integer> {
     static final int NOT_LINTED = 3;
 
     enum Format {
-        text, json, sarif
+        text,
+        json,
+        sarif
     }
 
-    @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "SQL files, or directories walked for *.sql files")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "FILE|DIR",
+            description = "SQL files, or directories walked for *.sql files")
     List<Path> paths = new ArrayList<>();
 
-    @Option(names = "--format", defaultValue = "text", paramLabel = "FORMAT",
+    @Option(
+            names = "--format",
+            defaultValue = "text",
+            paramLabel = "FORMAT",
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); json and sarif are UTF-8 on stdout")
     Format format;
 
@@ -136,7 +149,8 @@ final class LintCommand implements Callable<Integer> {
         }
         List<Path> sql;
         try (Stream<Path> walk = Files.walk(argument)) {
-            sql = walk.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".sql"))
+            sql = walk.filter(p ->
+                            p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".sql"))
                     .filter(Files::isRegularFile)
                     .toList();
         } catch (IOException | UncheckedIOException e) {
@@ -152,7 +166,9 @@ final class LintCommand implements Callable<Integer> {
     private static String readUtf8(Path file, String name) {
         try {
             // Strict decoding: a file in another encoding would be linted as different text than the engine applies.
-            return UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            return UTF_8.newDecoder()
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException(name + ": not UTF-8");
         } catch (NoSuchFileException e) {

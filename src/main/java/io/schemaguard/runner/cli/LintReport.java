@@ -1,5 +1,12 @@
 package io.schemaguard.runner.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.schemaguard.runner.migration.lint.Finding;
+import io.schemaguard.runner.migration.lint.Finding.Severity;
+import io.schemaguard.runner.migration.lint.LintRules;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -10,15 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.schemaguard.runner.migration.lint.Finding;
-import io.schemaguard.runner.migration.lint.Finding.Severity;
-import io.schemaguard.runner.migration.lint.LintRules;
 
 /** What {@code schemaguard lint} prints: findings as text, JSON or SARIF 2.1.0, and the exit code they make. */
 final class LintReport {
@@ -42,7 +40,8 @@ final class LintReport {
     }
 
     int exitCode() {
-        return count(Severity.DATA_LOSS) > 0 ? LintCommand.DATA_LOSS
+        return count(Severity.DATA_LOSS) > 0
+                ? LintCommand.DATA_LOSS
                 : count(Severity.HAZARD) > 0 ? LintCommand.HAZARDS : LintCommand.CLEAN;
     }
 
@@ -55,8 +54,9 @@ final class LintReport {
                 case HAZARD -> "WARNING";
                 case NOTE -> "note   ";
             };
-            out.printf("  %s %s:%d %s: %s%n    sha256 %s%n", mark, f.file(), f.line(), f.rule(), f.message(),
-                    f.statementHash());
+            out.printf(
+                    "  %s %s:%d %s: %s%n    sha256 %s%n",
+                    mark, f.file(), f.line(), f.rule(), f.message(), f.statementHash());
         }
         out.println(summaryLine());
     }
@@ -64,29 +64,51 @@ final class LintReport {
     String summaryLine() {
         long hazards = count(Severity.HAZARD);
         long notes = count(Severity.NOTE);
-        return count(Severity.DATA_LOSS) + " data loss, " + hazards + (hazards == 1 ? " hazard, " : " hazards, ") + notes
-                + (notes == 1 ? " note" : " notes") + " in " + files + (files == 1 ? " file" : " files");
+        return count(Severity.DATA_LOSS) + " data loss, " + hazards + (hazards == 1 ? " hazard, " : " hazards, ")
+                + notes + (notes == 1 ? " note" : " notes") + " in " + files + (files == 1 ? " file" : " files");
     }
 
     // --- json: every field of every finding ---------------------------------------------------------------
 
-    record JsonFinding(String file, int line, String rule, Severity severity, boolean serverWide, String statementHash,
-            String statement, String message, List<String> losses) {
+    record JsonFinding(
+            String file,
+            int line,
+            String rule,
+            Severity severity,
+            boolean serverWide,
+            String statementHash,
+            String statement,
+            String message,
+            List<String> losses) {
         static JsonFinding of(Finding f) {
-            return new JsonFinding(f.file(), f.line(), f.rule(), f.severity(), f.serverWide(), f.statementHash(),
-                    f.statement(), f.message(), f.losses().stream().map(Finding.Loss::display).toList());
+            return new JsonFinding(
+                    f.file(),
+                    f.line(),
+                    f.rule(),
+                    f.severity(),
+                    f.serverWide(),
+                    f.statementHash(),
+                    f.statement(),
+                    f.message(),
+                    f.losses().stream().map(Finding.Loss::display).toList());
         }
     }
 
-    record Summary(long dataLoss, long hazards, long notes, int files, int exitCode) {
-    }
+    record Summary(long dataLoss, long hazards, long notes, int files, int exitCode) {}
 
-    record JsonReport(List<JsonFinding> findings, Summary summary) {
-    }
+    record JsonReport(List<JsonFinding> findings, Summary summary) {}
 
     void json(PrintStream out) {
-        write(out, new JsonReport(findings.stream().map(JsonFinding::of).toList(), new Summary(count(Severity.DATA_LOSS),
-                count(Severity.HAZARD), count(Severity.NOTE), files, exitCode())));
+        write(
+                out,
+                new JsonReport(
+                        findings.stream().map(JsonFinding::of).toList(),
+                        new Summary(
+                                count(Severity.DATA_LOSS),
+                                count(Severity.HAZARD),
+                                count(Severity.NOTE),
+                                files,
+                                exitCode())));
     }
 
     // --- sarif: for code scanning (GitHub, GitLab, IDEs) ------------------------------------------------
@@ -150,7 +172,8 @@ final class LintReport {
             return Path.of(file).toUri().toString();
         }
         // A colon in the first segment would read as a scheme ("c:x.sql"); "./" keeps it a path.
-        String path = file.indexOf(':') >= 0 && (file.indexOf('/') < 0 || file.indexOf(':') < file.indexOf('/')) ? "./" + file
+        String path = file.indexOf(':') >= 0 && (file.indexOf('/') < 0 || file.indexOf(':') < file.indexOf('/'))
+                ? "./" + file
                 : file;
         try {
             return new URI(null, null, path, null).getRawPath();

@@ -1,14 +1,6 @@
 package io.schemaguard.runner.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Locale;
 import io.schemaguard.api.Defaults;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.schemaguard.api.MigrationEngineType;
 import io.schemaguard.api.SafeMigrationSpec.Assertion;
 import io.schemaguard.runner.migration.MigrationExecutor;
@@ -17,17 +9,32 @@ import io.schemaguard.runner.migration.engine.FlywayEngine;
 import io.schemaguard.runner.migration.engine.MigrationEngine;
 import io.schemaguard.runner.migration.engine.MigrationEngines;
 import io.schemaguard.runner.postgres.PgTarget;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** Options of the migration commands: the engine, where its files are, and what is approved. */
 final class MigrationOptions {
 
-    @Option(names = "--engine", defaultValue = "flyway", paramLabel = "ENGINE", description = "flyway (default) or prisma")
+    @Option(
+            names = "--engine",
+            defaultValue = "flyway",
+            paramLabel = "ENGINE",
+            description = "flyway (default) or prisma")
     String engine;
 
-    @Option(names = "--migrations", paramLabel = "DIR", description = {
-            "directory of migrations (repeatable: several are merged); Prisma files may come flat as",
-            "<timestamp>_<name>.sql (a ConfigMap cannot hold directories)" })
+    @Option(
+            names = "--migrations",
+            paramLabel = "DIR",
+            description = {
+                "directory of migrations (repeatable: several are merged); Prisma files may come flat as",
+                "<timestamp>_<name>.sql (a ConfigMap cannot hold directories)"
+            })
     List<Path> migrations = new ArrayList<>();
 
     @Option(names = "--allow-data-loss", description = "let destructive statements run (they are still reported)")
@@ -36,28 +43,51 @@ final class MigrationOptions {
     @Option(names = "--approve", paramLabel = "SHA256", description = "approve one destructive statement by its hash")
     List<String> approved = new ArrayList<>();
 
-    @Option(names = "--lock-hazards", defaultValue = "warn", paramLabel = "warn|block",
-            description = "lock and downtime hazards (index builds without CONCURRENTLY, validating constraints, ...): warn (default) or block like data loss")
+    @Option(
+            names = "--lock-hazards",
+            defaultValue = "warn",
+            paramLabel = "warn|block",
+            description =
+                    "lock and downtime hazards (index builds without CONCURRENTLY, validating constraints, ...): warn (default) or block like data loss")
     String lockHazards;
 
-    @Option(names = "--rehearsal-server", paramLabel = "URL", description = {
-            "postgresql://user@host:port of a separate server for the rehearsal's scratch copy; its password",
-            "comes from $SCHEMAGUARD_REHEARSAL_PGPASSWORD (or $PGPASSWORD); the user needs CREATEDB" })
+    @Option(
+            names = "--rehearsal-server",
+            paramLabel = "URL",
+            description = {
+                "postgresql://user@host:port of a separate server for the rehearsal's scratch copy; its password",
+                "comes from $SCHEMAGUARD_REHEARSAL_PGPASSWORD (or $PGPASSWORD); the user needs CREATEDB"
+            })
     String rehearsalServer;
 
-    @Option(names = "--lock-timeout", defaultValue = Defaults.LOCK_TIMEOUT, paramLabel = "DURATION", description = "lock_timeout while migrating")
+    @Option(
+            names = "--lock-timeout",
+            defaultValue = Defaults.LOCK_TIMEOUT,
+            paramLabel = "DURATION",
+            description = "lock_timeout while migrating")
     String lockTimeout;
 
-    @Option(names = "--statement-timeout", defaultValue = Defaults.STATEMENT_TIMEOUT, paramLabel = "DURATION",
+    @Option(
+            names = "--statement-timeout",
+            defaultValue = Defaults.STATEMENT_TIMEOUT,
+            paramLabel = "DURATION",
             description = "statement_timeout while migrating")
     String statementTimeout;
 
-    @Option(names = "--lock-retries", defaultValue = "" + Defaults.LOCK_RETRIES, paramLabel = "N", description = {
-            "how often a migration that hit --lock-timeout (and was rolled back whole) is tried again, after",
-            "--lock-retry-backoff, doubled each time; default ${DEFAULT-VALUE}, 0 fails at once" })
+    @Option(
+            names = "--lock-retries",
+            defaultValue = "" + Defaults.LOCK_RETRIES,
+            paramLabel = "N",
+            description = {
+                "how often a migration that hit --lock-timeout (and was rolled back whole) is tried again, after",
+                "--lock-retry-backoff, doubled each time; default ${DEFAULT-VALUE}, 0 fails at once"
+            })
     int lockRetries;
 
-    @Option(names = "--lock-retry-backoff", defaultValue = "2s", paramLabel = "DURATION",
+    @Option(
+            names = "--lock-retry-backoff",
+            defaultValue = "2s",
+            paramLabel = "DURATION",
             description = "the first wait before a retry; default ${DEFAULT-VALUE}")
     String lockRetryBackoff;
 
@@ -67,11 +97,17 @@ final class MigrationOptions {
     @Option(names = "--assert", paramLabel = "NAME=SQL", description = "a query that must return true after migrating")
     List<String> assertions = new ArrayList<>();
 
-    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${sys:java.io.tmpdir}",
+    @Option(
+            names = "--work-dir",
+            paramLabel = "DIR",
+            defaultValue = "${sys:java.io.tmpdir}",
             description = "scratch space (migration files laid out for the engine, dumps of restores)")
     Path workDir;
 
-    @Option(names = "--pg-bin", paramLabel = "DIR", defaultValue = "${env:SCHEMAGUARD_PG_BIN}",
+    @Option(
+            names = "--pg-bin",
+            paramLabel = "DIR",
+            defaultValue = "${env:SCHEMAGUARD_PG_BIN}",
             description = "directory of the PostgreSQL client programs")
     Path pgBin;
 
@@ -112,8 +148,9 @@ final class MigrationOptions {
             for (Path dir : migrations) {
                 List<String> misnamed = FlywayEngine.misnamed(dir);
                 if (!misnamed.isEmpty()) {
-                    throw new IllegalArgumentException(misnamed + " in " + dir + " do not follow Flyway's naming"
-                            + " (V<version>__<description>.sql, R__<description>.sql), so they would never run: rename them");
+                    throw new IllegalArgumentException(
+                            misnamed + " in " + dir + " do not follow Flyway's naming"
+                                    + " (V<version>__<description>.sql, R__<description>.sql), so they would never run: rename them");
                 }
             }
         }
@@ -128,13 +165,17 @@ final class MigrationOptions {
 
     private static List<String> oversized(Path dir) {
         try (var files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).filter(f -> {
-                try {
-                    return Files.size(f) > MAX_FILE_BYTES;
-                } catch (IOException e) {
-                    return false;
-                }
-            }).map(f -> dir.relativize(f) + " (" + sizeMiB(f) + " MiB)").sorted().toList();
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> {
+                        try {
+                            return Files.size(f) > MAX_FILE_BYTES;
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .map(f -> dir.relativize(f) + " (" + sizeMiB(f) + " MiB)")
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read migrations in " + dir, e);
         }
@@ -165,14 +206,16 @@ final class MigrationOptions {
         boolean block = switch (lockHazards.toLowerCase(Locale.ROOT)) {
             case "warn" -> false;
             case "block" -> true;
-            default -> throw new IllegalArgumentException("--lock-hazards takes warn or block, got '" + lockHazards + "'");
+            default ->
+                throw new IllegalArgumentException("--lock-hazards takes warn or block, got '" + lockHazards + "'");
         };
         return new MigrationExecutor.Policy(allowDataLoss, approved, block);
     }
 
     /** The separate server to rehearse on, or null for the database's own server. */
     PgTarget rehearsalServer() {
-        return rehearsalServer == null || rehearsalServer.isBlank() ? null
+        return rehearsalServer == null || rehearsalServer.isBlank()
+                ? null
                 : PgTarget.resolveServer(rehearsalServer, "SCHEMAGUARD_REHEARSAL_PGPASSWORD", System.getenv());
     }
 
@@ -181,12 +224,14 @@ final class MigrationOptions {
     }
 
     List<Assertion> assertions() {
-        return assertions.stream().map(a -> {
-            int eq = a.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--assert takes NAME=SQL, got '" + a + "'");
-            }
-            return new Assertion(a.substring(0, eq), a.substring(eq + 1));
-        }).toList();
+        return assertions.stream()
+                .map(a -> {
+                    int eq = a.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--assert takes NAME=SQL, got '" + a + "'");
+                    }
+                    return new Assertion(a.substring(0, eq), a.substring(eq + 1));
+                })
+                .toList();
     }
 }

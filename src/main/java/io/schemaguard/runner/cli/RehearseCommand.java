@@ -1,36 +1,41 @@
 package io.schemaguard.runner.cli;
 
-import java.util.List;
-
 import io.schemaguard.api.DumpFormat;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.runner.Console;
+import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.migration.MigrationExecutor;
 import io.schemaguard.runner.migration.engine.MigrationException;
 import io.schemaguard.runner.migration.lint.Finding;
+import io.schemaguard.runner.pipeline.RestorePipeline;
+import io.schemaguard.runner.pipeline.RestoreProcess;
+import io.schemaguard.runner.pipeline.StoredBackup;
 import io.schemaguard.runner.postgres.PgServers;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import io.schemaguard.runner.postgres.ScratchDatabase;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.Console;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.contract.RunnerResult;
-import io.schemaguard.runner.pipeline.RestorePipeline;
-import io.schemaguard.runner.pipeline.RestoreProcess;
-import io.schemaguard.runner.pipeline.StoredBackup;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "rehearse", description = {
-        "Restore the backup into a scratch database (on --rehearsal-server, or else on the database's own server),",
-        "apply the pending migrations there and run the same checks as migrate, then drop the scratch database:",
-        "data loss the lint cannot see shows here, before the real database is touched. The user needs CREATEDB.",
-        "A migration with statements that act on the whole server is rehearsed only on a separate server." })
+@Command(
+        name = "rehearse",
+        description = {
+            "Restore the backup into a scratch database (on --rehearsal-server, or else on the database's own server),",
+            "apply the pending migrations there and run the same checks as migrate, then drop the scratch database:",
+            "data loss the lint cannot see shows here, before the real database is touched. The user needs CREATEDB.",
+            "A migration with statements that act on the whole server is rehearsed only on a separate server."
+        })
 final class RehearseCommand extends RunnerCommand {
 
-    @Option(names = "--database", paramLabel = "URL", description = "the real database (its server hosts the scratch copy)")
+    @Option(
+            names = "--database",
+            paramLabel = "URL",
+            description = "the real database (its server hosts the scratch copy)")
     String database;
 
     @Option(names = "--from", required = true, paramLabel = "LOCATION", description = "where the backup is")
@@ -50,10 +55,13 @@ final class RehearseCommand extends RunnerCommand {
         migration.validate(true);
         PgTarget real = PgTarget.resolve(database, System.getenv());
         try (ObjectStore store = storage.open(from)) {
-            List<Finding> serverWide = MigrationExecutor.plan(migration.engine(), real, migration.directory(),
-                    migration.policy()).serverWide();
+            List<Finding> serverWide = MigrationExecutor.plan(
+                            migration.engine(), real, migration.directory(), migration.policy())
+                    .serverWide();
             MigrationExecutor.Outcome o = rehearse(store, backup, real, migration, serverWide);
-            return RunnerResult.success().migrated(o.applied(), o.schemaChanges(), o.problems()).lockRetries(o.lockRetries())
+            return RunnerResult.success()
+                    .migrated(o.applied(), o.schemaChanges(), o.problems())
+                    .lockRetries(o.lockRetries())
                     .message("rehearsal passed: applied " + o.applied()
                             + (o.schemaChanges().isEmpty() ? "" : "; " + String.join("; ", o.schemaChanges())));
         }
@@ -66,36 +74,55 @@ final class RehearseCommand extends RunnerCommand {
      *
      * @param serverWide the plan's server-wide findings (of the real database's pending migrations)
      */
-    static MigrationExecutor.Outcome rehearse(ObjectStore store, String backupRef, PgTarget real, MigrationOptions migration,
-            List<Finding> serverWide) {
+    static MigrationExecutor.Outcome rehearse(
+            ObjectStore store, String backupRef, PgTarget real, MigrationOptions migration, List<Finding> serverWide) {
         PgTarget server = migration.rehearsalServer();
         boolean shared = server == null || PgServers.same(server, real);
         if (shared && !serverWide.isEmpty()) {
-            throw new RunnerException(FailureReason.RehearsalRefused, "the rehearsal was refused: "
-                    + serverWide.stream().map(f -> f.file() + ":" + f.line() + " " + f.rule()).distinct().toList()
-                    + " act on the whole server, not only on the migrated database, so a rehearsal on "
-                    + (server == null ? "the database's own server" : "the same server") + " would run them for real;"
-                    + " nothing ran and nothing was touched. Give a separate rehearsal server (--rehearsal-server,"
-                    + " spec.rehearsalServer), or turn the rehearsal off once reviewed");
+            throw new RunnerException(
+                    FailureReason.RehearsalRefused,
+                    "the rehearsal was refused: "
+                            + serverWide.stream()
+                                    .map(f -> f.file() + ":" + f.line() + " " + f.rule())
+                                    .distinct()
+                                    .toList()
+                            + " act on the whole server, not only on the migrated database, so a rehearsal on "
+                            + (server == null ? "the database's own server" : "the same server")
+                            + " would run them for real;"
+                            + " nothing ran and nothing was touched. Give a separate rehearsal server (--rehearsal-server,"
+                            + " spec.rehearsalServer), or turn the rehearsal off once reviewed");
         }
         PgTarget host = server == null ? real : server;
         StoredBackup b = StoredBackup.resolve(store, backupRef, null, null);
         BackupManifest m = b.manifest();
-        PgTarget scratch = new PgTarget(host.host(), host.port(),
-                ScratchDatabase.REHEARSE + m.backupId().toLowerCase().replaceAll("[^a-z0-9]", "_"), host.user(),
-                host.password(), host.sslMode());
+        PgTarget scratch = new PgTarget(
+                host.host(),
+                host.port(),
+                ScratchDatabase.REHEARSE + m.backupId().toLowerCase().replaceAll("[^a-z0-9]", "_"),
+                host.user(),
+                host.password(),
+                host.sslMode());
         Console.info("rehearse: restoring %s into %s", m.backupId(), scratch.describe());
         ScratchDatabase claimed = null;
         try {
             claimed = ScratchDatabase.create(scratch);
             b.verifyChecksum(store);
-            RestorePipeline.streamInto(store, b.dumpKey(), b.compression(), PgTools.locate(migration.pgBin), scratch,
+            RestorePipeline.streamInto(
+                    store,
+                    b.dumpKey(),
+                    b.compression(),
+                    PgTools.locate(migration.pgBin),
+                    scratch,
                     new RestoreProcess.Options(DumpFormat.parse(m.format()), false, false, null, migration.workDir));
             MigrationExecutor.Outcome o;
             try {
-                o = MigrationExecutor.migrate(migration.engine(), scratch, migration.directory(), migration.settings(),
-                        migration.policy(), new MigrationExecutor.Checks(!migration.noRowCounts, m.tables(),
-                                migration.assertions()));
+                o = MigrationExecutor.migrate(
+                        migration.engine(),
+                        scratch,
+                        migration.directory(),
+                        migration.settings(),
+                        migration.policy(),
+                        new MigrationExecutor.Checks(!migration.noRowCounts, m.tables(), migration.assertions()));
             } catch (RunnerException e) {
                 throw rehearsalFailed(e, real, m.backupId());
             }
@@ -118,13 +145,19 @@ final class RehearseCommand extends RunnerCommand {
      * repairing a history (which concerns the dropped copy) is left out.
      */
     private static RunnerException rehearsalFailed(RunnerException e, PgTarget real, String backupId) {
-        if (e.reason() != FailureReason.MigrationFailed && e.reason() != FailureReason.VerificationFailed
+        if (e.reason() != FailureReason.MigrationFailed
+                && e.reason() != FailureReason.VerificationFailed
                 && e.reason() != FailureReason.MigrationBlocked) {
             return e;
         }
         String cause = e.getCause() instanceof MigrationException me ? me.getMessage() : e.getMessage();
-        return new RunnerException(e.reason(), "the rehearsal on a copy of backup " + backupId + " failed: " + cause
-                + "; the real database " + real.database() + " was not touched. Fix the migration (a new file, or"
-                + " an edit of this one while it is unapplied) and run again", e).withPartial(e.partial());
+        return new RunnerException(
+                        e.reason(),
+                        "the rehearsal on a copy of backup " + backupId + " failed: " + cause
+                                + "; the real database " + real.database()
+                                + " was not touched. Fix the migration (a new file, or"
+                                + " an edit of this one while it is unapplied) and run again",
+                        e)
+                .withPartial(e.partial());
     }
 }

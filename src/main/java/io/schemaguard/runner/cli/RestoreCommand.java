@@ -1,30 +1,39 @@
 package io.schemaguard.runner.cli;
 
-import java.nio.file.Path;
-import java.time.Clock;
-
-import io.schemaguard.runner.postgres.PgTarget;
-import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.pipeline.RestorePipeline;
+import io.schemaguard.runner.postgres.PgTarget;
+import io.schemaguard.runner.storage.ObjectStore;
+import java.nio.file.Path;
+import java.time.Clock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "restore", sortOptions = false, description = {
-        "Restore a backup into a database: the object is checked against its manifest before the target is",
-        "touched, streamed into pg_restore/psql in one transaction, and every table's rows are counted after.",
-        "A target with user tables is refused unless --replace, which first backs the target up." })
+@Command(
+        name = "restore",
+        sortOptions = false,
+        description = {
+            "Restore a backup into a database: the object is checked against its manifest before the target is",
+            "touched, streamed into pg_restore/psql in one transaction, and every table's rows are counted after.",
+            "A target with user tables is refused unless --replace, which first backs the target up."
+        })
 final class RestoreCommand extends RunnerCommand {
 
-    @Option(names = "--from", required = true, paramLabel = "LOCATION", description = "s3://bucket/prefix or file:///dir")
+    @Option(
+            names = "--from",
+            required = true,
+            paramLabel = "LOCATION",
+            description = "s3://bucket/prefix or file:///dir")
     String from;
 
     @Parameters(paramLabel = "BACKUP", description = "backup id, its folder (ns/db/id), or 'latest'")
     String backup;
 
-    @Option(names = "--database", paramLabel = "URL",
+    @Option(
+            names = "--database",
+            paramLabel = "URL",
             description = "target: postgresql://user@host:port/db (no password here); default: $DATABASE_URL, then PG*")
     String database;
 
@@ -34,7 +43,9 @@ final class RestoreCommand extends RunnerCommand {
     @Option(names = "--replace", description = "replace the objects of a database that has data (clean + recreate)")
     boolean replace;
 
-    @Option(names = "--confirm", paramLabel = "DATABASE",
+    @Option(
+            names = "--confirm",
+            paramLabel = "DATABASE",
             description = "with --replace: the target database's name, checked against the real one")
     String confirm;
 
@@ -44,25 +55,41 @@ final class RestoreCommand extends RunnerCommand {
     @Option(names = "--no-owner", description = "restore without owners and privileges (for targets lacking the roles)")
     boolean noOwner;
 
-    @Option(names = "--source-database", paramLabel = "NAME", description = {
-            "the database the backup is of: picks 'latest' by the manifests, and a backup of another database is refused" })
+    @Option(
+            names = "--source-database",
+            paramLabel = "NAME",
+            description = {
+                "the database the backup is of: picks 'latest' by the manifests, and a backup of another database is refused"
+            })
     String sourceDatabase;
 
-    @Option(names = "--source-namespace", paramLabel = "NAME", description = "with 'latest': the namespace the backup is in")
+    @Option(
+            names = "--source-namespace",
+            paramLabel = "NAME",
+            description = "with 'latest': the namespace the backup is in")
     String sourceNamespace;
 
     @Option(names = "--jobs", paramLabel = "N", description = "parallel pg_restore workers (directory-format backups)")
     Integer jobs;
 
-    @Option(names = "--namespace", paramLabel = "NAME", defaultValue = "${env:SCHEMAGUARD_NAMESPACE:-local}",
+    @Option(
+            names = "--namespace",
+            paramLabel = "NAME",
+            defaultValue = "${env:SCHEMAGUARD_NAMESPACE:-local}",
             description = "namespace the safety backup is filed under; default: $SCHEMAGUARD_NAMESPACE or 'local'")
     String namespace;
 
-    @Option(names = "--pg-bin", paramLabel = "DIR", defaultValue = "${env:SCHEMAGUARD_PG_BIN}",
+    @Option(
+            names = "--pg-bin",
+            paramLabel = "DIR",
+            defaultValue = "${env:SCHEMAGUARD_PG_BIN}",
             description = "directory of pg_restore/psql; default: the newest installed PostgreSQL client")
     Path pgBin;
 
-    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${sys:java.io.tmpdir}",
+    @Option(
+            names = "--work-dir",
+            paramLabel = "DIR",
+            defaultValue = "${sys:java.io.tmpdir}",
             description = "scratch space for directory-format restores")
     Path workDir;
 
@@ -81,16 +108,38 @@ final class RestoreCommand extends RunnerCommand {
             throw new IllegalArgumentException("--confirm only goes with --replace");
         }
         try (ObjectStore store = storage.open(from)) {
-            RestorePipeline.Outcome o = new RestorePipeline(Clock.systemUTC()).run(new RestorePipeline.Request(store,
-                    backup, sourceNamespace, sourceDatabase, target, replace, confirm, !noSafetyBackup, noOwner, jobs, namespace,
-                    pgBin, workDir));
-            System.out.printf("restored %s into %s: %d tables, %d rows (row counts %s)%s%n", o.source().backupId(),
-                    target.describe(), o.tables(), o.rows(), o.rowCheck(),
+            RestorePipeline.Outcome o = new RestorePipeline(Clock.systemUTC())
+                    .run(new RestorePipeline.Request(
+                            store,
+                            backup,
+                            sourceNamespace,
+                            sourceDatabase,
+                            target,
+                            replace,
+                            confirm,
+                            !noSafetyBackup,
+                            noOwner,
+                            jobs,
+                            namespace,
+                            pgBin,
+                            workDir));
+            System.out.printf(
+                    "restored %s into %s: %d tables, %d rows (row counts %s)%s%n",
+                    o.source().backupId(),
+                    target.describe(),
+                    o.tables(),
+                    o.rows(),
+                    o.rowCheck(),
                     o.safetyBackupId() == null ? "" : "; safety backup " + o.safetyBackupId());
             return RunnerResult.success()
-                    .backup(o.source().backupId(), target.database(), o.sourceUrl(), o.source().sizeBytes(),
+                    .backup(
+                            o.source().backupId(),
+                            target.database(),
+                            o.sourceUrl(),
+                            o.source().sizeBytes(),
                             o.source().sha256())
-                    .restored(o.tables(), o.rows(), o.rowCheck(), o.safetyBackupId()).duration(o.seconds());
+                    .restored(o.tables(), o.rows(), o.rowCheck(), o.safetyBackupId())
+                    .duration(o.seconds());
         }
     }
 }

@@ -1,13 +1,12 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.runner.Console;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.storage.StorageException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-
-import io.schemaguard.runner.storage.StorageException;
-import io.schemaguard.runner.Console;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.contract.RunnerResult;
 
 /**
  * Base of every runner command: runs it, prints a one-line error on failure, leaves the result in the
@@ -29,7 +28,8 @@ abstract class RunnerCommand implements Callable<Integer> {
             result = execute();
             exit = 0;
         } catch (RunnerException e) {
-            result = e.partial() != null ? e.partial().asFailure(e.reason(), e.getMessage())
+            result = e.partial() != null
+                    ? e.partial().asFailure(e.reason(), e.getMessage())
                     : RunnerResult.failed(e.reason(), e.getMessage());
             exit = e.reason().exitCode();
         } catch (StorageException e) {

@@ -11,22 +11,37 @@ final class StorageOptions {
     /** An allowance for what the runner holds beside the part pool (compression, the S3 SDK, the JDBC driver). */
     private static final long HEAP_BESIDE_PARTS = 32L * 1024 * 1024;
 
-    @Option(names = "--endpoint", paramLabel = "URL", defaultValue = "${env:AWS_ENDPOINT_URL_S3:-${env:AWS_ENDPOINT_URL}}",
-            description = "S3 endpoint for S3-compatible stores (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, or AWS)")
+    @Option(
+            names = "--endpoint",
+            paramLabel = "URL",
+            defaultValue = "${env:AWS_ENDPOINT_URL_S3:-${env:AWS_ENDPOINT_URL}}",
+            description =
+                    "S3 endpoint for S3-compatible stores (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, or AWS)")
     String endpoint;
 
     @Option(names = "--region", paramLabel = "REGION", description = "S3 region (default: $AWS_REGION or us-east-1)")
     String region;
 
-    @Option(names = "--path-style", negatable = true, defaultValue = "${env:SCHEMAGUARD_S3_PATH_STYLE:-false}",
+    @Option(
+            names = "--path-style",
+            negatable = true,
+            defaultValue = "${env:SCHEMAGUARD_S3_PATH_STYLE:-false}",
             description = "Use path-style S3 addressing (MinIO, Ceph and most S3-compatible stores need it)")
     boolean pathStyle;
 
-    @Option(names = "--part-size", paramLabel = "SIZE", defaultValue = "16MiB", converter = ByteSizeConverter.class,
-            description = "Multipart part size (>= 5MiB; memory is about part size x (concurrency + 1)); default ${DEFAULT-VALUE}")
+    @Option(
+            names = "--part-size",
+            paramLabel = "SIZE",
+            defaultValue = "16MiB",
+            converter = ByteSizeConverter.class,
+            description =
+                    "Multipart part size (>= 5MiB; memory is about part size x (concurrency + 1)); default ${DEFAULT-VALUE}")
     int partSize;
 
-    @Option(names = "--upload-concurrency", paramLabel = "N", defaultValue = "2",
+    @Option(
+            names = "--upload-concurrency",
+            paramLabel = "N",
+            defaultValue = "2",
             description = "Parts uploaded in parallel; default ${DEFAULT-VALUE}")
     int uploadConcurrency;
 
@@ -40,12 +55,14 @@ final class StorageOptions {
         }
         long room = heap - HEAP_BESIDE_PARTS;
         if (pool > room) {
-            throw new IllegalArgumentException("--part-size " + partSize / (1024 * 1024) + "MiB x (--upload-concurrency "
+            throw new IllegalArgumentException("--part-size " + partSize / (1024 * 1024)
+                    + "MiB x (--upload-concurrency "
                     + uploadConcurrency + " + 1) needs " + pool / (1024 * 1024) + " MiB of buffers, more than the "
                     + Math.max(0, room / (1024 * 1024)) + " MiB this JVM's " + heap / (1024 * 1024) + " MiB heap leaves"
                     + " beside the rest of the runner: use smaller parts, or give the runner more memory");
         }
-        return ObjectStore.open(StorageLocation.parse(location),
+        return ObjectStore.open(
+                StorageLocation.parse(location),
                 new S3Settings(blankToNull(endpoint), blankToNull(region), pathStyle, partSize, uploadConcurrency));
     }
 

@@ -1,15 +1,14 @@
 package io.schemaguard.runner.migration;
 
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.postgres.DatabaseInspector;
+import io.schemaguard.runner.postgres.PgTarget;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-
-import io.schemaguard.runner.postgres.DatabaseInspector;
-import io.schemaguard.runner.postgres.PgTarget;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
 
 /**
  * A session-level advisory lock keyed by the database, held for the whole migration: the second
@@ -38,8 +37,10 @@ public final class AdvisoryLock implements AutoCloseable {
                     }
                     if (System.nanoTime() > deadline) {
                         c.close();
-                        throw new RunnerException(FailureReason.DatabaseBusy, "another migration holds database "
-                                + target.database() + " (advisory lock) after waiting " + wait.toSeconds() + " s");
+                        throw new RunnerException(
+                                FailureReason.DatabaseBusy,
+                                "another migration holds database " + target.database()
+                                        + " (advisory lock) after waiting " + wait.toSeconds() + " s");
                     }
                     Thread.sleep(500);
                 }

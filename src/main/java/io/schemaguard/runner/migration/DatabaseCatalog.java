@@ -1,5 +1,7 @@
 package io.schemaguard.runner.migration;
 
+import io.schemaguard.runner.migration.lint.Catalog;
+import io.schemaguard.runner.migration.lint.Finding.Loss;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,9 +14,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-
-import io.schemaguard.runner.migration.lint.Catalog;
-import io.schemaguard.runner.migration.lint.Finding.Loss;
 
 /**
  * The lint's questions answered from the target database's catalog, before the pending migrations
@@ -29,7 +28,8 @@ final class DatabaseCatalog implements Catalog {
     /** Beyond this many dependent objects the walk stops and the answer is "unknown" (the drop still blocks). */
     private static final int MAX_OBJECTS = 20_000;
 
-    private static final String QUALIFIED = "array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(?::text[]) x), '.')";
+    private static final String QUALIFIED =
+            "array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(?::text[]) x), '.')";
 
     private final Connection connection;
 
@@ -37,8 +37,7 @@ final class DatabaseCatalog implements Catalog {
         this.connection = connection;
     }
 
-    private record ObjectId(long classId, long objId, int subId) {
-    }
+    private record ObjectId(long classId, long objId, int subId) {}
 
     @Override
     public List<Loss> cascadeLosses(DropTarget target) {
@@ -83,13 +82,16 @@ final class DatabaseCatalog implements Catalog {
     /** The catalog row of the dropped object, or null when it does not exist (yet) or its kind is not handled. */
     private ObjectId resolve(DropTarget target) throws SQLException {
         String sql = switch (target.kind()) {
-            case "OBJECT_TYPE", "OBJECT_DOMAIN" -> "SELECT 'pg_type'::regclass::oid, to_regtype(" + QUALIFIED + ")::oid";
-            case "OBJECT_EXTENSION" -> "SELECT 'pg_extension'::regclass::oid, (SELECT oid FROM pg_extension WHERE extname"
-                    + " = (?::text[])[1])";
+            case "OBJECT_TYPE", "OBJECT_DOMAIN" ->
+                "SELECT 'pg_type'::regclass::oid, to_regtype(" + QUALIFIED + ")::oid";
+            case "OBJECT_EXTENSION" ->
+                "SELECT 'pg_extension'::regclass::oid, (SELECT oid FROM pg_extension WHERE extname"
+                        + " = (?::text[])[1])";
             case "OBJECT_SCHEMA" -> "SELECT 'pg_namespace'::regclass::oid, to_regnamespace(" + QUALIFIED + ")::oid";
-            case "OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE" -> target.argTypes() == null
-                    ? "SELECT 'pg_proc'::regclass::oid, to_regproc(" + QUALIFIED + ")::oid"
-                    : "SELECT 'pg_proc'::regclass::oid, to_regprocedure(" + QUALIFIED + " || '(' || ? || ')')::oid";
+            case "OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE" ->
+                target.argTypes() == null
+                        ? "SELECT 'pg_proc'::regclass::oid, to_regproc(" + QUALIFIED + ")::oid"
+                        : "SELECT 'pg_proc'::regclass::oid, to_regprocedure(" + QUALIFIED + " || '(' || ? || ')')::oid";
             case "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_FOREIGN_TABLE" ->
                 "SELECT 'pg_class'::regclass::oid, to_regclass(" + QUALIFIED + ")::oid";
             default -> null;
@@ -160,8 +162,9 @@ final class DatabaseCatalog implements Catalog {
         Set<Long> wholeTables = new HashSet<>();
         objects.stream().filter(o -> o.classId() == pgClass && o.subId() == 0).forEach(o -> wholeTables.add(o.objId()));
         List<Loss> losses = new ArrayList<>();
-        String sql = "SELECT n.nspname, c.relname, a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ? WHERE c.oid = ? AND c.relkind IN ('r', 'p')";
+        String sql =
+                "SELECT n.nspname, c.relname, a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ? WHERE c.oid = ? AND c.relkind IN ('r', 'p')";
         try (PreparedStatement s = connection.prepareStatement(sql)) {
             for (ObjectId o : objects) {
                 if (o.classId() != pgClass || (o.subId() > 0 && wholeTables.contains(o.objId()))) {

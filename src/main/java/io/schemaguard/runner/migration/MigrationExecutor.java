@@ -1,18 +1,12 @@
 package io.schemaguard.runner.migration;
 
 import io.schemaguard.api.Durations;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
 import io.schemaguard.api.SafeMigrationSpec.Assertion;
 import io.schemaguard.api.SafeMigrationStatus.FindingStatus;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.runner.Console;
+import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.migration.engine.Migration;
 import io.schemaguard.runner.migration.engine.MigrationEngine;
 import io.schemaguard.runner.migration.engine.MigrationException;
@@ -24,11 +18,16 @@ import io.schemaguard.runner.postgres.DatabaseInspector;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import io.schemaguard.runner.postgres.SchemaFingerprint;
-import io.schemaguard.runner.Console;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.storage.BackupManifest.TableRows;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The steps the runner takes on a database, shared by plan, rehearse, migrate and check: read the
@@ -45,8 +44,7 @@ public final class MigrationExecutor {
     }
 
     /** What must hold after the migration. */
-    public record Checks(boolean rowCounts, List<TableRows> before, List<Assertion> assertions) {
-    }
+    public record Checks(boolean rowCounts, List<TableRows> before, List<Assertion> assertions) {}
 
     public record Plan(List<Migration> pending, List<Approvals.Judged> judged) {
         public long blocking() {
@@ -59,21 +57,25 @@ public final class MigrationExecutor {
 
         /** Findings whose statements act beyond the database (other databases, roles, server settings). */
         public List<Finding> serverWide() {
-            return judged.stream().map(Approvals.Judged::finding).filter(Finding::serverWide).toList();
+            return judged.stream()
+                    .map(Approvals.Judged::finding)
+                    .filter(Finding::serverWide)
+                    .toList();
         }
 
         /** What the approved findings say the migration removes: the tables and columns allowed to go. */
         public List<Loss> approvedLosses() {
-            return judged.stream().filter(Approvals.Judged::approved).flatMap(j -> j.finding().losses().stream()).toList();
+            return judged.stream()
+                    .filter(Approvals.Judged::approved)
+                    .flatMap(j -> j.finding().losses().stream())
+                    .toList();
         }
     }
 
-    public record Outcome(List<String> applied, List<String> schemaChanges, List<String> problems,
-            List<String> lockRetries) {
-    }
+    public record Outcome(
+            List<String> applied, List<String> schemaChanges, List<String> problems, List<String> lockRetries) {}
 
-    private MigrationExecutor() {
-    }
+    private MigrationExecutor() {}
 
     public static Plan plan(MigrationEngine engine, PgTarget target, Path dir, Policy policy) {
         List<Migration> pending;
@@ -86,7 +88,8 @@ public final class MigrationExecutor {
         } catch (MigrationException e) {
             throw new RunnerException(FailureReason.MigrationFailed, e.withRemedy(), e);
         }
-        List<MigrationFile> files = pending.stream().map(m -> new MigrationFile(m.file(), m.sql())).toList();
+        List<MigrationFile> files =
+                pending.stream().map(m -> new MigrationFile(m.file(), m.sql())).toList();
         List<Finding> findings;
         // The catalog answers what a CASCADE drop takes with it and what type a column has now.
         try (Connection c = DatabaseInspector.connect(target)) {
@@ -94,31 +97,42 @@ public final class MigrationExecutor {
         } catch (SQLException e) {
             throw DatabaseInspector.classify(e, target);
         }
-        return new Plan(pending, Approvals.judge(findings, policy.allowDataLoss(), policy.approved(),
-                policy.blockLockHazards()));
+        return new Plan(
+                pending,
+                Approvals.judge(findings, policy.allowDataLoss(), policy.approved(), policy.blockLockHazards()));
     }
 
     public static List<FindingStatus> statuses(List<Approvals.Judged> judged) {
-        return judged.stream().map(j -> {
-            FindingStatus f = new FindingStatus();
-            f.setFile(j.finding().file());
-            f.setLine(j.finding().line());
-            f.setRule(j.finding().rule());
-            f.setDestructive(j.finding().destructive());
-            f.setSeverity(switch (j.finding().severity()) {
-                case DATA_LOSS -> FindingStatus.Severity.DataLoss;
-                case HAZARD -> FindingStatus.Severity.Hazard;
-                case NOTE -> FindingStatus.Severity.Note;
-            });
-            f.setServerWide(j.finding().serverWide() ? Boolean.TRUE : null);
-            f.setLosses(j.finding().losses().isEmpty() ? null : j.finding().losses().stream().map(Loss::display).toList());
-            f.setApproved(j.approved());
-            f.setStatementHash(j.finding().statementHash());
-            f.setStatement(j.finding().statement().length() > 120 ? j.finding().statement().substring(0, 117) + "..."
-                    : j.finding().statement());
-            f.setMessage(j.finding().message());
-            return f;
-        }).toList();
+        return judged.stream()
+                .map(j -> {
+                    FindingStatus f = new FindingStatus();
+                    f.setFile(j.finding().file());
+                    f.setLine(j.finding().line());
+                    f.setRule(j.finding().rule());
+                    f.setDestructive(j.finding().destructive());
+                    f.setSeverity(
+                            switch (j.finding().severity()) {
+                                case DATA_LOSS -> FindingStatus.Severity.DataLoss;
+                                case HAZARD -> FindingStatus.Severity.Hazard;
+                                case NOTE -> FindingStatus.Severity.Note;
+                            });
+                    f.setServerWide(j.finding().serverWide() ? Boolean.TRUE : null);
+                    f.setLosses(
+                            j.finding().losses().isEmpty()
+                                    ? null
+                                    : j.finding().losses().stream()
+                                            .map(Loss::display)
+                                            .toList());
+                    f.setApproved(j.approved());
+                    f.setStatementHash(j.finding().statementHash());
+                    f.setStatement(
+                            j.finding().statement().length() > 120
+                                    ? j.finding().statement().substring(0, 117) + "..."
+                                    : j.finding().statement());
+                    f.setMessage(j.finding().message());
+                    return f;
+                })
+                .toList();
     }
 
     /** Prints the findings for a person: one line each, blocking ones marked. */
@@ -126,13 +140,18 @@ public final class MigrationExecutor {
         System.out.printf("%d pending migration(s): %s%n", plan.pending().size(), String.join(", ", plan.versions()));
         for (Approvals.Judged j : plan.judged()) {
             Finding f = j.finding();
-            String mark = j.blocks() ? "BLOCKS " : j.approved() ? "approved" : switch (f.severity()) {
-                case DATA_LOSS -> "approved";
-                case HAZARD -> "WARNING";
-                case NOTE -> "note   ";
-            };
-            System.out.printf("  %s %s:%d %s: %s%n    sha256 %s%n", mark, f.file(), f.line(), f.rule(), f.message(),
-                    f.statementHash());
+            String mark = j.blocks()
+                    ? "BLOCKS "
+                    : j.approved()
+                            ? "approved"
+                            : switch (f.severity()) {
+                                case DATA_LOSS -> "approved";
+                                case HAZARD -> "WARNING";
+                                case NOTE -> "note   ";
+                            };
+            System.out.printf(
+                    "  %s %s:%d %s: %s%n    sha256 %s%n",
+                    mark, f.file(), f.line(), f.rule(), f.message(), f.statementHash());
         }
     }
 
@@ -140,8 +159,13 @@ public final class MigrationExecutor {
      * Applies the pending migrations and checks the result; any failure carries what was applied
      * and found so far.
      */
-    public static Outcome migrate(MigrationEngine engine, PgTarget target, Path dir, MigrationEngine.Settings settings,
-            Policy policy, Checks checks) {
+    public static Outcome migrate(
+            MigrationEngine engine,
+            PgTarget target,
+            Path dir,
+            MigrationEngine.Settings settings,
+            Policy policy,
+            Checks checks) {
         return migrate(engine, target, dir, settings, policy, checks, null);
     }
 
@@ -150,14 +174,26 @@ public final class MigrationExecutor {
      * {@code tools}, a failure also says whether the database changed (its schema fingerprint, or the
      * engine's applied history), so that a restore is only done when there is something to undo.
      */
-    public static Outcome migrate(MigrationEngine engine, PgTarget target, Path dir, MigrationEngine.Settings settings,
-            Policy policy, Checks checks, PgTools tools) {
+    public static Outcome migrate(
+            MigrationEngine engine,
+            PgTarget target,
+            Path dir,
+            MigrationEngine.Settings settings,
+            Policy policy,
+            Checks checks,
+            PgTools tools) {
         Plan plan = plan(engine, target, dir, policy);
         if (plan.blocking() > 0) {
-            throw new RunnerException(FailureReason.MigrationBlocked, plan.blocking()
-                    + " destructive statement(s) are not approved: " + plan.judged().stream().filter(Approvals.Judged::blocks)
-                            .map(j -> j.finding().file() + ":" + j.finding().line() + " " + j.finding().rule())
-                            .toList());
+            throw new RunnerException(
+                    FailureReason.MigrationBlocked,
+                    plan.blocking()
+                            + " destructive statement(s) are not approved: "
+                            + plan.judged().stream()
+                                    .filter(Approvals.Judged::blocks)
+                                    .map(j -> j.finding().file() + ":"
+                                            + j.finding().line() + " "
+                                            + j.finding().rule())
+                                    .toList());
         }
         List<String> applied = new ArrayList<>();
         List<String> retries = new ArrayList<>();
@@ -177,10 +213,14 @@ public final class MigrationExecutor {
             engine.validate(target, dir);
         } catch (MigrationException e) {
             // what the engine's history says was applied before the failure
-            List<String> done = plan.versions().stream().filter(v -> !pendingNow(engine, target, dir).contains(v)).toList();
+            List<String> done = plan.versions().stream()
+                    .filter(v -> !pendingNow(engine, target, dir).contains(v))
+                    .toList();
             Boolean changed = !done.isEmpty() ? Boolean.TRUE : changedSince(fingerprint, tools, target);
             throw new RunnerException(FailureReason.MigrationFailed, e.withRemedy(), e)
-                    .withPartial(RunnerResult.success().migrated(done, List.of(), List.of()).lockRetries(retries)
+                    .withPartial(RunnerResult.success()
+                            .migrated(done, List.of(), List.of())
+                            .lockRetries(retries)
                             .databaseChanged(changed));
         }
         Console.info("migrate: applied %s", applied);
@@ -200,7 +240,9 @@ public final class MigrationExecutor {
             if (!problems.isEmpty()) {
                 // The migrations were applied: the database did change, whatever the check found.
                 throw new RunnerException(FailureReason.VerificationFailed, String.join("; ", problems))
-                        .withPartial(RunnerResult.success().migrated(applied, changes, problems).lockRetries(retries)
+                        .withPartial(RunnerResult.success()
+                                .migrated(applied, changes, problems)
+                                .lockRetries(retries)
                                 .databaseChanged(applied.isEmpty() ? changedSince(fingerprint, tools, target) : true));
             }
             return outcome;
@@ -244,8 +286,8 @@ public final class MigrationExecutor {
         return settings(lockTimeout, statementTimeout, 0, null);
     }
 
-    public static MigrationEngine.Settings settings(String lockTimeout, String statementTimeout, int lockRetries,
-            String retryBackoff) {
+    public static MigrationEngine.Settings settings(
+            String lockTimeout, String statementTimeout, int lockRetries, String retryBackoff) {
         Duration lock = Durations.parse(lockTimeout);
         Duration statement = Durations.parse(statementTimeout);
         Duration backoff = retryBackoff == null ? null : Durations.parse(retryBackoff);
@@ -258,10 +300,14 @@ public final class MigrationExecutor {
             return null;
         }
         MigrationEngine.RetryListener outer = settings.listener();
-        return new MigrationEngine.Settings(settings.lockTimeout(), settings.statementTimeout(), settings.lockRetries(),
-                settings.retryBackoff(), (file, attempt, of, wait, reason) -> {
-                    String line = (file == null ? "a migration" : file) + ": lock_timeout, rolled back; retry " + attempt
-                            + " of " + of + " in " + wait.toMillis() + "ms (" + reason + ")";
+        return new MigrationEngine.Settings(
+                settings.lockTimeout(),
+                settings.statementTimeout(),
+                settings.lockRetries(),
+                settings.retryBackoff(),
+                (file, attempt, of, wait, reason) -> {
+                    String line = (file == null ? "a migration" : file) + ": lock_timeout, rolled back; retry "
+                            + attempt + " of " + of + " in " + wait.toMillis() + "ms (" + reason + ")";
                     Console.info("migrate: %s", line);
                     retries.add(line);
                     outer.retrying(file, attempt, of, wait, reason);

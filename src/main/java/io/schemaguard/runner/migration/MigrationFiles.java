@@ -1,13 +1,12 @@
 package io.schemaguard.runner.migration;
 
+import io.schemaguard.api.MigrationEngineType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
-import io.schemaguard.api.MigrationEngineType;
 
 /**
  * Assembles the migration directory an engine reads from one or more source directories (mounted
@@ -16,8 +15,7 @@ import io.schemaguard.api.MigrationEngineType;
  * {@code <timestamp>_<name>/migration.sql}; a source that already has Prisma's layout is kept.
  */
 public final class MigrationFiles {
-    private MigrationFiles() {
-    }
+    private MigrationFiles() {}
 
     public static Path assemble(MigrationEngineType engine, List<Path> sources, Path workDir) {
         if (sources.size() == 1 && !needsLayout(engine, sources.get(0))) {
@@ -34,8 +32,11 @@ public final class MigrationFiles {
                             continue; // a mounted ConfigMap's ..data link and the ..<timestamp> directory behind it
                         }
                         Path dest;
-                        if (engine == MigrationEngineType.PRISMA && relative.getNameCount() == 1 && name.endsWith(".sql")) {
-                            dest = target.resolve(name.substring(0, name.length() - 4)).resolve("migration.sql");
+                        if (engine == MigrationEngineType.PRISMA
+                                && relative.getNameCount() == 1
+                                && name.endsWith(".sql")) {
+                            dest = target.resolve(name.substring(0, name.length() - 4))
+                                    .resolve("migration.sql");
                         } else {
                             dest = target.resolve(relative.toString());
                         }
@@ -58,7 +59,8 @@ public final class MigrationFiles {
             return isMountedConfigMap(source);
         }
         try (Stream<Path> top = Files.list(source)) {
-            return top.anyMatch(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".sql"))
+            return top.anyMatch(p ->
+                            Files.isRegularFile(p) && p.getFileName().toString().endsWith(".sql"))
                     || isMountedConfigMap(source);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,5 +1,8 @@
 package io.schemaguard.runner.migration;
 
+import io.schemaguard.api.SafeMigrationSpec.Assertion;
+import io.schemaguard.runner.postgres.Sql;
+import io.schemaguard.runner.storage.BackupManifest.TableRows;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -8,23 +11,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import io.schemaguard.api.SafeMigrationSpec.Assertion;
-import io.schemaguard.runner.postgres.Sql;
-import io.schemaguard.runner.storage.BackupManifest.TableRows;
-
 /**
  * What must hold after a migration: no table the migration kept has fewer rows than in the backup's
  * snapshot, no index is left invalid, and every user assertion returns true. Each problem is one line.
  */
 public final class PostMigrationChecks {
-    private PostMigrationChecks() {
-    }
+    private PostMigrationChecks() {}
 
     /**
      * @param before exact counts from the backup's snapshot (tables without one are skipped)
      * @param dropped tables the migration dropped ("schema.name" or bare names of public tables)
      */
-    public static List<String> rowCounts(Connection c, List<TableRows> before, Set<String> dropped) throws SQLException {
+    public static List<String> rowCounts(Connection c, List<TableRows> before, Set<String> dropped)
+            throws SQLException {
         List<String> problems = new ArrayList<>();
         try (Statement s = c.createStatement()) {
             for (TableRows t : before) {
@@ -36,8 +35,8 @@ public final class PostMigrationChecks {
                     rs.next();
                     long now = rs.getLong(1);
                     if (now < t.exactRows()) {
-                        problems.add(name + ": " + (t.exactRows() - now) + " of " + t.exactRows() + " rows lost ("
-                                + now + " left)");
+                        problems.add(name + ": " + (t.exactRows() - now) + " of " + t.exactRows() + " rows lost (" + now
+                                + " left)");
                     }
                 } catch (SQLException e) {
                     if (!"42P01".equals(e.getSQLState())) {
@@ -52,8 +51,9 @@ public final class PostMigrationChecks {
 
     public static List<String> invalidIndexes(Connection c) throws SQLException {
         List<String> problems = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid ORDER BY 1")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid ORDER BY 1")) {
             while (rs.next()) {
                 problems.add("index " + rs.getString(1) + " is invalid");
             }
@@ -64,12 +64,14 @@ public final class PostMigrationChecks {
     public static List<String> assertions(Connection c, List<Assertion> assertions) {
         List<String> problems = new ArrayList<>();
         for (Assertion a : assertions) {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(a.getSql())) {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery(a.getSql())) {
                 if (!rs.next() || !rs.getBoolean(1)) {
                     problems.add("assertion " + a.getName() + " is false");
                 }
             } catch (SQLException e) {
-                problems.add("assertion " + a.getName() + " failed: " + e.getMessage().split("\n")[0]);
+                problems.add("assertion " + a.getName() + " failed: "
+                        + e.getMessage().split("\n")[0]);
             }
         }
         return problems;

@@ -1,22 +1,21 @@
 package io.schemaguard.runner.migration;
 
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.TreeSet;
+import io.schemaguard.runner.migration.lint.Finding.Loss;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-
-import io.schemaguard.runner.migration.lint.Finding.Loss;
+import java.util.TreeSet;
 
 /**
  * Tables and their columns (name and type), enough to say what a migration changed in one line per
@@ -35,7 +34,8 @@ public record SchemaShape(Map<String, Map<String, String>> tables) {
 
     public static SchemaShape read(Connection c) throws SQLException {
         Map<String, Map<String, String>> tables = new TreeMap<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(COLUMNS)) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(COLUMNS)) {
             while (rs.next()) {
                 tables.computeIfAbsent(display(rs.getString(1)), k -> new LinkedHashMap<>())
                         .put(rs.getString(2), rs.getString(3));

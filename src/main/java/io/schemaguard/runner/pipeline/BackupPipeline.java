@@ -1,10 +1,33 @@
 package io.schemaguard.runner.pipeline;
 
-import java.nio.charset.StandardCharsets;
-import java.util.UUID;
+import io.schemaguard.api.CompressionAlgorithm;
+import io.schemaguard.api.DumpFormat;
+import io.schemaguard.api.VerifyMode;
+import io.schemaguard.contract.BackupLayout;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.Sizes;
+import io.schemaguard.runner.Console;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.Streams;
+import io.schemaguard.runner.postgres.DatabaseInspector;
+import io.schemaguard.runner.postgres.DatabaseInspector.ServerInfo;
+import io.schemaguard.runner.postgres.PgTarget;
+import io.schemaguard.runner.postgres.PgTools;
+import io.schemaguard.runner.postgres.SchemaFingerprint;
+import io.schemaguard.runner.postgres.ScratchDatabase;
+import io.schemaguard.runner.postgres.SnapshotSession;
+import io.schemaguard.runner.postgres.TargetDatabase;
+import io.schemaguard.runner.storage.BackupManifest;
+import io.schemaguard.runner.storage.BackupManifest.TableRows;
+import io.schemaguard.runner.storage.BackupManifest.Verification;
+import io.schemaguard.runner.storage.ObjectStore;
+import io.schemaguard.runner.storage.StorageException;
+import io.schemaguard.runner.storage.StoredObject;
+import io.schemaguard.runner.storage.UploadSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -15,33 +38,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-
-import io.schemaguard.api.CompressionAlgorithm;
-import io.schemaguard.api.DumpFormat;
-import io.schemaguard.api.VerifyMode;
-import io.schemaguard.runner.postgres.DatabaseInspector;
-import io.schemaguard.runner.postgres.DatabaseInspector.ServerInfo;
-import io.schemaguard.runner.postgres.PgTarget;
-import io.schemaguard.runner.postgres.PgTools;
-import io.schemaguard.runner.postgres.ScratchDatabase;
-import io.schemaguard.runner.postgres.SchemaFingerprint;
-import io.schemaguard.runner.postgres.SnapshotSession;
-import io.schemaguard.runner.postgres.TargetDatabase;
-import io.schemaguard.runner.storage.BackupManifest.Verification;
-import io.schemaguard.runner.storage.BackupManifest.TableRows;
-import io.schemaguard.contract.BackupLayout;
-import io.schemaguard.runner.storage.BackupManifest;
-import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.storage.StorageException;
-import io.schemaguard.runner.storage.StoredObject;
-import io.schemaguard.runner.storage.UploadSink;
-import io.schemaguard.runner.Console;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.Streams;
-import io.schemaguard.contract.Sizes;
 
 /**
  * pg_dump -> compression -> SHA-256 -> upload, streamed end to end; then the stored object is read
@@ -66,12 +65,10 @@ public final class BackupPipeline {
             PgTarget verifyServer,
             Duration progressInterval,
             Path pgBin,
-            Path workDir) {
-    }
+            Path workDir) {}
 
     /** What a successful run stored: the manifest and the dump's location-relative key. */
-    public record Outcome(BackupManifest manifest, String dumpKey) {
-    }
+    public record Outcome(BackupManifest manifest, String dumpKey) {}
 
     private final Clock clock;
 
@@ -82,7 +79,8 @@ public final class BackupPipeline {
     public Outcome run(Request r) {
         // Both preflights are network round trips (and the first S3 call warms up the SDK), so they
         // run side by side; a database problem is reported first, being the first stage.
-        CompletableFuture<Void> storageCheck = CompletableFuture.runAsync(() -> r.store().checkAccess());
+        CompletableFuture<Void> storageCheck =
+                CompletableFuture.runAsync(() -> r.store().checkAccess());
         ServerInfo server = DatabaseInspector.inspect(r.target());
         PgTools tools = locateTools(r.pgBin(), server);
         try {
@@ -112,12 +110,25 @@ public final class BackupPipeline {
     }
 
     /** The dump, its upload, the read-back and the manifest, by the runner that owns the folder. */
-    private Outcome write(Request r, ServerInfo server, PgTools tools, String backupId, String folder, String dumpName,
-            String dumpKey, Writer writer) {
+    private Outcome write(
+            Request r,
+            ServerInfo server,
+            PgTools tools,
+            String backupId,
+            String folder,
+            String dumpName,
+            String dumpKey,
+            Writer writer) {
         Instant startedAt = clock.instant();
-        Console.info("backup %s: dumping %s (PostgreSQL %s) with pg_dump %s, %s format, %s, to %s", backupId,
-                r.target().describe(), server.version(), tools.version(), r.format().pgDumpName(),
-                r.compression() == CompressionAlgorithm.NONE ? "uncompressed"
+        Console.info(
+                "backup %s: dumping %s (PostgreSQL %s) with pg_dump %s, %s format, %s, to %s",
+                backupId,
+                r.target().describe(),
+                server.version(),
+                tools.version(),
+                r.format().pgDumpName(),
+                r.compression() == CompressionAlgorithm.NONE
+                        ? "uncompressed"
                         : r.compression().id() + " level " + r.compressionLevel(),
                 r.store().location().url(dumpKey));
 
@@ -129,8 +140,8 @@ public final class BackupPipeline {
         // The dump, the schema fingerprint and (when asked) exact row counts all read one exported
         // snapshot, so the manifest describes exactly what the dump holds.
         try (SnapshotSession snapshot = SnapshotSession.open(r.target())) {
-            CompletableFuture<String> fingerprint = CompletableFuture
-                    .supplyAsync(() -> SchemaFingerprint.of(tools, r.target(), snapshot.snapshotId()));
+            CompletableFuture<String> fingerprint =
+                    CompletableFuture.supplyAsync(() -> SchemaFingerprint.of(tools, r.target(), snapshot.snapshotId()));
             CompletableFuture<List<TableRows>> counts = r.exactCounts()
                     ? CompletableFuture.supplyAsync(() -> snapshot.exactCounts(server.tables()))
                     : CompletableFuture.completedFuture(server.tables());
@@ -138,9 +149,10 @@ public final class BackupPipeline {
                     UploadSink sink = openSink(r.store(), dumpKey)) {
                 DumpProcess dump = startDump(tools, r, snapshot.snapshotId());
                 try {
-                    OutputStream hashed = new DigestOutputStream(Streams.countingUnclosable(sink, meter.storedBytes), sha);
-                    try (OutputStream compressed = Compressors.compress(r.compression(), r.compressionLevel(),
-                            r.compressionThreads(), hashed)) {
+                    OutputStream hashed =
+                            new DigestOutputStream(Streams.countingUnclosable(sink, meter.storedBytes), sha);
+                    try (OutputStream compressed = Compressors.compress(
+                            r.compression(), r.compressionLevel(), r.compressionThreads(), hashed)) {
                         dump.writeTo(compressed, meter.rawBytes);
                     }
                     dump.awaitSuccess();
@@ -156,9 +168,14 @@ public final class BackupPipeline {
                 schemaFingerprint = join(fingerprint);
                 writer.requireStillOwner(); // another runner of this id would replace the object we commit
                 stored = sink.commit();
-                Console.info("backup %s: pg_dump wrote %s, stored %s in %d %s in %.1f s", backupId,
-                        Sizes.bytes(rawBytes), Sizes.bytes(stored.size()), stored.parts(),
-                        stored.parts() == 1 ? "part" : "parts", meter.elapsedSeconds());
+                Console.info(
+                        "backup %s: pg_dump wrote %s, stored %s in %d %s in %.1f s",
+                        backupId,
+                        Sizes.bytes(rawBytes),
+                        Sizes.bytes(stored.size()),
+                        stored.parts(),
+                        stored.parts() == 1 ? "part" : "parts",
+                        meter.elapsedSeconds());
             } catch (StorageException e) {
                 throw RunnerException.from(e);
             } catch (InterruptedException e) {
@@ -176,12 +193,30 @@ public final class BackupPipeline {
                 ? verifyByRestore(r, tools, backupId, dumpKey, tables, schemaFingerprint)
                 : null;
         Instant finishedAt = clock.instant();
-        BackupManifest manifest = new BackupManifest(BackupManifest.SCHEMA_VERSION, backupId, r.namespace(),
-                server.database(), r.target().host() + ":" + r.target().port(), r.format().pgDumpName(),
-                r.compression().id(), r.compression() == CompressionAlgorithm.NONE ? null : r.compressionLevel(),
-                dumpName, stored.size(), rawBytes, sha256, server.version(), tools.version(), startedAt, finishedAt,
-                Duration.between(startedAt, finishedAt).toMillis() / 1000.0, r.createdBy(), tables, schemaFingerprint,
-                server.roles(), server.extensions(), verification);
+        BackupManifest manifest = new BackupManifest(
+                BackupManifest.SCHEMA_VERSION,
+                backupId,
+                r.namespace(),
+                server.database(),
+                r.target().host() + ":" + r.target().port(),
+                r.format().pgDumpName(),
+                r.compression().id(),
+                r.compression() == CompressionAlgorithm.NONE ? null : r.compressionLevel(),
+                dumpName,
+                stored.size(),
+                rawBytes,
+                sha256,
+                server.version(),
+                tools.version(),
+                startedAt,
+                finishedAt,
+                Duration.between(startedAt, finishedAt).toMillis() / 1000.0,
+                r.createdBy(),
+                tables,
+                schemaFingerprint,
+                server.roles(),
+                server.extensions(),
+                verification);
         try {
             writer.requireStillOwner(); // the manifest must describe the object this runner stored
             r.store().put(folder + "/" + BackupLayout.MANIFEST, manifest.toJson(), "application/json");
@@ -191,8 +226,9 @@ public final class BackupPipeline {
         }
         if (verification != null && !Verification.PASSED.equals(verification.result())) {
             // The dump stays, with a manifest saying it failed verification: evidence is never deleted.
-            throw new RunnerException(FailureReason.VerificationFailed, "backup " + backupId
-                    + " failed verification by restore: " + verification.message());
+            throw new RunnerException(
+                    FailureReason.VerificationFailed,
+                    "backup " + backupId + " failed verification by restore: " + verification.message());
         }
         return new Outcome(manifest, dumpKey);
     }
@@ -202,25 +238,40 @@ public final class BackupPipeline {
      * verification server), compares exact row counts and the schema fingerprint with the source at
      * dump time, and drops the scratch database whatever happens.
      */
-    private Verification verifyByRestore(Request r, PgTools tools, String backupId, String dumpKey,
-            List<TableRows> tables, String sourceFingerprint) {
+    private Verification verifyByRestore(
+            Request r,
+            PgTools tools,
+            String backupId,
+            String dumpKey,
+            List<TableRows> tables,
+            String sourceFingerprint) {
         PgTarget server = r.verifyServer() != null ? r.verifyServer() : r.target();
-        PgTarget scratch = new PgTarget(server.host(), server.port(),
-                ScratchDatabase.VERIFY + backupId.toLowerCase().replaceAll("[^a-z0-9]", "_"), server.user(),
-                server.password(), server.sslMode());
+        PgTarget scratch = new PgTarget(
+                server.host(),
+                server.port(),
+                ScratchDatabase.VERIFY + backupId.toLowerCase().replaceAll("[^a-z0-9]", "_"),
+                server.user(),
+                server.password(),
+                server.sslMode());
         long start = System.nanoTime();
         Console.info("backup %s: verifying by restore into %s", backupId, scratch.describe());
         ScratchDatabase claimed = null;
         try {
             // a retried Job reuses the backup id: a scratch database left by a killed attempt goes first
             claimed = ScratchDatabase.create(scratch);
-            RestorePipeline.streamInto(r.store(), dumpKey, r.compression(), tools, scratch,
+            RestorePipeline.streamInto(
+                    r.store(),
+                    dumpKey,
+                    r.compression(),
+                    tools,
+                    scratch,
                     new RestoreProcess.Options(r.format(), false, r.verifyServer() != null, r.jobs(), r.workDir()));
             List<TableRows> counted = TargetDatabase.count(scratch, tables);
             List<String> problems = new ArrayList<>();
             for (int i = 0; i < tables.size(); i++) {
                 if (!counted.get(i).exactRows().equals(tables.get(i).exactRows())) {
-                    problems.add(tables.get(i).qualifiedName() + ": " + counted.get(i).exactRows() + " rows restored, "
+                    problems.add(tables.get(i).qualifiedName() + ": "
+                            + counted.get(i).exactRows() + " rows restored, "
                             + tables.get(i).exactRows() + " dumped");
                 }
             }
@@ -228,17 +279,24 @@ public final class BackupPipeline {
             if (!restoredFingerprint.equals(sourceFingerprint)) {
                 problems.add("the restored schema differs from the source's at dump time");
             }
-            long rows = counted.stream().mapToLong(t -> Math.max(0, t.exactRows())).sum();
+            long rows =
+                    counted.stream().mapToLong(t -> Math.max(0, t.exactRows())).sum();
             double seconds = (System.nanoTime() - start) / 1e9;
-            String message = problems.isEmpty() ? counted.size() + " tables and " + rows + " rows match the source"
+            String message = problems.isEmpty()
+                    ? counted.size() + " tables and " + rows + " rows match the source"
                     : String.join("; ", problems);
-            Console.info("backup %s: verification %s in %.1f s: %s", backupId, problems.isEmpty() ? "passed" : "FAILED",
-                    seconds, message);
-            return new Verification(problems.isEmpty() ? Verification.PASSED : Verification.FAILED, counted.size(), rows,
-                    Math.round(seconds * 1000) / 1000.0, message);
+            Console.info(
+                    "backup %s: verification %s in %.1f s: %s",
+                    backupId, problems.isEmpty() ? "passed" : "FAILED", seconds, message);
+            return new Verification(
+                    problems.isEmpty() ? Verification.PASSED : Verification.FAILED,
+                    counted.size(),
+                    rows,
+                    Math.round(seconds * 1000) / 1000.0,
+                    message);
         } catch (RunnerException e) {
-            return new Verification(Verification.FAILED, 0, 0, (System.nanoTime() - start) / 1e9,
-                    e.reason() + ": " + e.getMessage());
+            return new Verification(
+                    Verification.FAILED, 0, 0, (System.nanoTime() - start) / 1e9, e.reason() + ": " + e.getMessage());
         } finally {
             // only a database this run created and holds: one another runner holds is never dropped
             if (claimed != null) {
@@ -262,8 +320,10 @@ public final class BackupPipeline {
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (IOException e) {
-            throw new RunnerException(FailureReason.StorageError,
-                    "cannot read back " + store.location().url(key) + ": " + e.getMessage(), e);
+            throw new RunnerException(
+                    FailureReason.StorageError,
+                    "cannot read back " + store.location().url(key) + ": " + e.getMessage(),
+                    e);
         }
         if (!actual.sha256().equals(expectedSha256) || actual.size() != expectedSize) {
             try {
@@ -271,7 +331,8 @@ public final class BackupPipeline {
             } catch (StorageException e) {
                 Console.info("warning: could not delete the mismatching object: %s", e.getMessage());
             }
-            throw new RunnerException(FailureReason.ChecksumMismatch,
+            throw new RunnerException(
+                    FailureReason.ChecksumMismatch,
                     "stored object " + store.location().url(key) + " does not match what was uploaded (sha256 "
                             + actual.sha256() + ", " + actual.size() + " bytes; expected " + expectedSha256 + ", "
                             + expectedSize + " bytes)");
@@ -286,10 +347,12 @@ public final class BackupPipeline {
             throw new RunnerException(FailureReason.PgToolTooOld, e.getMessage(), e);
         }
         if (tools.major() < server.major()) {
-            throw new RunnerException(FailureReason.PgToolTooOld, "pg_dump " + tools.version()
-                    + " is older than the server (PostgreSQL " + server.version()
-                    + "): pg_dump can only dump servers of its own major version or older; use a runner image with"
-                    + " PostgreSQL " + server.major() + " client tools or newer");
+            throw new RunnerException(
+                    FailureReason.PgToolTooOld,
+                    "pg_dump " + tools.version()
+                            + " is older than the server (PostgreSQL " + server.version()
+                            + "): pg_dump can only dump servers of its own major version or older; use a runner image with"
+                            + " PostgreSQL " + server.major() + " client tools or newer");
         }
         return tools;
     }
@@ -312,8 +375,8 @@ public final class BackupPipeline {
                 return null; // a failed verification is tried again, as a retried Job always did
             }
             existing.verifyChecksum(store);
-            Console.info("backup %s: already complete in storage, checked against its manifest; reporting it",
-                    backupId);
+            Console.info(
+                    "backup %s: already complete in storage, checked against its manifest; reporting it", backupId);
             return new Outcome(existing.manifest(), existing.dumpKey());
         } catch (StorageException e) {
             throw RunnerException.from(e);
@@ -350,13 +413,18 @@ public final class BackupPipeline {
                 }
                 now = null;
             } catch (IOException e) {
-                throw new RunnerException(FailureReason.StorageError, "cannot read " + store.location().url(key) + ": "
-                        + e.getMessage(), e);
+                throw new RunnerException(
+                        FailureReason.StorageError,
+                        "cannot read " + store.location().url(key) + ": " + e.getMessage(),
+                        e);
             }
             if (!token.equals(now)) {
-                throw new RunnerException(FailureReason.BackupInProgress, "another runner started writing backup "
-                        + key.substring(0, key.lastIndexOf('/')) + " after this one (writer " + (now == null ? "gone"
-                                : now.split(" ")[0]) + "): this one stopped without committing, the other carries on");
+                throw new RunnerException(
+                        FailureReason.BackupInProgress,
+                        "another runner started writing backup "
+                                + key.substring(0, key.lastIndexOf('/')) + " after this one (writer "
+                                + (now == null ? "gone" : now.split(" ")[0])
+                                + "): this one stopped without committing, the other carries on");
             }
         }
 

@@ -1,22 +1,19 @@
 package io.schemaguard.runner.pipeline;
 
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import io.schemaguard.api.CompressionAlgorithm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
-import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
-
-import io.schemaguard.api.CompressionAlgorithm;
-
 /** Compression streams (zstd through zstd-jni, gzip through the JDK). */
 public final class Compressors {
     private static final int GZIP_BUFFER = 64 * 1024;
 
-    private Compressors() {
-    }
+    private Compressors() {}
 
     /**
      * Wraps {@code out}; closing the returned stream finishes the compressed frame and closes {@code out}.
@@ -34,11 +31,12 @@ public final class Compressors {
                 }
                 yield z;
             }
-            case GZIP -> new GZIPOutputStream(out, GZIP_BUFFER) {
-                {
-                    def.setLevel(level);
-                }
-            };
+            case GZIP ->
+                new GZIPOutputStream(out, GZIP_BUFFER) {
+                    {
+                        def.setLevel(level);
+                    }
+                };
             case NONE -> out;
         };
     }

@@ -1,5 +1,12 @@
 package io.schemaguard.runner.pipeline;
 
+import io.schemaguard.api.DumpFormat;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.Console;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.Streams;
+import io.schemaguard.runner.postgres.PgTarget;
+import io.schemaguard.runner.postgres.PgTools;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,17 +23,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-
-import io.schemaguard.api.DumpFormat;
-import io.schemaguard.runner.postgres.PgTarget;
-import io.schemaguard.runner.postgres.PgTools;
-import io.schemaguard.runner.Console;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.Streams;
 
 /**
  * One pg_dump run. Custom and plain dumps are read from pg_dump's stdout as it writes them. A
@@ -50,8 +48,9 @@ final class DumpProcess {
     }
 
     /** @param snapshot an exported snapshot for pg_dump to read in ({@code --snapshot}), or null */
-    static DumpProcess start(PgTools tools, PgTarget target, DumpFormat format, Integer jobs, Path workDir,
-            String snapshot) throws IOException {
+    static DumpProcess start(
+            PgTools tools, PgTarget target, DumpFormat format, Integer jobs, Path workDir, String snapshot)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(tools.pgDump().toString());
         command.add("--format=" + format.pgDumpName());
@@ -102,11 +101,15 @@ final class DumpProcess {
             // parallel workers end with "a worker process died": the full disk that killed one is said earlier
             String full = firstLineWith("No space left on device");
             if (full != null && scratch != null) {
-                throw new RunnerException(FailureReason.DumpFailed, "pg_dump ran out of disk in its staging folder under "
-                        + scratch.getParent() + " (" + full + "): a directory-format dump is staged whole before"
-                        + " upload, so --work-dir (the pod's emptyDir) needs room for all of it");
+                throw new RunnerException(
+                        FailureReason.DumpFailed,
+                        "pg_dump ran out of disk in its staging folder under "
+                                + scratch.getParent() + " (" + full
+                                + "): a directory-format dump is staged whole before"
+                                + " upload, so --work-dir (the pod's emptyDir) needs room for all of it");
             }
-            throw new RunnerException(FailureReason.DumpFailed,
+            throw new RunnerException(
+                    FailureReason.DumpFailed,
                     "pg_dump exited with code " + exit + ": " + (full != null ? full : lastError()));
         }
     }
@@ -129,14 +132,17 @@ final class DumpProcess {
 
     private String firstLineWith(String fragment) {
         synchronized (stderrTail) {
-            return stderrTail.stream().filter(l -> l.contains(fragment)).findFirst()
-                    .map(l -> l.replaceFirst("^pg_dump: ", "")).orElse(null);
+            return stderrTail.stream()
+                    .filter(l -> l.contains(fragment))
+                    .findFirst()
+                    .map(l -> l.replaceFirst("^pg_dump: ", ""))
+                    .orElse(null);
         }
     }
 
     private String lastError() {
         synchronized (stderrTail) {
-            for (var it = stderrTail.descendingIterator(); it.hasNext();) {
+            for (var it = stderrTail.descendingIterator(); it.hasNext(); ) {
                 String line = it.next();
                 if (line.contains("error:") || line.contains("FATAL") || line.contains("ERROR")) {
                     return line.replaceFirst("^pg_dump: ", "");
@@ -147,7 +153,8 @@ final class DumpProcess {
     }
 
     private void pumpStderr() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 System.err.println(line.startsWith("pg_dump") ? line : "pg_dump: " + line);
@@ -173,7 +180,8 @@ final class DumpProcess {
             files = s.filter(Files::isRegularFile).sorted().toList();
         }
         for (Path f : files) {
-            TarArchiveEntry entry = new TarArchiveEntry(f.toFile(), f.getFileName().toString());
+            TarArchiveEntry entry =
+                    new TarArchiveEntry(f.toFile(), f.getFileName().toString());
             tar.putArchiveEntry(entry);
             try (InputStream in = Files.newInputStream(f)) {
                 total += in.transferTo(tar);

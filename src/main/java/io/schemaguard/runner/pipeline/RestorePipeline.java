@@ -1,19 +1,12 @@
 package io.schemaguard.runner.pipeline;
 
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DumpFormat;
 import io.schemaguard.api.VerifyMode;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.Sizes;
+import io.schemaguard.runner.Console;
+import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import io.schemaguard.runner.postgres.TargetDatabase;
@@ -21,10 +14,16 @@ import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.BackupManifest.TableRows;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
-import io.schemaguard.runner.Console;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.contract.Sizes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The seed's {@code db:restore}, made safe. In order, and stopping at the first problem:
@@ -54,16 +53,21 @@ public final class RestorePipeline {
             Integer jobs,
             String namespace,
             Path pgBin,
-            Path workDir) {
-    }
+            Path workDir) {}
 
     /**
      * @param rowCheck {@code exact} when every table's count matched the manifest's exact count,
      *     {@code estimated} when the manifest only had estimates to compare with
      */
-    public record Outcome(BackupManifest source, String sourceUrl, int tables, long rows, String rowCheck,
-            String safetyBackupId, boolean createdDatabase, double seconds) {
-    }
+    public record Outcome(
+            BackupManifest source,
+            String sourceUrl,
+            int tables,
+            long rows,
+            String rowCheck,
+            String safetyBackupId,
+            boolean createdDatabase,
+            double seconds) {}
 
     private final Clock clock;
 
@@ -73,7 +77,8 @@ public final class RestorePipeline {
      * apart; updates in place are not visible here, so the message says "at least".
      */
     public static String writtenSince(PgTarget target, BackupManifest m) {
-        List<TableRows> before = m.tables() == null ? List.of()
+        List<TableRows> before = m.tables() == null
+                ? List.of()
                 : m.tables().stream().filter(t -> t.exactRows() != null).toList();
         if (before.isEmpty()) {
             return "";
@@ -89,8 +94,10 @@ public final class RestorePipeline {
                     tables.add(before.get(i).qualifiedName() + " +" + more);
                 }
             }
-            return added == 0 ? "" : "; at least " + added + " rows were written since the backup (" + String.join(", ", tables)
-                    + ") and are not in it";
+            return added == 0
+                    ? ""
+                    : "; at least " + added + " rows were written since the backup (" + String.join(", ", tables)
+                            + ") and are not in it";
         } catch (RunnerException e) {
             return "";
         }
@@ -106,28 +113,37 @@ public final class RestorePipeline {
         BackupManifest m = backup.manifest();
         DumpFormat format = DumpFormat.parse(m.format());
         if (format == DumpFormat.PLAIN && r.replace()) {
-            throw new RunnerException(FailureReason.InvalidArguments, "backup " + m.backupId() + " is a plain SQL dump,"
-                    + " which cannot clean what it replaces: restore it into a new or empty database");
+            throw new RunnerException(
+                    FailureReason.InvalidArguments,
+                    "backup " + m.backupId() + " is a plain SQL dump,"
+                            + " which cannot clean what it replaces: restore it into a new or empty database");
         }
-        Console.info("restore %s: checking %s against its manifest before touching %s", m.backupId(), backup.url(r.store()),
-                r.target().describe());
+        Console.info(
+                "restore %s: checking %s against its manifest before touching %s",
+                m.backupId(), backup.url(r.store()), r.target().describe());
         backup.verifyChecksum(r.store());
 
         PgTools tools = locateTools(r.pgBin(), m);
         TargetDatabase.State state = TargetDatabase.prepare(r.target());
         if (state.created()) {
-            Console.info("restore %s: created database %s", m.backupId(), r.target().database());
+            Console.info(
+                    "restore %s: created database %s", m.backupId(), r.target().database());
         }
         if (r.replace() && (r.confirm() == null || !r.confirm().equals(state.name()))) {
             // Checked against the database the server opened, not the URL: what is replaced is what is named.
-            throw new RunnerException(FailureReason.InvalidArguments, "--replace needs --confirm with the target"
-                    + " database's name as the server reports it ('" + state.name() + "'), got "
-                    + (r.confirm() == null ? "none" : "'" + r.confirm() + "'") + ": nothing was restored");
+            throw new RunnerException(
+                    FailureReason.InvalidArguments,
+                    "--replace needs --confirm with the target"
+                            + " database's name as the server reports it ('" + state.name() + "'), got "
+                            + (r.confirm() == null ? "none" : "'" + r.confirm() + "'") + ": nothing was restored");
         }
         if (!state.empty() && !r.replace()) {
-            throw new RunnerException(FailureReason.TargetNotEmpty, "database " + r.target().database() + " already has "
-                    + state.userTables() + " user tables: restore into a new or empty database, or replace it explicitly"
-                    + " (--replace; a DatabaseRestore needs mode Replace and confirm)");
+            throw new RunnerException(
+                    FailureReason.TargetNotEmpty,
+                    "database " + r.target().database() + " already has "
+                            + state.userTables()
+                            + " user tables: restore into a new or empty database, or replace it explicitly"
+                            + " (--replace; a DatabaseRestore needs mode Replace and confirm)");
         }
         List<String> missing = TargetDatabase.missingPrerequisites(r.target(), m, r.skipOwnership());
         if (!missing.isEmpty()) {
@@ -139,39 +155,60 @@ public final class RestorePipeline {
             safetyBackupId = safetyBackup(r, m, tools);
         }
 
-        Console.info("restore %s: restoring %s into %s (%s format%s)", m.backupId(), Sizes.bytes(m.rawSizeBytes()),
-                r.target().describe(), format.pgDumpName(), r.replace() ? ", replacing existing objects" : "");
-        streamInto(r.store(), backup.dumpKey(), backup.compression(), tools, r.target(),
+        Console.info(
+                "restore %s: restoring %s into %s (%s format%s)",
+                m.backupId(),
+                Sizes.bytes(m.rawSizeBytes()),
+                r.target().describe(),
+                format.pgDumpName(),
+                r.replace() ? ", replacing existing objects" : "");
+        streamInto(
+                r.store(),
+                backup.dumpKey(),
+                backup.compression(),
+                tools,
+                r.target(),
                 new RestoreProcess.Options(format, r.replace(), r.skipOwnership(), r.jobs(), r.workDir()));
 
         List<TableRows> counted = TargetDatabase.count(r.target(), m.tables() == null ? List.of() : m.tables());
         String rowCheck = compareRows(m, counted);
         long rows = counted.stream().mapToLong(t -> Math.max(0, t.exactRows())).sum();
         double seconds = (System.nanoTime() - start) / 1e9;
-        Console.info("restore %s: %d tables, %d rows restored into %s in %.1f s (row counts %s)", m.backupId(),
-                counted.size(), rows, r.target().describe(), seconds, rowCheck);
-        return new Outcome(m, backup.url(r.store()), counted.size(), rows, rowCheck, safetyBackupId, state.created(),
-                seconds);
+        Console.info(
+                "restore %s: %d tables, %d rows restored into %s in %.1f s (row counts %s)",
+                m.backupId(), counted.size(), rows, r.target().describe(), seconds, rowCheck);
+        return new Outcome(
+                m, backup.url(r.store()), counted.size(), rows, rowCheck, safetyBackupId, state.created(), seconds);
     }
 
     /** Streams a stored dump through decompression into pg_restore or psql. */
-    public static void streamInto(ObjectStore store, String dumpKey, CompressionAlgorithm compression, PgTools tools,
-            PgTarget target, RestoreProcess.Options options) {
+    public static void streamInto(
+            ObjectStore store,
+            String dumpKey,
+            CompressionAlgorithm compression,
+            PgTools tools,
+            PgTarget target,
+            RestoreProcess.Options options) {
         AtomicLong fed = new AtomicLong();
-        try (InputStream stored = store.open(dumpKey); InputStream decoded = Compressors.decompress(compression, stored)) {
+        try (InputStream stored = store.open(dumpKey);
+                InputStream decoded = Compressors.decompress(compression, stored)) {
             RestoreProcess.run(tools, target, options, decoded, fed);
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (IOException e) {
             // Reading the backup failed, not PostgreSQL: a storage reason, so its exit code says where to look.
-            boolean network = e instanceof SocketException || e instanceof SocketTimeoutException
+            boolean network = e instanceof SocketException
+                    || e instanceof SocketTimeoutException
                     || e.getCause() instanceof SocketException;
             // a resumed read that could not go on carries the storage's own classified answer
-            FailureReason reason = e.getCause() instanceof StorageException se ? RunnerException.from(se).reason()
+            FailureReason reason = e.getCause() instanceof StorageException se
+                    ? RunnerException.from(se).reason()
                     : network ? FailureReason.StorageUnreachable : FailureReason.StorageError;
-            throw new RunnerException(reason,
+            throw new RunnerException(
+                    reason,
                     "reading the backup from storage failed mid-restore (" + e.getMessage() + "); pg_restore was"
-                            + " stopped and its transaction rolled back", e);
+                            + " stopped and its transaction rolled back",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RunnerException(FailureReason.Internal, "interrupted", e);
@@ -187,7 +224,9 @@ public final class RestorePipeline {
         boolean exact = m.hasExactCounts();
         for (TableRows t : counted) {
             TableRows recorded = m.tables().stream()
-                    .filter(x -> x.schema().equals(t.schema()) && x.name().equals(t.name())).findFirst().orElseThrow();
+                    .filter(x -> x.schema().equals(t.schema()) && x.name().equals(t.name()))
+                    .findFirst()
+                    .orElseThrow();
             if (t.exactRows() < 0) {
                 problems.add(t.qualifiedName() + " is missing");
             } else if (exact && !t.exactRows().equals(recorded.exactRows())) {
@@ -195,21 +234,39 @@ public final class RestorePipeline {
             }
         }
         if (!problems.isEmpty()) {
-            throw new RunnerException(FailureReason.RowCountMismatch, "restored data differs from the backup: "
-                    + String.join("; ", problems));
+            throw new RunnerException(
+                    FailureReason.RowCountMismatch,
+                    "restored data differs from the backup: " + String.join("; ", problems));
         }
         return exact ? "exact" : "estimated";
     }
 
     private String safetyBackup(Request r, BackupManifest source, PgTools tools) {
-        Console.info("restore %s: backing up %s before replacing it", source.backupId(), r.target().describe());
-        BackupPipeline.Outcome safety = new BackupPipeline(clock).run(new BackupPipeline.Request(r.target(), r.store(),
-                DumpFormat.CUSTOM, CompressionAlgorithm.ZSTD, CompressionAlgorithm.ZSTD.defaultLevel(),
-                Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0, null, null, r.namespace(),
-                "safety backup before restoring " + source.backupId(), false, VerifyMode.Checksum, null,
-                Duration.ofSeconds(30), tools.binDir(),
-                r.workDir()));
-        Console.info("restore %s: safety backup %s stored at %s", source.backupId(), safety.manifest().backupId(),
+        Console.info(
+                "restore %s: backing up %s before replacing it",
+                source.backupId(), r.target().describe());
+        BackupPipeline.Outcome safety = new BackupPipeline(clock)
+                .run(new BackupPipeline.Request(
+                        r.target(),
+                        r.store(),
+                        DumpFormat.CUSTOM,
+                        CompressionAlgorithm.ZSTD,
+                        CompressionAlgorithm.ZSTD.defaultLevel(),
+                        Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0,
+                        null,
+                        null,
+                        r.namespace(),
+                        "safety backup before restoring " + source.backupId(),
+                        false,
+                        VerifyMode.Checksum,
+                        null,
+                        Duration.ofSeconds(30),
+                        tools.binDir(),
+                        r.workDir()));
+        Console.info(
+                "restore %s: safety backup %s stored at %s",
+                source.backupId(),
+                safety.manifest().backupId(),
                 r.store().location().url(safety.dumpKey()));
         return safety.manifest().backupId();
     }
@@ -223,9 +280,11 @@ public final class RestorePipeline {
         }
         int dumpMajor = Integer.parseInt(m.pgDumpVersion().split("\\.")[0]);
         if (tools.major() < dumpMajor) {
-            throw new RunnerException(FailureReason.PgToolTooOld, "pg_restore " + tools.version()
-                    + " cannot read archives written by pg_dump " + m.pgDumpVersion()
-                    + ": use a runner image with PostgreSQL " + dumpMajor + " client tools or newer");
+            throw new RunnerException(
+                    FailureReason.PgToolTooOld,
+                    "pg_restore " + tools.version()
+                            + " cannot read archives written by pg_dump " + m.pgDumpVersion()
+                            + ": use a runner image with PostgreSQL " + dumpMajor + " client tools or newer");
         }
         return tools;
     }

@@ -1,7 +1,13 @@
 package io.schemaguard.runner.pipeline;
 
-import java.io.FilterInputStream;
+import io.schemaguard.api.DumpFormat;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.Streams;
+import io.schemaguard.runner.postgres.PgTarget;
+import io.schemaguard.runner.postgres.PgTools;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -14,16 +20,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-
-import io.schemaguard.api.DumpFormat;
-import io.schemaguard.runner.postgres.PgTarget;
-import io.schemaguard.runner.postgres.PgTools;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.Streams;
 
 /**
  * Feeds a decompressed dump to pg_restore (custom, directory) or psql (plain), with exit-on-error
@@ -40,8 +38,7 @@ public final class RestoreProcess {
         }
     }
 
-    private RestoreProcess() {
-    }
+    private RestoreProcess() {}
 
     /** Restores {@code dump} (already decompressed) into the target; returns the bytes fed. */
     static long run(PgTools tools, PgTarget target, Options o, InputStream dump, AtomicLong fed)
@@ -50,10 +47,21 @@ public final class RestoreProcess {
         try {
             List<String> command = new ArrayList<>();
             if (o.format() == DumpFormat.PLAIN) {
-                command.addAll(List.of(tools.psql().toString(), "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1",
-                        "--single-transaction", "--dbname=" + target.database(), "--file=-"));
+                command.addAll(List.of(
+                        tools.psql().toString(),
+                        "-X",
+                        "-q",
+                        "--no-password",
+                        "-v",
+                        "ON_ERROR_STOP=1",
+                        "--single-transaction",
+                        "--dbname=" + target.database(),
+                        "--file=-"));
             } else {
-                command.addAll(List.of(tools.pgRestore().toString(), "--exit-on-error", "--no-password",
+                command.addAll(List.of(
+                        tools.pgRestore().toString(),
+                        "--exit-on-error",
+                        "--no-password",
                         "--dbname=" + target.database()));
                 if (o.singleTransaction()) {
                     command.add("--single-transaction");
@@ -104,16 +112,20 @@ public final class RestoreProcess {
             int exit = p.waitFor();
             errors.join();
             if (exit != 0) {
-                throw new RunnerException(FailureReason.RestoreFailed, (o.format() == DumpFormat.PLAIN ? "psql" : "pg_restore")
-                        + " failed: " + errors.firstError()
-                        + (o.singleTransaction() ? "; the restore ran in one transaction and was rolled back"
-                                : "; the target may be partly restored (parallel restores are not one transaction)"));
+                throw new RunnerException(
+                        FailureReason.RestoreFailed,
+                        (o.format() == DumpFormat.PLAIN ? "psql" : "pg_restore")
+                                + " failed: " + errors.firstError()
+                                + (o.singleTransaction()
+                                        ? "; the restore ran in one transaction and was rolled back"
+                                        : "; the target may be partly restored (parallel restores are not one transaction)"));
             }
             return total;
         } finally {
             if (scratch != null) {
                 try (Stream<Path> files = Files.walk(scratch)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    files.sorted(Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
                 }
             }
         }
@@ -139,20 +151,23 @@ public final class RestoreProcess {
         private final List<String> lines = new ArrayList<>();
 
         ErrorLog(InputStream stderr) {
-            pump = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
-                    for (String line = r.readLine(); line != null; line = r.readLine()) {
-                        System.err.println(line);
-                        synchronized (lines) {
-                            if (lines.size() < 200) {
-                                lines.add(line);
+            pump = new Thread(
+                    () -> {
+                        try (BufferedReader r =
+                                new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
+                            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                                System.err.println(line);
+                                synchronized (lines) {
+                                    if (lines.size() < 200) {
+                                        lines.add(line);
+                                    }
+                                }
                             }
+                        } catch (IOException e) {
+                            // the process is gone; its exit code tells the rest
                         }
-                    }
-                } catch (IOException e) {
-                    // the process is gone; its exit code tells the rest
-                }
-            }, "restore-stderr");
+                    },
+                    "restore-stderr");
             pump.setDaemon(true);
             pump.start();
         }
@@ -166,11 +181,14 @@ public final class RestoreProcess {
                 for (int i = 0; i < lines.size(); i++) {
                     String line = lines.get(i);
                     if (line.contains("ERROR:") || line.contains("error:")) {
-                        String message = line.replaceFirst("^pg_restore: error: ", "").replaceFirst("^psql:[^ ]* ", "");
+                        String message =
+                                line.replaceFirst("^pg_restore: error: ", "").replaceFirst("^psql:[^ ]* ", "");
                         for (int j = i + 1; j < Math.min(lines.size(), i + 4); j++) {
                             if (lines.get(j).startsWith("Command was:")) {
-                                return message + " (statement: " + lines.get(j).substring("Command was:".length()).strip()
-                                        + ")";
+                                return message + " (statement: "
+                                        + lines.get(j)
+                                                .substring("Command was:".length())
+                                                .strip() + ")";
                             }
                         }
                         return message;

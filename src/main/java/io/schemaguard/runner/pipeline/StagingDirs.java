@@ -1,5 +1,6 @@
 package io.schemaguard.runner.pipeline;
 
+import io.schemaguard.runner.Console;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -9,8 +10,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-import io.schemaguard.runner.Console;
-
 /**
  * The scratch folders directory-format dumps and restores stage in. A runner that is killed leaves
  * its folder behind (in a pod it goes with the pod's emptyDir; on a host it stays): the next runner
@@ -19,8 +18,7 @@ import io.schemaguard.runner.Console;
 final class StagingDirs {
     static final Duration STALE_AFTER = Duration.ofHours(24);
 
-    private StagingDirs() {
-    }
+    private StagingDirs() {}
 
     static Path create(Path workDir, String prefix) throws IOException {
         sweep(workDir, prefix, Instant.now().minus(STALE_AFTER));
@@ -32,9 +30,11 @@ final class StagingDirs {
         int removed = 0;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(workDir, prefix + "*")) {
             for (Path dir : dirs) {
-                if (Files.isDirectory(dir) && Files.getLastModifiedTime(dir).toInstant().isBefore(before)) {
+                if (Files.isDirectory(dir)
+                        && Files.getLastModifiedTime(dir).toInstant().isBefore(before)) {
                     try (Stream<Path> files = Files.walk(dir)) {
-                        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                        files.sorted(Comparator.reverseOrder())
+                                .forEach(f -> f.toFile().delete());
                     }
                     Console.info("removed %s, left by a runner that stopped before cleaning up", dir);
                     removed++;

@@ -1,19 +1,18 @@
 package io.schemaguard.runner.pipeline;
 
+import io.schemaguard.api.CompressionAlgorithm;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.Streams;
+import io.schemaguard.runner.storage.BackupCatalog;
+import io.schemaguard.runner.storage.BackupManifest;
+import io.schemaguard.runner.storage.ObjectStore;
+import io.schemaguard.runner.storage.StorageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.schemaguard.api.CompressionAlgorithm;
-import io.schemaguard.runner.storage.BackupCatalog;
-import io.schemaguard.runner.storage.BackupManifest;
-import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.storage.StorageException;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.Streams;
 
 /** A complete backup in a store, found by id, folder or {@code latest}, and checked against its manifest. */
 public record StoredBackup(BackupCatalog.Entry entry, BackupManifest manifest, String dumpKey) {
@@ -25,22 +24,28 @@ public record StoredBackup(BackupCatalog.Entry entry, BackupManifest manifest, S
             BackupCatalog catalog = new BackupCatalog(store);
             BackupCatalog.Entry entry = LATEST.equals(ref) ? catalog.latest(namespace, database) : catalog.find(ref);
             if (!entry.complete()) {
-                throw new RunnerException(FailureReason.ManifestInvalid,
+                throw new RunnerException(
+                        FailureReason.ManifestInvalid,
                         "backup " + entry.folder() + " is incomplete: " + entry.problem());
             }
             BackupManifest m = entry.manifest();
             // The manifest, not the folder, says whose backup it is: a restore of the wrong database is refused.
             if (database != null && !database.equals(m.database())) {
-                throw new RunnerException(FailureReason.BackupNotFound, "backup " + entry.folder() + " is of database '"
-                        + m.database() + "', not '" + database + "': nothing was restored");
+                throw new RunnerException(
+                        FailureReason.BackupNotFound,
+                        "backup " + entry.folder() + " is of database '" + m.database() + "', not '" + database
+                                + "': nothing was restored");
             }
             if (namespace != null && m.namespace() != null && !namespace.equals(m.namespace())) {
-                throw new RunnerException(FailureReason.BackupNotFound, "backup " + entry.folder() + " is of namespace '"
-                        + m.namespace() + "', not '" + namespace + "': nothing was restored");
+                throw new RunnerException(
+                        FailureReason.BackupNotFound,
+                        "backup " + entry.folder() + " is of namespace '" + m.namespace() + "', not '" + namespace
+                                + "': nothing was restored");
             }
             String dumpKey = entry.folder() + "/" + m.dumpObject();
             if (entry.objects().stream().noneMatch(o -> o.key().equals(dumpKey))) {
-                throw new RunnerException(FailureReason.BackupNotFound,
+                throw new RunnerException(
+                        FailureReason.BackupNotFound,
                         "manifest of " + entry.folder() + " names " + m.dumpObject() + ", which is missing");
             }
             return new StoredBackup(entry, m, dumpKey);
@@ -70,12 +75,15 @@ public record StoredBackup(BackupCatalog.Entry entry, BackupManifest manifest, S
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (IOException e) {
-            throw new RunnerException(FailureReason.StorageError, "cannot read " + url(store) + ": " + e.getMessage(), e);
+            throw new RunnerException(
+                    FailureReason.StorageError, "cannot read " + url(store) + ": " + e.getMessage(), e);
         }
         if (!actual.sha256().equals(manifest.sha256()) || actual.size() != manifest.sizeBytes()) {
-            throw new RunnerException(FailureReason.ChecksumMismatch, "backup " + entry.folder()
-                    + " is corrupt: stored object has sha256 " + actual.sha256() + " and " + actual.size()
-                    + " bytes, manifest says " + manifest.sha256() + " and " + manifest.sizeBytes() + " bytes");
+            throw new RunnerException(
+                    FailureReason.ChecksumMismatch,
+                    "backup " + entry.folder()
+                            + " is corrupt: stored object has sha256 " + actual.sha256() + " and " + actual.size()
+                            + " bytes, manifest says " + manifest.sha256() + " and " + manifest.sizeBytes() + " bytes");
         }
     }
 
@@ -97,18 +105,24 @@ public record StoredBackup(BackupCatalog.Entry entry, BackupManifest manifest, S
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (IOException e) {
-            throw new RunnerException(FailureReason.ChecksumMismatch,
-                    "backup " + entry.folder() + " is corrupt: the object does not decode (" + e.getMessage() + ")", e);
+            throw new RunnerException(
+                    FailureReason.ChecksumMismatch,
+                    "backup " + entry.folder() + " is corrupt: the object does not decode (" + e.getMessage() + ")",
+                    e);
         }
         String sha256 = Streams.hex(sha.digest());
         if (!sha256.equals(manifest.sha256()) || stored.get() != manifest.sizeBytes()) {
-            throw new RunnerException(FailureReason.ChecksumMismatch, "backup " + entry.folder()
-                    + " is corrupt: stored object has sha256 " + sha256 + " and " + stored.get()
-                    + " bytes, manifest says " + manifest.sha256() + " and " + manifest.sizeBytes() + " bytes");
+            throw new RunnerException(
+                    FailureReason.ChecksumMismatch,
+                    "backup " + entry.folder()
+                            + " is corrupt: stored object has sha256 " + sha256 + " and " + stored.get()
+                            + " bytes, manifest says " + manifest.sha256() + " and " + manifest.sizeBytes() + " bytes");
         }
         if (rawSize != manifest.rawSizeBytes()) {
-            throw new RunnerException(FailureReason.ChecksumMismatch, "backup " + entry.folder()
-                    + " decodes to " + rawSize + " bytes, manifest says " + manifest.rawSizeBytes());
+            throw new RunnerException(
+                    FailureReason.ChecksumMismatch,
+                    "backup " + entry.folder() + " decodes to " + rawSize + " bytes, manifest says "
+                            + manifest.rawSizeBytes());
         }
     }
 }

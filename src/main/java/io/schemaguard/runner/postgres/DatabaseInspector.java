@@ -1,6 +1,9 @@
 package io.schemaguard.runner.postgres;
 
-import org.postgresql.Driver;
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.storage.BackupManifest.Extension;
+import io.schemaguard.runner.storage.BackupManifest.TableRows;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -11,17 +14,18 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.storage.BackupManifest.Extension;
-import io.schemaguard.runner.storage.BackupManifest.TableRows;
+import org.postgresql.Driver;
 
 /** Reads what a backup records about its source, and turns connection failures into clear reasons. */
 public final class DatabaseInspector {
 
     /** Server facts at dump time. */
-    public record ServerInfo(String version, int versionNum, String database, List<TableRows> tables, List<String> roles,
+    public record ServerInfo(
+            String version,
+            int versionNum,
+            String database,
+            List<TableRows> tables,
+            List<String> roles,
             List<Extension> extensions) {
         public int major() {
             return versionNum / 10000;
@@ -52,13 +56,14 @@ public final class DatabaseInspector {
                        WHERE relnamespace IN (SELECT oid FROM user_ns) AND relacl IS NOT NULL)
              ORDER BY 1""";
 
-    private static final String EXTENSIONS = "SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1";
+    private static final String EXTENSIONS =
+            "SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1";
 
-    private DatabaseInspector() {
-    }
+    private DatabaseInspector() {}
 
     public static ServerInfo inspect(PgTarget target) {
-        try (Connection c = connect(target); Statement s = c.createStatement()) {
+        try (Connection c = connect(target);
+                Statement s = c.createStatement()) {
             String version;
             int versionNum;
             String database;
@@ -111,29 +116,43 @@ public final class DatabaseInspector {
     public static RunnerException classify(SQLException e, PgTarget target) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.equals("28P01") || state.equals("28000")) {
-            return new RunnerException(FailureReason.AuthenticationFailed,
+            return new RunnerException(
+                    FailureReason.AuthenticationFailed,
                     "authentication failed for user '" + target.user() + "' at " + target.host() + ":" + target.port()
                             + ": check the password (PGPASSWORD / the password Secret)",
                     e);
         }
         if (e.getMessage() != null && e.getMessage().contains("no password was provided")) {
-            return new RunnerException(FailureReason.AuthenticationFailed,
+            return new RunnerException(
+                    FailureReason.AuthenticationFailed,
                     "the server at " + target.host() + ":" + target.port() + " requires a password for user '"
                             + target.user() + "' and none was given: set PGPASSWORD (or the password Secret)",
                     e);
         }
         if (state.equals("3D000")) {
-            return new RunnerException(FailureReason.DatabaseNotFound,
-                    "database '" + target.database() + "' does not exist on " + target.host() + ":" + target.port(), e);
+            return new RunnerException(
+                    FailureReason.DatabaseNotFound,
+                    "database '" + target.database() + "' does not exist on " + target.host() + ":" + target.port(),
+                    e);
         }
-        if (state.startsWith("08") || state.equals("57P03") || state.equals("53300")
-                || hasCause(e, ConnectException.class, UnknownHostException.class, NoRouteToHostException.class,
+        if (state.startsWith("08")
+                || state.equals("57P03")
+                || state.equals("53300")
+                || hasCause(
+                        e,
+                        ConnectException.class,
+                        UnknownHostException.class,
+                        NoRouteToHostException.class,
                         SocketTimeoutException.class)) {
-            return new RunnerException(FailureReason.DatabaseUnreachable,
-                    "database " + target.host() + ":" + target.port() + " is unreachable: " + rootCause(e), e);
+            return new RunnerException(
+                    FailureReason.DatabaseUnreachable,
+                    "database " + target.host() + ":" + target.port() + " is unreachable: " + rootCause(e),
+                    e);
         }
-        return new RunnerException(FailureReason.DatabaseError,
-                "database error on " + target.describe() + " (SQLSTATE " + state + "): " + firstLine(e.getMessage()), e);
+        return new RunnerException(
+                FailureReason.DatabaseError,
+                "database error on " + target.describe() + " (SQLSTATE " + state + "): " + firstLine(e.getMessage()),
+                e);
     }
 
     @SafeVarargs

@@ -16,8 +16,7 @@ public final class PgServers {
     private static final String IDENTITY = "SELECT pg_postmaster_start_time()::text || '/' || current_setting('port')"
             + " || '/' || (SELECT string_agg(oid::text || ':' || datname, ',' ORDER BY oid) FROM pg_database)";
 
-    private PgServers() {
-    }
+    private PgServers() {}
 
     /** True when both reach one server; when either cannot be asked, true as well: assume the worst. */
     public static boolean same(PgTarget a, PgTarget b) {
@@ -41,7 +40,8 @@ public final class PgServers {
     }
 
     private static String ask(PgTarget target) throws SQLException {
-        try (Connection c = DatabaseInspector.connect(target); Statement s = c.createStatement();
+        try (Connection c = DatabaseInspector.connect(target);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(IDENTITY)) {
             rs.next();
             return rs.getString(1);

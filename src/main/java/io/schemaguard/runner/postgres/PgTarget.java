@@ -1,12 +1,12 @@
 package io.schemaguard.runner.postgres;
 
-import java.net.URLEncoder;
-import java.util.Arrays;
-import java.util.HashMap;
 import io.schemaguard.api.Defaults;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -38,8 +38,8 @@ public record PgTarget(String host, int port, String database, String user, Stri
         if (bytes > MAX_IDENTIFIER_BYTES) {
             byte[] cut = Arrays.copyOf(name.getBytes(StandardCharsets.UTF_8), MAX_IDENTIFIER_BYTES);
             throw new IllegalArgumentException(what + " '" + name + "' is " + bytes + " bytes; PostgreSQL keeps only "
-                    + MAX_IDENTIFIER_BYTES + " and would use '" + new String(cut, StandardCharsets.UTF_8)
-                    .replace("\uFFFD", "") + "' instead: use a shorter name");
+                    + MAX_IDENTIFIER_BYTES + " and would use '"
+                    + new String(cut, StandardCharsets.UTF_8).replace("\uFFFD", "") + "' instead: use a shorter name");
         }
         return name;
     }
@@ -169,12 +169,16 @@ public record PgTarget(String host, int port, String database, String user, Stri
         try {
             uri = URI.create(u);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("malformed database URL (" + e.getMessage().split(":")[0] + ")");
+            throw new IllegalArgumentException(
+                    "malformed database URL (" + e.getMessage().split(":")[0] + ")");
         }
         Map<String, String> parts = new LinkedHashMap<>();
         if (uri.getHost() != null) {
-            parts.put("host", uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
-                    : uri.getHost());
+            parts.put(
+                    "host",
+                    uri.getHost().startsWith("[")
+                            ? uri.getHost().substring(1, uri.getHost().length() - 1)
+                            : uri.getHost());
         }
         if (uri.getPort() > 0) {
             parts.put("port", Integer.toString(uri.getPort()));

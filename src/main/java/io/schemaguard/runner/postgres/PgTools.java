@@ -36,8 +36,8 @@ public record PgTools(Path binDir, String version, int major) {
 
     public static PgTools locate(Path explicitBinDir) {
         if (explicitBinDir != null) {
-            return probe(explicitBinDir).orElseThrow(() -> new IllegalStateException(
-                    "no working pg_dump in " + explicitBinDir));
+            return probe(explicitBinDir)
+                    .orElseThrow(() -> new IllegalStateException("no working pg_dump in " + explicitBinDir));
         }
         List<Path> candidates = new ArrayList<>();
         addVersionDirs(candidates, Path.of("/usr/lib/postgresql"));
@@ -50,7 +50,8 @@ public record PgTools(Path binDir, String version, int major) {
                 }
             }
         }
-        return candidates.stream().distinct()
+        return candidates.stream()
+                .distinct()
                 .map(PgTools::probe)
                 .flatMap(Optional::stream)
                 .max(Comparator.comparingInt(PgTools::major))
@@ -64,7 +65,9 @@ public record PgTools(Path binDir, String version, int major) {
             return Optional.empty();
         }
         try {
-            Process p = new ProcessBuilder(pgDump.toString(), "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(pgDump.toString(), "--version")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 return Optional.empty();

@@ -1,5 +1,7 @@
 package io.schemaguard.runner.postgres;
 
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.RunnerException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,9 +11,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
 
 /**
  * A throwaway database (a backup's verification restore, a migration's rehearsal), held for its
@@ -25,6 +24,7 @@ public final class ScratchDatabase implements AutoCloseable {
     public static final String VERIFY = "schemaguard_verify_";
     /** A migration's rehearsal. */
     public static final String REHEARSE = "schemaguard_rehearse_";
+
     static final List<String> PREFIXES = List.of(VERIFY, REHEARSE);
     /** First key of the two-int advisory locks, so they cannot meet an application's own ('SGsd'). */
     private static final int LOCK_SPACE = 0x53477364;
@@ -54,8 +54,10 @@ public final class ScratchDatabase implements AutoCloseable {
         try {
             holder = DatabaseInspector.connect(maintenance);
             if (!tryLock(holder, target.database())) {
-                throw new RunnerException(FailureReason.DatabaseBusy, "scratch database " + target.database()
-                        + " is in use by another runner on " + target.host() + ":" + target.port());
+                throw new RunnerException(
+                        FailureReason.DatabaseBusy,
+                        "scratch database " + target.database() + " is in use by another runner on " + target.host()
+                                + ":" + target.port());
             }
             sweep(holder, target.database());
             TargetDatabase.drop(target);

@@ -1,13 +1,12 @@
 package io.schemaguard.runner.postgres;
 
+import io.schemaguard.runner.storage.BackupManifest.TableRows;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.schemaguard.runner.storage.BackupManifest.TableRows;
 
 /**
  * A read-only repeatable-read transaction whose snapshot is exported to pg_dump
@@ -32,7 +31,8 @@ public final class SnapshotSession implements AutoCloseable {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setReadOnly(true);
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_export_snapshot()")) {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT pg_export_snapshot()")) {
                 rs.next();
                 return new SnapshotSession(c, target, rs.getString(1));
             }

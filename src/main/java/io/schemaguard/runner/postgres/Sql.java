@@ -2,8 +2,7 @@ package io.schemaguard.runner.postgres;
 
 /** SQL text helpers. */
 public final class Sql {
-    private Sql() {
-    }
+    private Sql() {}
 
     /** A quoted identifier, safe for any name (unicode, quotes, reserved words). */
     public static String ident(String name) {

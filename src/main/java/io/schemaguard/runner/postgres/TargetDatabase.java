@@ -1,5 +1,9 @@
 package io.schemaguard.runner.postgres;
 
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.storage.BackupManifest;
+import io.schemaguard.runner.storage.BackupManifest.TableRows;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -8,11 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.runner.storage.BackupManifest;
-import io.schemaguard.runner.storage.BackupManifest.TableRows;
 
 /** The database a restore writes into: what is in it, what it lacks, and creating it when it is new. */
 public final class TargetDatabase {
@@ -29,8 +28,7 @@ public final class TargetDatabase {
              WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                AND n.nspname NOT LIKE 'pg\\\\_toast%' AND n.nspname NOT LIKE 'pg\\\\_temp%'""";
 
-    private TargetDatabase() {
-    }
+    private TargetDatabase() {}
 
     /** Connects to the target, creating the database (from the {@code postgres} database) if it does not exist. */
     public static State prepare(PgTarget target) {
@@ -42,13 +40,18 @@ public final class TargetDatabase {
             }
         }
         PgTarget maintenance = target.maintenance();
-        try (Connection c = DatabaseInspector.connect(maintenance); Statement s = c.createStatement()) {
+        try (Connection c = DatabaseInspector.connect(maintenance);
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + Sql.ident(target.database()));
         } catch (SQLException e) {
             if ("42501".equals(e.getSQLState())) {
-                throw new RunnerException(FailureReason.DatabaseError, "database '" + target.database()
-                        + "' does not exist and user '" + target.user() + "' may not create it: create it first, or"
-                        + " grant CREATEDB", e);
+                throw new RunnerException(
+                        FailureReason.DatabaseError,
+                        "database '" + target.database()
+                                + "' does not exist and user '" + target.user()
+                                + "' may not create it: create it first, or"
+                                + " grant CREATEDB",
+                        e);
             }
             throw DatabaseInspector.classify(e, maintenance);
         }
@@ -60,7 +63,8 @@ public final class TargetDatabase {
     }
 
     private static String currentDatabase(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_database()")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT current_database()")) {
             rs.next();
             return rs.getString(1);
         }
@@ -72,10 +76,13 @@ public final class TargetDatabase {
      */
     public static List<String> missingPrerequisites(PgTarget target, BackupManifest manifest, boolean skipOwnership) {
         List<String> problems = new ArrayList<>();
-        try (Connection c = DatabaseInspector.connect(target); Statement s = c.createStatement()) {
+        try (Connection c = DatabaseInspector.connect(target);
+                Statement s = c.createStatement()) {
             if (!skipOwnership && manifest.roles() != null) {
                 Set<String> roles = strings(s, "SELECT rolname FROM pg_roles");
-                List<String> missing = manifest.roles().stream().filter(r -> !roles.contains(r)).toList();
+                List<String> missing = manifest.roles().stream()
+                        .filter(r -> !roles.contains(r))
+                        .toList();
                 if (!missing.isEmpty()) {
                     problems.add("roles " + String.join(", ", missing) + " do not exist on the target server (create"
                             + " them, or restore without owners and privileges)");
@@ -83,10 +90,13 @@ public final class TargetDatabase {
             }
             if (manifest.extensions() != null) {
                 Set<String> available = strings(s, "SELECT name FROM pg_available_extensions");
-                List<String> missing = manifest.extensions().stream().map(BackupManifest.Extension::name)
-                        .filter(e -> !available.contains(e)).toList();
+                List<String> missing = manifest.extensions().stream()
+                        .map(BackupManifest.Extension::name)
+                        .filter(e -> !available.contains(e))
+                        .toList();
                 if (!missing.isEmpty()) {
-                    problems.add("extensions " + String.join(", ", missing) + " are not available on the target server");
+                    problems.add(
+                            "extensions " + String.join(", ", missing) + " are not available on the target server");
                 }
             }
             return problems;
@@ -98,7 +108,8 @@ public final class TargetDatabase {
     /** count(*) of each table the manifest lists, on the target; -1 for a table that is not there. */
     public static List<TableRows> count(PgTarget target, List<TableRows> tables) {
         List<TableRows> result = new ArrayList<>();
-        try (Connection c = DatabaseInspector.connect(target); Statement s = c.createStatement()) {
+        try (Connection c = DatabaseInspector.connect(target);
+                Statement s = c.createStatement()) {
             for (TableRows t : tables) {
                 try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + Sql.table(t.schema(), t.name()))) {
                     rs.next();
@@ -118,7 +129,8 @@ public final class TargetDatabase {
 
     public static void drop(PgTarget target) {
         PgTarget maintenance = target.maintenance();
-        try (Connection c = DatabaseInspector.connect(maintenance); Statement s = c.createStatement()) {
+        try (Connection c = DatabaseInspector.connect(maintenance);
+                Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + Sql.ident(target.database()) + " WITH (FORCE)");
         } catch (SQLException e) {
             throw DatabaseInspector.classify(e, maintenance);
@@ -126,7 +138,8 @@ public final class TargetDatabase {
     }
 
     private static int userTables(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(USER_TABLES)) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(USER_TABLES)) {
             rs.next();
             return rs.getInt(1);
         }

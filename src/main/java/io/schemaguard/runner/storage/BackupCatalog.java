@@ -1,5 +1,6 @@
 package io.schemaguard.runner.storage;
 
+import io.schemaguard.contract.BackupLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -10,8 +11,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
-import io.schemaguard.contract.BackupLayout;
-
 /** Reads the backups under a storage location: complete ones (with a manifest) and incomplete leftovers. */
 public final class BackupCatalog {
 
@@ -19,8 +18,8 @@ public final class BackupCatalog {
      * One backup folder. {@code manifest} is null when the folder has a dump but no (readable)
      * manifest, i.e. the backup never completed; {@code problem} then says why.
      */
-    public record Entry(String folder, String backupId, BackupManifest manifest, List<StoredObject> objects,
-            String problem) {
+    public record Entry(
+            String folder, String backupId, BackupManifest manifest, List<StoredObject> objects, String problem) {
 
         public boolean complete() {
             return manifest != null;
@@ -43,14 +42,16 @@ public final class BackupCatalog {
      * only its keys are listed, not the whole location.
      */
     public List<Entry> entries(String namespace, String database) {
-        return ofDatabase(scopes(namespace, database), folder -> inScope(folder, namespace, database), namespace,
-                database);
+        return ofDatabase(
+                scopes(namespace, database), folder -> inScope(folder, namespace, database), namespace, database);
     }
 
     /** Finds a backup by its id ({@code 20261125T031500Z-ab12}) or its folder ({@code ns/db/<id>}). */
     public Entry find(String idOrFolder) {
-        return lookup(idOrFolder, null, null).orElseThrow(() -> new StorageException(
-                StorageException.Kind.OBJECT_NOT_FOUND, "no backup '" + idOrFolder + "' under " + store.location()));
+        return lookup(idOrFolder, null, null)
+                .orElseThrow(() -> new StorageException(
+                        StorageException.Kind.OBJECT_NOT_FOUND,
+                        "no backup '" + idOrFolder + "' under " + store.location()));
     }
 
     /**
@@ -61,8 +62,12 @@ public final class BackupCatalog {
      */
     public Optional<Entry> lookup(String idOrFolder, String namespace, String database) {
         List<String> prefixes = idOrFolder.contains("/") ? List.of(idOrFolder + "/") : scopes(namespace, database);
-        List<Entry> matches = ofDatabase(prefixes, folder -> (folder.equals(idOrFolder) || leaf(folder).equals(idOrFolder))
-                && inScope(folder, namespace, database), namespace, database);
+        List<Entry> matches = ofDatabase(
+                prefixes,
+                folder -> (folder.equals(idOrFolder) || leaf(folder).equals(idOrFolder))
+                        && inScope(folder, namespace, database),
+                namespace,
+                database);
         if (matches.size() > 1) {
             throw new IllegalArgumentException("backup id '" + idOrFolder + "' is ambiguous; use one of: "
                     + matches.stream().map(Entry::folder).toList());
@@ -76,18 +81,23 @@ public final class BackupCatalog {
      * when backups of several databases match.
      */
     public Entry latest(String namespace, String database) {
-        List<Entry> complete = entries().stream().filter(Entry::complete)
+        List<Entry> complete = entries().stream()
+                .filter(Entry::complete)
                 .filter(e -> e.manifest().verification() == null
-                        || BackupManifest.Verification.PASSED.equals(e.manifest().verification().result()))
+                        || BackupManifest.Verification.PASSED.equals(
+                                e.manifest().verification().result()))
                 .filter(e -> inScope(e.folder(), namespace, database))
                 .filter(e -> of(e, namespace, database))
                 .toList();
         if (complete.isEmpty()) {
-            throw new StorageException(StorageException.Kind.OBJECT_NOT_FOUND, "no complete backup"
-                    + (database == null ? "" : " of " + database) + " under " + store.location());
+            throw new StorageException(
+                    StorageException.Kind.OBJECT_NOT_FOUND,
+                    "no complete backup" + (database == null ? "" : " of " + database) + " under " + store.location());
         }
-        List<String> databases = complete.stream().map(e -> e.manifest().namespace() + "/" + e.manifest().database())
-                .distinct().toList();
+        List<String> databases = complete.stream()
+                .map(e -> e.manifest().namespace() + "/" + e.manifest().database())
+                .distinct()
+                .toList();
         if (databases.size() > 1) {
             throw new IllegalArgumentException("'latest' is ambiguous: backups of " + databases
                     + " match; name the source database (and namespace)");
@@ -99,11 +109,12 @@ public final class BackupCatalog {
      * The folders under any of the key prefixes that pass the filter and whose manifest names the
      * namespace and database, each once, oldest first.
      */
-    private List<Entry> ofDatabase(List<String> prefixes, Predicate<String> folderFilter, String namespace,
-            String database) {
+    private List<Entry> ofDatabase(
+            List<String> prefixes, Predicate<String> folderFilter, String namespace, String database) {
         Map<String, Entry> byFolder = new TreeMap<>();
         for (String keyPrefix : prefixes) {
-            collect(keyPrefix, folderFilter).stream().filter(e -> of(e, namespace, database))
+            collect(keyPrefix, folderFilter).stream()
+                    .filter(e -> of(e, namespace, database))
                     .forEach(e -> byFolder.putIfAbsent(e.folder(), e));
         }
         List<Entry> entries = new ArrayList<>(byFolder.values());
@@ -150,8 +161,10 @@ public final class BackupCatalog {
 
     /** The key prefixes where backups of a namespace and database are: today's folder, and the older layout's. */
     private static List<String> scopes(String namespace, String database) {
-        String legacy = namespace == null ? "" : BackupLayout.legacySegment(namespace) + "/"
-                + (database == null ? "" : BackupLayout.legacySegment(database) + "/");
+        String legacy = namespace == null
+                ? ""
+                : BackupLayout.legacySegment(namespace) + "/"
+                        + (database == null ? "" : BackupLayout.legacySegment(database) + "/");
         String current = scope(namespace, database);
         return current.equals(legacy) ? List.of(current) : List.of(current, legacy);
     }
@@ -164,9 +177,11 @@ public final class BackupCatalog {
         String[] parts = folder.split("/");
         String ns = parts.length >= 3 ? parts[parts.length - 3] : "";
         String db = parts.length >= 3 ? parts[parts.length - 2] : "";
-        return (namespace == null || ns.equals(BackupLayout.segment(namespace))
-                || ns.equals(BackupLayout.legacySegment(namespace)))
-                && (database == null || db.equals(BackupLayout.segment(database))
+        return (namespace == null
+                        || ns.equals(BackupLayout.segment(namespace))
+                        || ns.equals(BackupLayout.legacySegment(namespace)))
+                && (database == null
+                        || db.equals(BackupLayout.segment(database))
                         || db.equals(BackupLayout.legacySegment(database)));
     }
 

@@ -1,16 +1,15 @@
 package io.schemaguard.runner.storage;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Instant;
-import java.util.List;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
 
 /**
  * The commit marker of a backup, stored beside the dump. A dump without a manifest is incomplete,
@@ -75,8 +74,7 @@ public record BackupManifest(
         }
     }
 
-    public record Extension(String name, String version) {
-    }
+    public record Extension(String name, String version) {}
 
     /** Result of restoring the fresh dump into a scratch database and comparing it with the source. */
     public record Verification(String result, int tables, long rows, double durationSeconds, String message) {
@@ -86,9 +84,30 @@ public record BackupManifest(
 
     /** The same manifest with a verification outcome. */
     public BackupManifest withVerification(Verification v) {
-        return new BackupManifest(schemaVersion, backupId, namespace, database, server, format, compression,
-                compressionLevel, dumpObject, sizeBytes, rawSizeBytes, sha256, serverVersion, pgDumpVersion, startedAt,
-                finishedAt, durationSeconds, createdBy, tables, schemaFingerprint, roles, extensions, v);
+        return new BackupManifest(
+                schemaVersion,
+                backupId,
+                namespace,
+                database,
+                server,
+                format,
+                compression,
+                compressionLevel,
+                dumpObject,
+                sizeBytes,
+                rawSizeBytes,
+                sha256,
+                serverVersion,
+                pgDumpVersion,
+                startedAt,
+                finishedAt,
+                durationSeconds,
+                createdBy,
+                tables,
+                schemaFingerprint,
+                roles,
+                extensions,
+                v);
     }
 
     public boolean hasExactCounts() {
@@ -107,7 +126,8 @@ public record BackupManifest(
         try {
             return JSON.readValue(json, BackupManifest.class);
         } catch (IOException e) {
-            throw new IllegalArgumentException("manifest is not valid JSON: " + S3ObjectStore.firstLine(e.getMessage()), e);
+            throw new IllegalArgumentException(
+                    "manifest is not valid JSON: " + S3ObjectStore.firstLine(e.getMessage()), e);
         }
     }
 }

@@ -93,7 +93,8 @@ public final class FileObjectStore implements ObjectStore {
             for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                 String key = root.relativize(p).toString().replace('\\', '/');
                 if (key.startsWith(keyPrefix) && !p.getFileName().toString().endsWith(PARTIAL_SUFFIX)) {
-                    result.add(new StoredObject(key, Files.size(p), Files.getLastModifiedTime(p).toInstant()));
+                    result.add(new StoredObject(
+                            key, Files.size(p), Files.getLastModifiedTime(p).toInstant()));
                 }
             }
         } catch (IOException | UncheckedIOException e) {
@@ -112,14 +113,20 @@ public final class FileObjectStore implements ObjectStore {
             for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                 String name = p.getFileName().toString();
                 // .<target>.<uuid>.partial, beside the file it would have become
-                if (!name.startsWith(".") || !name.endsWith(PARTIAL_SUFFIX) || name.length() <= 38 + PARTIAL_SUFFIX.length()) {
+                if (!name.startsWith(".")
+                        || !name.endsWith(PARTIAL_SUFFIX)
+                        || name.length() <= 38 + PARTIAL_SUFFIX.length()) {
                     continue;
                 }
                 String target = name.substring(1, name.length() - PARTIAL_SUFFIX.length() - 37);
                 Path relativeDir = root.relativize(p.getParent());
-                String key = (relativeDir.toString().isEmpty() ? "" : relativeDir.toString().replace('\\', '/') + "/") + target;
+                String key = (relativeDir.toString().isEmpty()
+                                ? ""
+                                : relativeDir.toString().replace('\\', '/') + "/")
+                        + target;
                 if (key.startsWith(keyPrefix)) {
-                    result.add(new UnfinishedUpload(key, name, Files.getLastModifiedTime(p).toInstant()));
+                    result.add(new UnfinishedUpload(
+                            key, name, Files.getLastModifiedTime(p).toInstant()));
                 }
             }
         } catch (IOException | UncheckedIOException e) {
@@ -148,8 +155,7 @@ public final class FileObjectStore implements ObjectStore {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     private Path resolve(String key) {
         Path p = root.resolve(key).normalize();
@@ -162,10 +168,12 @@ public final class FileObjectStore implements ObjectStore {
     static StorageException classify(IOException e, String action) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (message.contains("No space left on device") || message.contains("Disk quota exceeded")) {
-            return new StorageException(StorageException.Kind.FULL, "cannot " + action + ": no space left on device", e);
+            return new StorageException(
+                    StorageException.Kind.FULL, "cannot " + action + ": no space left on device", e);
         }
         if (e instanceof AccessDeniedException) {
-            return new StorageException(StorageException.Kind.ACCESS_DENIED, "cannot " + action + ": permission denied", e);
+            return new StorageException(
+                    StorageException.Kind.ACCESS_DENIED, "cannot " + action + ": permission denied", e);
         }
         if (e instanceof NoSuchFileException) {
             return new StorageException(StorageException.Kind.OBJECT_NOT_FOUND, "cannot " + action + ": not found", e);
@@ -193,7 +201,7 @@ public final class FileObjectStore implements ObjectStore {
 
         @Override
         public void write(int b) throws IOException {
-            write(new byte[] { (byte) b }, 0, 1);
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
@@ -219,7 +227,8 @@ public final class FileObjectStore implements ObjectStore {
                 channel.force(true);
                 channel.close();
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                return new StoredObject(key, total, Files.getLastModifiedTime(target).toInstant(), 1);
+                return new StoredObject(
+                        key, total, Files.getLastModifiedTime(target).toInstant(), 1);
             } catch (IOException e) {
                 abort();
                 throw classify(e, "write " + target);

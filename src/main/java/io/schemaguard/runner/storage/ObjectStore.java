@@ -1,7 +1,7 @@
 package io.schemaguard.runner.storage;
 
-import java.time.Instant;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.List;
 
 /** The few operations backups need from a bucket or directory. Keys are relative to the location. */
@@ -34,8 +34,7 @@ public interface ObjectStore extends AutoCloseable {
     void abandon(UnfinishedUpload upload);
 
     /** @param id the S3 upload id, or the partial file's name in a file store */
-    record UnfinishedUpload(String key, String id, Instant started) {
-    }
+    record UnfinishedUpload(String key, String id, Instant started) {}
 
     @Override
     void close();

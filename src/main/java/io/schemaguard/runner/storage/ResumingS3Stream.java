@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -41,14 +40,17 @@ final class ResumingS3Stream extends InputStream {
     /** The first GET is made here, so a missing object or bucket fails at open, classified. */
     static InputStream open(S3ObjectStore store, String key) {
         try {
-            return new ResumingS3Stream(store, key, store.client().getObject(request(store, key).build()));
+            return new ResumingS3Stream(
+                    store, key, store.client().getObject(request(store, key).build()));
         } catch (SdkException e) {
             throw store.classify(e, "read " + store.location().url(key));
         }
     }
 
     private static GetObjectRequest.Builder request(S3ObjectStore store, String key) {
-        return GetObjectRequest.builder().bucket(store.location().bucket()).key(store.location().fullKey(key));
+        return GetObjectRequest.builder()
+                .bucket(store.location().bucket())
+                .key(store.location().fullKey(key));
     }
 
     @Override
@@ -80,13 +82,17 @@ final class ResumingS3Stream extends InputStream {
     private void resume(Exception cause) throws IOException {
         String url = store.location().url(key);
         if (etag == null || length < 0 || ++resumes > RESUMES) {
-            throw new IOException("reading " + url + " broke at byte " + position
-                    + (resumes > RESUMES ? " after " + RESUMES + " resumed reads" : "") + ": " + S3ObjectStore.firstLine(
-                            cause.getMessage()), cause);
+            throw new IOException(
+                    "reading " + url + " broke at byte " + position
+                            + (resumes > RESUMES ? " after " + RESUMES + " resumed reads" : "") + ": "
+                            + S3ObjectStore.firstLine(cause.getMessage()),
+                    cause);
         }
-        System.err.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " storage: reading " + url + " broke at byte "
-                + position + " (" + S3ObjectStore.firstLine(cause.getMessage()) + "); resuming (" + resumes + "/" + RESUMES
-                + ")");
+        System.err.println(
+                Instant.now().truncatedTo(ChronoUnit.SECONDS) + " storage: reading " + url + " broke at byte "
+                        + position + " (" + S3ObjectStore.firstLine(cause.getMessage()) + "); resuming (" + resumes
+                        + "/" + RESUMES
+                        + ")");
         closeQuietly();
         try {
             Thread.sleep(250L * resumes);
@@ -95,7 +101,11 @@ final class ResumingS3Stream extends InputStream {
             throw new IOException("interrupted while resuming " + url, e);
         }
         try {
-            in = store.client().getObject(request(store, key).range("bytes=" + position + "-").ifMatch(etag).build());
+            in = store.client()
+                    .getObject(request(store, key)
+                            .range("bytes=" + position + "-")
+                            .ifMatch(etag)
+                            .build());
         } catch (S3Exception e) {
             if (e.statusCode() == 412) {
                 throw new IOException(url + " was replaced while it was being read (its ETag changed)", e);

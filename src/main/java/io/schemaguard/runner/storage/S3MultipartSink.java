@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
-
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
@@ -63,7 +62,7 @@ final class S3MultipartSink extends UploadSink {
 
     @Override
     public void write(int b) throws IOException {
-        write(new byte[] { (byte) b }, 0, 1);
+        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
@@ -90,10 +89,15 @@ final class S3MultipartSink extends UploadSink {
             if (uploadId == null) {
                 byte[] body = current;
                 int length = position;
-                store.client().putObject(r -> r.bucket(store.location().bucket()).key(fullKey)
-                        .checksumAlgorithm(ChecksumAlgorithm.CRC32),
-                        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(body, 0, length), length,
-                                "application/octet-stream"));
+                store.client()
+                        .putObject(
+                                r -> r.bucket(store.location().bucket())
+                                        .key(fullKey)
+                                        .checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                                RequestBody.fromContentProvider(
+                                        () -> new ByteArrayInputStream(body, 0, length),
+                                        length,
+                                        "application/octet-stream"));
             } else {
                 if (position > 0) {
                     submitPart(current, position);
@@ -104,8 +108,11 @@ final class S3MultipartSink extends UploadSink {
                     completed.add(f.get());
                 }
                 completed.sort(Comparator.comparing(CompletedPart::partNumber));
-                store.client().completeMultipartUpload(r -> r.bucket(store.location().bucket()).key(fullKey)
-                        .uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
+                store.client()
+                        .completeMultipartUpload(r -> r.bucket(store.location().bucket())
+                                .key(fullKey)
+                                .uploadId(uploadId)
+                                .multipartUpload(m -> m.parts(completed)));
             }
             return new StoredObject(key, total, Instant.now(), Math.max(1, parts.size()));
         } catch (SdkException e) {
@@ -134,7 +141,9 @@ final class S3MultipartSink extends UploadSink {
             String id = uploadId;
             uploadId = null;
             try {
-                store.client().abortMultipartUpload(r -> r.bucket(store.location().bucket()).key(fullKey).uploadId(id));
+                store.client()
+                        .abortMultipartUpload(r ->
+                                r.bucket(store.location().bucket()).key(fullKey).uploadId(id));
             } catch (SdkException e) {
                 // The bucket's lifecycle rule for incomplete uploads is the backstop; the parts are
                 // invisible to readers either way because no object was completed.
@@ -154,8 +163,12 @@ final class S3MultipartSink extends UploadSink {
     private void sendCurrentPart() throws IOException {
         if (uploadId == null) {
             try {
-                uploadId = store.client().createMultipartUpload(r -> r.bucket(store.location().bucket()).key(fullKey)
-                        .contentType("application/octet-stream").checksumAlgorithm(ChecksumAlgorithm.CRC32)).uploadId();
+                uploadId = store.client()
+                        .createMultipartUpload(r -> r.bucket(store.location().bucket())
+                                .key(fullKey)
+                                .contentType("application/octet-stream")
+                                .checksumAlgorithm(ChecksumAlgorithm.CRC32))
+                        .uploadId();
             } catch (SdkException e) {
                 throw store.classify(e, "start upload of " + store.location().url(key));
             }
@@ -170,16 +183,27 @@ final class S3MultipartSink extends UploadSink {
         String id = uploadId;
         parts.add(uploader.submit(() -> {
             try {
-                UploadPartResponse response = store.client().uploadPart(r -> r.bucket(store.location().bucket())
-                        .key(fullKey).uploadId(id).partNumber(partNumber).contentLength((long) length)
-                        .checksumAlgorithm(ChecksumAlgorithm.CRC32),
-                        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, length), length,
-                                "application/octet-stream"));
-                return CompletedPart.builder().partNumber(partNumber).eTag(response.eTag())
-                        .checksumCRC32(response.checksumCRC32()).build();
+                UploadPartResponse response = store.client()
+                        .uploadPart(
+                                r -> r.bucket(store.location().bucket())
+                                        .key(fullKey)
+                                        .uploadId(id)
+                                        .partNumber(partNumber)
+                                        .contentLength((long) length)
+                                        .checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                                RequestBody.fromContentProvider(
+                                        () -> new ByteArrayInputStream(buffer, 0, length),
+                                        length,
+                                        "application/octet-stream"));
+                return CompletedPart.builder()
+                        .partNumber(partNumber)
+                        .eTag(response.eTag())
+                        .checksumCRC32(response.checksumCRC32())
+                        .build();
             } catch (SdkException e) {
-                StorageException classified = store.classify(e, "upload part " + partNumber + " of "
-                        + store.location().url(key));
+                StorageException classified = store.classify(
+                        e,
+                        "upload part " + partNumber + " of " + store.location().url(key));
                 failure.compareAndSet(null, classified);
                 throw classified;
             } finally {
@@ -233,7 +257,8 @@ final class S3MultipartSink extends UploadSink {
     }
 
     private static RuntimeException unwrap(ExecutionException e) {
-        return e.getCause() instanceof RuntimeException r ? r
+        return e.getCause() instanceof RuntimeException r
+                ? r
                 : new StorageException(StorageException.Kind.OTHER, String.valueOf(e.getCause()), e.getCause());
     }
 }

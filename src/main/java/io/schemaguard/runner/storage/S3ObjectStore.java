@@ -1,9 +1,9 @@
 package io.schemaguard.runner.storage;
 
-import java.net.SocketException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -41,8 +40,8 @@ public final class S3ObjectStore implements ObjectStore {
                         .build())
                 .credentialsProvider(DefaultCredentialsProvider.builder().build())
                 .forcePathStyle(settings.pathStyle());
-        String region = firstNonBlank(settings.region(), System.getenv("AWS_REGION"), System.getenv("AWS_DEFAULT_REGION"),
-                "us-east-1");
+        String region = firstNonBlank(
+                settings.region(), System.getenv("AWS_REGION"), System.getenv("AWS_DEFAULT_REGION"), "us-east-1");
         builder.region(Region.of(region));
         if (settings.endpoint() != null && !settings.endpoint().isBlank()) {
             builder.endpointOverride(URI.create(settings.endpoint()));
@@ -72,8 +71,12 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void put(String key, byte[] content, String contentType) {
         try {
-            s3.putObject(b -> b.bucket(location.bucket()).key(location.fullKey(key)).contentType(contentType)
-                    .checksumAlgorithm(ChecksumAlgorithm.CRC32), RequestBody.fromBytes(content));
+            s3.putObject(
+                    b -> b.bucket(location.bucket())
+                            .key(location.fullKey(key))
+                            .contentType(contentType)
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                    RequestBody.fromBytes(content));
         } catch (SdkException e) {
             throw classify(e, "write " + location.url(key));
         }
@@ -94,7 +97,9 @@ public final class S3ObjectStore implements ObjectStore {
         List<StoredObject> result = new ArrayList<>();
         try {
             String finalPrefix = fullPrefix;
-            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket()).prefix(finalPrefix)).contents()) {
+            for (S3Object o : s3.listObjectsV2Paginator(
+                            b -> b.bucket(location.bucket()).prefix(finalPrefix))
+                    .contents()) {
                 result.add(new StoredObject(o.key().substring(strip), o.size(), o.lastModified()));
             }
         } catch (SdkException e) {
@@ -105,12 +110,15 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public List<UnfinishedUpload> unfinished(String keyPrefix) {
-        String fullPrefix = location.prefix().isEmpty() ? keyPrefix
+        String fullPrefix = location.prefix().isEmpty()
+                ? keyPrefix
                 : keyPrefix.isEmpty() ? location.prefix() + "/" : location.fullKey(keyPrefix);
         int strip = location.prefix().isEmpty() ? 0 : location.prefix().length() + 1;
         List<UnfinishedUpload> result = new ArrayList<>();
         try {
-            for (var u : s3.listMultipartUploadsPaginator(b -> b.bucket(location.bucket()).prefix(fullPrefix)).uploads()) {
+            for (var u : s3.listMultipartUploadsPaginator(
+                            b -> b.bucket(location.bucket()).prefix(fullPrefix))
+                    .uploads()) {
                 result.add(new UnfinishedUpload(u.key().substring(strip), u.uploadId(), u.initiated()));
             }
         } catch (SdkException e) {
@@ -122,7 +130,8 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void abandon(UnfinishedUpload upload) {
         try {
-            s3.abortMultipartUpload(b -> b.bucket(location.bucket()).key(location.fullKey(upload.key()))
+            s3.abortMultipartUpload(b -> b.bucket(location.bucket())
+                    .key(location.fullKey(upload.key()))
                     .uploadId(upload.id()));
         } catch (S3Exception e) {
             if (e.statusCode() != 404) {
@@ -158,59 +167,90 @@ public final class S3ObjectStore implements ObjectStore {
     /** Turns an SDK failure into a one-line, classified error naming what was attempted. */
     StorageException classify(SdkException e, String action) {
         if (e instanceof S3Exception s3e) {
-            String code = s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorCode();
+            String code =
+                    s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorCode();
             int status = s3e.statusCode();
             String detail = code != null ? code : "HTTP " + status;
             if ("NoSuchBucket".equals(code) || (status == 404 && action.startsWith("access bucket"))) {
-                return new StorageException(StorageException.Kind.BUCKET_NOT_FOUND,
-                        "bucket '" + location.bucket() + "' does not exist at " + endpointName(), e);
+                return new StorageException(
+                        StorageException.Kind.BUCKET_NOT_FOUND,
+                        "bucket '" + location.bucket() + "' does not exist at " + endpointName(),
+                        e);
             }
             if ("NoSuchKey".equals(code) || status == 404) {
-                return new StorageException(StorageException.Kind.OBJECT_NOT_FOUND, "cannot " + action + ": not found", e);
+                return new StorageException(
+                        StorageException.Kind.OBJECT_NOT_FOUND, "cannot " + action + ": not found", e);
             }
             // quota errors come as 403 from some stores, so they are told apart before access errors
-            if (status == 507 || (code != null && (code.contains("Quota") || code.contains("StorageFull")
-                    || code.equals("EntityTooLarge") || code.equals("InsufficientStorage")))) {
-                return new StorageException(StorageException.Kind.FULL,
-                        "cannot " + action + ": storage is full or over quota (" + detail + ")", e);
+            if (status == 507
+                    || (code != null
+                            && (code.contains("Quota")
+                                    || code.contains("StorageFull")
+                                    || code.equals("EntityTooLarge")
+                                    || code.equals("InsufficientStorage")))) {
+                return new StorageException(
+                        StorageException.Kind.FULL,
+                        "cannot " + action + ": storage is full or over quota (" + detail + ")",
+                        e);
             }
-            if (status == 403 || status == 401 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)
+            if (status == 403
+                    || status == 401
+                    || "InvalidAccessKeyId".equals(code)
+                    || "SignatureDoesNotMatch".equals(code)
                     || "AccessDenied".equals(code)) {
-                return new StorageException(StorageException.Kind.ACCESS_DENIED,
+                return new StorageException(
+                        StorageException.Kind.ACCESS_DENIED,
                         "cannot " + action + ": access denied by " + endpointName() + " (" + detail
                                 + "): check the storage credentials and their permissions",
                         e);
             }
-            return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + answered(s3e, status, code),
-                    e);
+            return new StorageException(
+                    StorageException.Kind.OTHER, "cannot " + action + ": " + answered(s3e, status, code), e);
         }
         if (hasMessage(e, "Error writing request body")) {
             // HttpURLConnection's words when the server stops reading mid-upload; its answer is lost with them
-            return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + endpointName()
-                    + " closed the connection while the request body was being sent" + attempts(e)
-                    + " (a server refusing a request, or a proxy with a body size limit, does that): see its logs", e);
-        }
-        if (e instanceof SdkClientException && hasCause(e, ConnectException.class, UnknownHostException.class,
-                NoRouteToHostException.class, SocketTimeoutException.class, SocketException.class)) {
-            return new StorageException(StorageException.Kind.UNREACHABLE,
-                    "cannot " + action + ": storage endpoint " + endpointName() + " is unreachable ("
-                            + rootMessage(e) + ")",
+            return new StorageException(
+                    StorageException.Kind.OTHER,
+                    "cannot " + action + ": " + endpointName()
+                            + " closed the connection while the request body was being sent" + attempts(e)
+                            + " (a server refusing a request, or a proxy with a body size limit, does that): see its logs",
                     e);
         }
-        if (e instanceof SdkClientException && e.getMessage() != null
+        if (e instanceof SdkClientException
+                && hasCause(
+                        e,
+                        ConnectException.class,
+                        UnknownHostException.class,
+                        NoRouteToHostException.class,
+                        SocketTimeoutException.class,
+                        SocketException.class)) {
+            return new StorageException(
+                    StorageException.Kind.UNREACHABLE,
+                    "cannot " + action + ": storage endpoint " + endpointName() + " is unreachable (" + rootMessage(e)
+                            + ")",
+                    e);
+        }
+        if (e instanceof SdkClientException
+                && e.getMessage() != null
                 && e.getMessage().startsWith("Unable to load credentials")) {
             // The SDK lists every provider it tried in about a thousand characters; one line says what to do.
-            return new StorageException(StorageException.Kind.ACCESS_DENIED, "cannot " + action + ": no storage"
-                    + " credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a Secret's keys in a Job), or"
-                    + " give the pod a web identity or instance role", e);
+            return new StorageException(
+                    StorageException.Kind.ACCESS_DENIED,
+                    "cannot " + action + ": no storage"
+                            + " credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a Secret's keys in a Job), or"
+                            + " give the pod a web identity or instance role",
+                    e);
         }
-        return new StorageException(StorageException.Kind.OTHER, "cannot " + action + ": " + firstLine(e.getMessage()), e);
+        return new StorageException(
+                StorageException.Kind.OTHER, "cannot " + action + ": " + firstLine(e.getMessage()), e);
     }
 
     /** "the storage answered HTTP 500 InternalError (message) on each of 4 attempts: ...", without the SDK's noise. */
     private String answered(S3Exception e, int status, String code) {
-        String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
-        StringBuilder b = new StringBuilder(endpointName()).append(" answered HTTP ").append(status);
+        String message =
+                e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+        StringBuilder b =
+                new StringBuilder(endpointName()).append(" answered HTTP ").append(status);
         b.append(code != null ? " " + code : "");
         if (message != null && !message.isBlank()) {
             b.append(" (").append(firstLine(message)).append(')');
@@ -264,7 +304,9 @@ public final class S3ObjectStore implements ObjectStore {
             c = c.getCause();
         }
         String m = c.getMessage();
-        return (m == null ? c.getClass().getSimpleName() : m).toLowerCase(Locale.ROOT).contains("refused")
+        return (m == null ? c.getClass().getSimpleName() : m)
+                        .toLowerCase(Locale.ROOT)
+                        .contains("refused")
                 ? "connection refused"
                 : firstLine(m == null ? c.getClass().getSimpleName() : m);
     }

@@ -31,9 +31,11 @@ public record StorageLocation(String scheme, String bucket, String prefix, Path 
             return new StorageLocation("file", null, "", Path.of(uri.getPath()));
         }
         if (value.contains("://")) {
-            throw new IllegalArgumentException("unsupported storage '" + value + "' (use s3://bucket/prefix or file:///dir)");
+            throw new IllegalArgumentException(
+                    "unsupported storage '" + value + "' (use s3://bucket/prefix or file:///dir)");
         }
-        return new StorageLocation("file", null, "", Path.of(value).toAbsolutePath().normalize());
+        return new StorageLocation(
+                "file", null, "", Path.of(value).toAbsolutePath().normalize());
     }
 
     public boolean isS3() {
@@ -47,13 +49,16 @@ public record StorageLocation(String scheme, String bucket, String prefix, Path 
 
     /** The URL of a location-relative key, as shown to users and in status. */
     public String url(String relativeKey) {
-        return isS3() ? "s3://" + bucket + "/" + fullKey(relativeKey)
+        return isS3()
+                ? "s3://" + bucket + "/" + fullKey(relativeKey)
                 : directory.resolve(relativeKey).toUri().toString();
     }
 
     @Override
     public String toString() {
-        return isS3() ? "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix) : directory.toUri().toString();
+        return isS3()
+                ? "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix)
+                : directory.toUri().toString();
     }
 
     private static String trimSlashes(String s) {

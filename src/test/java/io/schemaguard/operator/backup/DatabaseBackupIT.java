@@ -3,20 +3,11 @@ package io.schemaguard.operator.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayInputStream;
-import java.time.Duration;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.api.Phase;
 import io.schemaguard.api.DatabaseBackup;
+import io.schemaguard.api.Phase;
 import io.schemaguard.operator.jobs.Conditions;
 import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.operator.jobs.Labels;
@@ -27,6 +18,13 @@ import io.schemaguard.testing.S3Server;
 import io.schemaguard.testing.TableLock;
 import io.schemaguard.testing.cluster.OperatorProcess;
 import io.schemaguard.testing.cluster.RealCluster;
+import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * DatabaseBackup end to end on a real control plane: resources applied with kubectl, the packaged
@@ -38,6 +36,7 @@ import io.schemaguard.testing.cluster.RealCluster;
 class DatabaseBackupIT {
     @RegisterExtension
     static final RealCluster cluster = new RealCluster();
+
     static final String BUCKET = "it-backups";
     static final Duration TIMEOUT = Duration.ofMinutes(2);
 
@@ -52,7 +51,9 @@ class DatabaseBackupIT {
         pg = PostgresServer.shared();
         s3 = S3Server.shared();
         database = pg.createDatabase("it_shop");
-        pg.execute(database, "CREATE TABLE orders (id serial PRIMARY KEY, customer_reference text, total numeric)",
+        pg.execute(
+                database,
+                "CREATE TABLE orders (id serial PRIMARY KEY, customer_reference text, total numeric)",
                 "INSERT INTO orders (customer_reference, total) SELECT 'ref-' || g, g FROM generate_series(1, 20000) g");
         s3.createBucket(BUCKET);
         admin = cluster.admin();
@@ -68,13 +69,21 @@ class DatabaseBackupIT {
     }
 
     static DatabaseBackup fetch(String ns, String name) {
-        return admin.resources(DatabaseBackup.class).inNamespace(ns).withName(name).get();
+        return admin.resources(DatabaseBackup.class)
+                .inNamespace(ns)
+                .withName(name)
+                .get();
     }
 
     static DatabaseBackup awaitPhase(String ns, String name, Phase... phases) {
         List<Phase> wanted = List.of(phases);
-        return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(250)).until(() -> fetch(ns, name),
-                b -> b != null && b.getStatus() != null && wanted.contains(b.getStatus().getPhase()));
+        return await().atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(250))
+                .until(
+                        () -> fetch(ns, name),
+                        b -> b != null
+                                && b.getStatus() != null
+                                && wanted.contains(b.getStatus().getPhase()));
     }
 
     static List<Job> jobs(String ns) {
@@ -97,18 +106,23 @@ class DatabaseBackupIT {
         assertThat(applied).contains("databasebackup.schemaguard.io/orders-nightly created");
 
         DatabaseBackup done = awaitPhase(ns, "orders-nightly", Phase.Succeeded, Phase.Failed);
-        assertThat(done.getStatus().getPhase()).as("%s", done.getStatus().getConditions()).isEqualTo(Phase.Succeeded);
+        assertThat(done.getStatus().getPhase())
+                .as("%s", done.getStatus().getConditions())
+                .isEqualTo(Phase.Succeeded);
 
         // The object in storage is what the status says, byte for byte.
         String location = done.getStatus().getLocation();
         assertThat(location).startsWith("s3://" + BUCKET + "/backups/" + ns + "/" + database + "/");
         String key = location.substring(("s3://" + BUCKET + "/").length());
         byte[] object = s3.get(BUCKET, key);
-        assertThat(done.getStatus().getSha256()).isEqualTo(Streams.hash(new ByteArrayInputStream(object)).sha256());
+        assertThat(done.getStatus().getSha256())
+                .isEqualTo(Streams.hash(new ByteArrayInputStream(object)).sha256());
         assertThat(done.getStatus().getSizeBytes()).isEqualTo(object.length);
         assertThat(s3.keys(BUCKET)).contains(key.replaceAll("dump\\.[^/]+$", "manifest.json"));
-        assertThat(done.getStatus().getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
-        assertThat(Conditions.find(done.getStatus().getConditions(), Conditions.READY).getReason())
+        assertThat(done.getStatus().getObservedGeneration())
+                .isEqualTo(done.getMetadata().getGeneration());
+        assertThat(Conditions.find(done.getStatus().getConditions(), Conditions.READY)
+                        .getReason())
                 .isEqualTo("BackupSucceeded");
 
         // One Job, created by the operator and owned by the backup; completed by the Job controller.
@@ -117,17 +131,21 @@ class DatabaseBackupIT {
         Job job = jobs.get(0);
         assertThat(job.getMetadata().getName()).isEqualTo("orders-nightly-backup");
         assertThat(job.getMetadata().getLabels()).containsAllEntriesOf(Labels.forJob("backup", "DatabaseBackup"));
-        assertThat(job.getMetadata().getOwnerReferences()).singleElement()
-                .satisfies(o -> assertThat(o.getUid()).isEqualTo(done.getMetadata().getUid()));
+        assertThat(job.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(
+                        o -> assertThat(o.getUid()).isEqualTo(done.getMetadata().getUid()));
         assertThat(job.getStatus().getSucceeded()).isEqualTo(1);
-        assertThat(job.getStatus().getConditions()).anyMatch(c -> c.getType().equals("Complete") && c.getStatus().equals("True"));
+        assertThat(job.getStatus().getConditions())
+                .anyMatch(c -> c.getType().equals("Complete") && c.getStatus().equals("True"));
 
         // Its pod ran on the process kubelet and left the runner's result as its termination message.
         Pod pod = pods(ns).get(0);
         assertThat(pod.getSpec().getNodeName()).isEqualTo(cluster.kubelet().nodeName());
         assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
         assertThat(JobState.exitCode(pod)).contains(0);
-        assertThat(JobState.terminationMessage(pod).orElseThrow()).contains("\"sha256\":\"" + done.getStatus().getSha256());
+        assertThat(JobState.terminationMessage(pod).orElseThrow())
+                .contains("\"sha256\":\"" + done.getStatus().getSha256());
     }
 
     @Test
@@ -163,13 +181,23 @@ class DatabaseBackupIT {
         apply(Manifests.secrets(ns, PostgresServer.PASSWORD).replaceFirst("name: db-credentials", "name: other")
                 + "---\n" + Manifests.backup(ns, "orders-nightly", pg, database, s3, BUCKET, null));
 
-        DatabaseBackup pending = await().atMost(TIMEOUT).until(() -> fetch(ns, "orders-nightly"), b -> b.getStatus() != null
-                && "SecretNotFound".equals(readyReason(b)));
+        DatabaseBackup pending = await().atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns, "orders-nightly"),
+                        b -> b.getStatus() != null && "SecretNotFound".equals(readyReason(b)));
         assertThat(pending.getStatus().getPhase()).isEqualTo(Phase.Pending);
-        assertThat(Conditions.find(pending.getStatus().getConditions(), Conditions.READY).getMessage())
+        assertThat(Conditions.find(pending.getStatus().getConditions(), Conditions.READY)
+                        .getMessage())
                 .contains("secret \"db-credentials\" not found");
-        assertThat(pods(ns)).singleElement().satisfies(p -> assertThat(p.getStatus().getContainerStatuses().get(0)
-                .getState().getWaiting().getReason()).isEqualTo("CreateContainerConfigError"));
+        assertThat(pods(ns))
+                .singleElement()
+                .satisfies(p -> assertThat(p.getStatus()
+                                .getContainerStatuses()
+                                .get(0)
+                                .getState()
+                                .getWaiting()
+                                .getReason())
+                        .isEqualTo("CreateContainerConfigError"));
 
         apply(Manifests.dbCredentials(ns, PostgresServer.PASSWORD));
         DatabaseBackup done = awaitPhase(ns, "orders-nightly", Phase.Succeeded, Phase.Failed);
@@ -183,11 +211,14 @@ class DatabaseBackupIT {
         String ns = cluster.namespace("backup-gc");
         apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
                 + Manifests.backup(ns, "finished", pg, database, s3, BUCKET, null));
-        String finishedId = awaitPhase(ns, "finished", Phase.Succeeded).getStatus().getBackupId();
+        String finishedId =
+                awaitPhase(ns, "finished", Phase.Succeeded).getStatus().getBackupId();
         assertThat(jobs(ns)).hasSize(1);
         assertThat(pods(ns)).hasSize(1);
         assertThat(s3.keys(BUCKET)).anyMatch(k -> k.contains(finishedId));
-        cluster.kubectl().run(null, "delete", "-n", ns, "databasebackup", "finished", "--wait=false").orThrow();
+        cluster.kubectl()
+                .run(null, "delete", "-n", ns, "databasebackup", "finished", "--wait=false")
+                .orThrow();
         await().atMost(TIMEOUT).until(() -> fetch(ns, "finished") == null && jobs(ns).isEmpty() && pods(ns).isEmpty());
         // deletionPolicy Delete (the default): its delete Job removed the objects before the resource went
         assertThat(s3.keys(BUCKET)).noneMatch(k -> k.contains(finishedId));
@@ -196,13 +227,15 @@ class DatabaseBackupIT {
         // garbage collector deletes the pod, the kubelet stops its process, then the Job, then the backup.
         try (TableLock lock = TableLock.exclusive(pg, database, "orders")) {
             apply(Manifests.backup(ns, "running", pg, database, s3, BUCKET, null));
-            String backupId = awaitPhase(ns, "running", Phase.Running).getStatus().getBackupId();
+            String backupId =
+                    awaitPhase(ns, "running", Phase.Running).getStatus().getBackupId();
             await().atMost(TIMEOUT).until(() -> lock.blockedDumps() == 1);
             String pod = pods(ns).get(0).getMetadata().getName();
             assertThat(cluster.kubelet().isRunning(ns, pod)).isTrue();
 
-            cluster.kubectl().run(null, "delete", "-n", ns, "databasebackup", "running", "--cascade=foreground",
-                    "--wait=false").orThrow();
+            cluster.kubectl()
+                    .run(null, "delete", "-n", ns, "databasebackup", "running", "--cascade=foreground", "--wait=false")
+                    .orThrow();
             await().atMost(TIMEOUT).until(() -> fetch(ns, "running") == null);
             assertThat(jobs(ns)).isEmpty();
             assertThat(pods(ns)).isEmpty();

@@ -2,12 +2,6 @@ package io.schemaguard.operator.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
-
-import org.junit.jupiter.api.Test;
-
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -17,6 +11,10 @@ import io.schemaguard.api.SecretKeySelector;
 import io.schemaguard.api.VerificationServer;
 import io.schemaguard.operator.jobs.StorageBinding;
 import io.schemaguard.testing.Fixtures;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 
 /** The rehearsal server and the lock settings reach the step Jobs as arguments, the password by secretKeyRef. */
 class MigrationJobFactoryTest {
@@ -49,9 +47,11 @@ class MigrationJobFactoryTest {
     @Test
     void theRehearsalRunsOnTheRehearsalServerWithItsPasswordFromASecret() {
         Container rehearse = container(withRehearsalServer(), MigrationJobFactory.Step.rehearse);
-        assertThat(rehearse.getArgs()).contains(
-                "--rehearsal-server=postgresql://rehearser@rehearsal-pg.shop.svc:5432?sslmode=prefer",
-                "--lock-hazards=block", "--lock-retries=5");
+        assertThat(rehearse.getArgs())
+                .contains(
+                        "--rehearsal-server=postgresql://rehearser@rehearsal-pg.shop.svc:5432?sslmode=prefer",
+                        "--lock-hazards=block",
+                        "--lock-retries=5");
         EnvVar password = env(rehearse).get("SCHEMAGUARD_REHEARSAL_PGPASSWORD");
         assertThat(password.getValue()).isNull();
         assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("rehearsal-credentials");
@@ -63,7 +63,9 @@ class MigrationJobFactoryTest {
         SafeMigration m = withRehearsalServer();
         for (MigrationJobFactory.Step step : List.of(MigrationJobFactory.Step.plan, MigrationJobFactory.Step.migrate)) {
             Container c = container(m, step);
-            assertThat(c.getArgs()).as(step.name()).noneMatch(a -> a.startsWith("--rehearsal-server"))
+            assertThat(c.getArgs())
+                    .as(step.name())
+                    .noneMatch(a -> a.startsWith("--rehearsal-server"))
                     .contains("--lock-hazards=block");
             assertThat(env(c)).doesNotContainKey("SCHEMAGUARD_REHEARSAL_PGPASSWORD");
         }

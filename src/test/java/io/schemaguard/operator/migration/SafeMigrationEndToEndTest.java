@@ -1,22 +1,7 @@
 package io.schemaguard.operator.migration;
 
-import io.schemaguard.api.DatabaseBackup;
-import io.schemaguard.api.Phase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -25,9 +10,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.MigrationEngineType;
 import io.schemaguard.api.MigrationPhase;
 import io.schemaguard.api.MigrationSource;
+import io.schemaguard.api.Phase;
 import io.schemaguard.api.SafeMigration;
 import io.schemaguard.api.SafeMigrationSpec;
 import io.schemaguard.operator.jobs.Labels;
@@ -35,6 +22,16 @@ import io.schemaguard.testing.Fixtures;
 import io.schemaguard.testing.LocalJobExecutor;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.S3Server;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * SafeMigrations on the mock server with real PostgreSQL, S3Proxy and runner processes: the seed's
@@ -66,13 +63,30 @@ class SafeMigrationEndToEndTest {
     }
 
     String namespace(String ns) {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(ns)
+                        .endMetadata()
+                        .build())
                 .createOr(NonDeletingOperation::update);
-        client.resource(new SecretBuilder().withNewMetadata().withName("db-credentials").withNamespace(ns).endMetadata()
-                .withStringData(Map.of("password", PostgresServer.PASSWORD)).build()).createOr(NonDeletingOperation::update);
-        client.resource(new SecretBuilder().withNewMetadata().withName("s3-credentials").withNamespace(ns).endMetadata()
-                .withStringData(Map.of("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY",
-                        S3Server.SECRET_KEY)).build()).createOr(NonDeletingOperation::update);
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("db-credentials")
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withStringData(Map.of("password", PostgresServer.PASSWORD))
+                        .build())
+                .createOr(NonDeletingOperation::update);
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("s3-credentials")
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withStringData(Map.of(
+                                "AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY))
+                        .build())
+                .createOr(NonDeletingOperation::update);
         synchronized (SafeMigrationEndToEndTest.class) {
             if (executor == null) {
                 executor = new LocalJobExecutor(client, Labels.MANAGED_BY + "=" + Labels.OPERATOR);
@@ -82,8 +96,14 @@ class SafeMigrationEndToEndTest {
     }
 
     void configMap(String ns, String name, Map<String, String> files) {
-        client.resource(new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-                .withData(files).build()).createOr(NonDeletingOperation::update);
+        client.resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withData(files)
+                        .build())
+                .createOr(NonDeletingOperation::update);
     }
 
     SafeMigration migration(String ns, String name, String db, String... configMaps) {
@@ -91,7 +111,9 @@ class SafeMigrationEndToEndTest {
         m.getMetadata().setNamespace(ns);
         m.getMetadata().setName(name);
         SafeMigrationSpec spec = new SafeMigrationSpec();
-        spec.setDatabase(Fixtures.backup(ns, "x", "127.0.0.1", pg.port(), db, null).getSpec().getDatabase());
+        spec.setDatabase(Fixtures.backup(ns, "x", "127.0.0.1", pg.port(), db, null)
+                .getSpec()
+                .getDatabase());
         spec.setStorage(Fixtures.s3("migration-e2e", s3.endpoint(), "s3-credentials"));
         spec.setEngine(MigrationEngineType.FLYWAY);
         spec.setMigrations(MigrationSource.ofConfigMaps(configMaps));
@@ -100,15 +122,24 @@ class SafeMigrationEndToEndTest {
     }
 
     SafeMigration awaitDone(String ns, String name, long generation) {
-        return await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                .until(() -> client.resources(SafeMigration.class).inNamespace(ns).withName(name).get(),
-                        m -> m.getStatus() != null && m.getStatus().getCurrentRun() != null
+        return await().atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(500))
+                .until(
+                        () -> client.resources(SafeMigration.class)
+                                .inNamespace(ns)
+                                .withName(name)
+                                .get(),
+                        m -> m.getStatus() != null
+                                && m.getStatus().getCurrentRun() != null
                                 && m.getStatus().getCurrentRun().getGeneration() == generation
-                                && m.getStatus().getPhase() != null && m.getStatus().getPhase().isTerminal());
+                                && m.getStatus().getPhase() != null
+                                && m.getStatus().getPhase().isTerminal());
     }
 
     static long count(String db, String sql) throws Exception {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = pg.connect(db);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
@@ -118,17 +149,28 @@ class SafeMigrationEndToEndTest {
     void theSeedsChangeIsAppliedAfterABackupAndARehearsalWithEveryRowKept() throws Exception {
         String ns = namespace("shop-migrations");
         String db = pg.createDatabase("e2e_migrate");
-        configMap(ns, "v1", Map.of("V1__orders.sql", "CREATE TABLE orders (id serial PRIMARY KEY, customer text,"
-                + " total numeric);\n"));
+        configMap(
+                ns,
+                "v1",
+                Map.of(
+                        "V1__orders.sql",
+                        "CREATE TABLE orders (id serial PRIMARY KEY, customer text," + " total numeric);\n"));
         client.resource(migration(ns, "shop-schema", db, "v1")).create();
         SafeMigration first = awaitDone(ns, "shop-schema", 1);
-        assertThat(first.getStatus().getPhase()).as(String.valueOf(first.getStatus().getConditions()))
+        assertThat(first.getStatus().getPhase())
+                .as(String.valueOf(first.getStatus().getConditions()))
                 .isEqualTo(MigrationPhase.Succeeded);
         assertThat(first.getStatus().getCurrentRun().getApplied()).containsExactly("1");
         pg.execute(db, "INSERT INTO orders (customer, total) SELECT 'c' || g, g FROM generate_series(1, 2000) g");
 
-        configMap(ns, "v2", Map.of("V2__add_customer_reference.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n"));
-        SafeMigration current = client.resources(SafeMigration.class).inNamespace(ns).withName("shop-schema").get();
+        configMap(
+                ns,
+                "v2",
+                Map.of("V2__add_customer_reference.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n"));
+        SafeMigration current = client.resources(SafeMigration.class)
+                .inNamespace(ns)
+                .withName("shop-schema")
+                .get();
         current.getSpec().setMigrations(MigrationSource.ofConfigMaps("v1", "v2"));
         client.resource(current).update();
         SafeMigration second = awaitDone(ns, "shop-schema", 2);
@@ -139,13 +181,17 @@ class SafeMigrationEndToEndTest {
         assertThat(run.getRehearsal()).isEqualTo("Passed");
         assertThat(run.getSchemaChanges()).containsExactly("orders: +customer_reference text");
         assertThat(run.getBackup()).isEqualTo("shop-schema-g2-b1");
-        assertThat(second.getStatus().getHistory()).singleElement()
+        assertThat(second.getStatus().getHistory())
+                .singleElement()
                 .satisfies(h -> assertThat(h.getGeneration()).isEqualTo(1L));
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(2000);
-        var backup = client.resources(DatabaseBackup.class).inNamespace(ns).withName("shop-schema-g2-b1")
+        var backup = client.resources(DatabaseBackup.class)
+                .inNamespace(ns)
+                .withName("shop-schema-g2-b1")
                 .get();
         assertThat(backup.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
-        assertThat(backup.getMetadata().getOwnerReferences()).singleElement()
+        assertThat(backup.getMetadata().getOwnerReferences())
+                .singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("SafeMigration"));
     }
 
@@ -153,35 +199,60 @@ class SafeMigrationEndToEndTest {
     void theDestructiveVersionIsBlockedWithoutABackupOrAMigrationJob() throws Exception {
         String ns = namespace("shop-destructive");
         String db = pg.createDatabase("e2e_destructive");
-        pg.execute(db, "CREATE TABLE orders (id serial PRIMARY KEY, total numeric)",
+        pg.execute(
+                db,
+                "CREATE TABLE orders (id serial PRIMARY KEY, total numeric)",
                 "INSERT INTO orders (total) SELECT g FROM generate_series(1, 100) g");
-        configMap(ns, "recreate", Map.of("V1__recreate_orders.sql", "DROP TABLE orders;\nCREATE TABLE orders (id serial"
-                + " PRIMARY KEY, total numeric, customer_reference text NOT NULL);\n"));
+        configMap(
+                ns,
+                "recreate",
+                Map.of(
+                        "V1__recreate_orders.sql",
+                        "DROP TABLE orders;\nCREATE TABLE orders (id serial"
+                                + " PRIMARY KEY, total numeric, customer_reference text NOT NULL);\n"));
         SafeMigration m = migration(ns, "recreate", db, "recreate");
         client.resource(m).create();
         SafeMigration blocked = awaitDone(ns, "recreate", 1);
         assertThat(blocked.getStatus().getPhase()).isEqualTo(MigrationPhase.Blocked);
-        assertThat(blocked.getStatus().getCurrentRun().getFindings()).extracting(f -> f.getRule())
+        assertThat(blocked.getStatus().getCurrentRun().getFindings())
+                .extracting(f -> f.getRule())
                 .contains("drop-table", "recreate-table");
         assertThat(blocked.getStatus().getCurrentRun().getBlockingFindings()).isEqualTo(2);
-        assertThat(client.resources(DatabaseBackup.class).inNamespace(ns).list().getItems()).isEmpty();
-        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).extracting(j -> j.getMetadata().getName())
+        assertThat(client.resources(DatabaseBackup.class).inNamespace(ns).list().getItems())
+                .isEmpty();
+        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems())
+                .extracting(j -> j.getMetadata().getName())
                 .containsExactly("recreate-g1-plan");
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(100);
         List<String> reasons = client.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> "recreate".equals(e.getInvolvedObject().getName())).map(e -> e.getReason()).toList();
+                .filter(e -> "recreate".equals(e.getInvolvedObject().getName()))
+                .map(e -> e.getReason())
+                .toList();
         assertThat(reasons).contains("Blocked");
     }
 
     /** Generation 1 creates orders with 500 rows; returns the migration, ready for a failing generation 2. */
     SafeMigration ordersWith500Rows(String ns, String name, String db) {
-        configMap(ns, name + "-v1", Map.of("V1__orders.sql", "CREATE TABLE orders (id serial PRIMARY KEY, total"
-                + " numeric);\nINSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g;\n"));
+        configMap(
+                ns,
+                name + "-v1",
+                Map.of(
+                        "V1__orders.sql",
+                        "CREATE TABLE orders (id serial PRIMARY KEY, total"
+                                + " numeric);\nINSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g;\n"));
         client.resource(migration(ns, name, db, name + "-v1")).create();
         assertThat(awaitDone(ns, name, 1).getStatus().getPhase()).isEqualTo(MigrationPhase.Succeeded);
-        configMap(ns, name + "-v2", Map.of("V2__cleanup.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n"
-                + "DELETE FROM orders WHERE id > 100;\n"));
-        return client.resources(SafeMigration.class).inNamespace(ns).withName(name).get();
+        configMap(
+                ns,
+                name + "-v2",
+                Map.of(
+                        "V2__cleanup.sql",
+                        "ALTER TABLE orders ADD COLUMN customer_reference text;\n"
+                                + "DELETE FROM orders WHERE id > 100;\n"));
+        return client.resources(SafeMigration.class)
+                .inNamespace(ns)
+                .withName(name)
+                .get();
     }
 
     @Test
@@ -196,10 +267,15 @@ class SafeMigrationEndToEndTest {
         SafeMigration halted = awaitDone(ns, "halt", 2);
         var run = halted.getStatus().getCurrentRun();
         assertThat(halted.getStatus().getPhase()).as(run.getMessage()).isEqualTo(MigrationPhase.Failed);
-        assertThat(run.getVerificationProblems()).anySatisfy(p -> assertThat(p).contains("orders: 400 of 500 rows lost"));
-        assertThat(run.getRestoreManifest()).contains("kind: \"DatabaseRestore\"").contains("halt-g2-b1")
+        assertThat(run.getVerificationProblems())
+                .anySatisfy(p -> assertThat(p).contains("orders: 400 of 500 rows lost"));
+        assertThat(run.getRestoreManifest())
+                .contains("kind: \"DatabaseRestore\"")
+                .contains("halt-g2-b1")
                 .contains("mode: \"Replace\"");
-        assertThat(count(haltDb, "SELECT count(*) FROM orders")).as("left as it is").isEqualTo(100);
+        assertThat(count(haltDb, "SELECT count(*) FROM orders"))
+                .as("left as it is")
+                .isEqualTo(100);
 
         // Restore: the same change, restored from the run's backup
         String restoreDb = pg.createDatabase("e2e_restore");
@@ -209,37 +285,50 @@ class SafeMigrationEndToEndTest {
         restore.getSpec().setOnFailure(SafeMigrationSpec.OnFailure.Restore);
         client.resource(restore).update();
         SafeMigration restored = awaitDone(ns, "restore", 2);
-        assertThat(restored.getStatus().getPhase()).as(restored.getStatus().getCurrentRun().getMessage())
+        assertThat(restored.getStatus().getPhase())
+                .as(restored.getStatus().getCurrentRun().getMessage())
                 .isEqualTo(MigrationPhase.Restored);
         assertThat(restored.getStatus().getCurrentRun().getRestore()).isEqualTo("restore-g2-restore");
-        assertThat(count(restoreDb, "SELECT count(*) FROM orders")).as("every row is back").isEqualTo(500);
-        assertThat(count(restoreDb, "SELECT count(*) FROM information_schema.columns WHERE column_name ="
-                + " 'customer_reference'")).isZero();
+        assertThat(count(restoreDb, "SELECT count(*) FROM orders"))
+                .as("every row is back")
+                .isEqualTo(500);
+        assertThat(count(
+                        restoreDb,
+                        "SELECT count(*) FROM information_schema.columns WHERE column_name ="
+                                + " 'customer_reference'"))
+                .isZero();
     }
 
     @Test
     void theApplicationsOwnCommandMigratesAndTheRunnerChecks() throws Exception {
         String ns = namespace("shop-command");
         String db = pg.createDatabase("e2e_command");
-        pg.execute(db, "CREATE TABLE orders (id serial PRIMARY KEY, total numeric)",
+        pg.execute(
+                db,
+                "CREATE TABLE orders (id serial PRIMARY KEY, total numeric)",
                 "INSERT INTO orders (total) SELECT g FROM generate_series(1, 300) g");
         SafeMigration m = migration(ns, "by-command", db, "unused");
         m.getSpec().setMigrations(null);
         m.getSpec().setEngine(MigrationEngineType.COMMAND);
         SafeMigrationSpec.CommandSpec command = new SafeMigrationSpec.CommandSpec();
         command.setImage("shop-app:1.2.3");
-        command.setCommand(List.of("sh", "-c", "psql -X -q -v ON_ERROR_STOP=1 -c 'ALTER TABLE orders ADD COLUMN"
-                + " customer_reference text'"));
+        command.setCommand(List.of(
+                "sh",
+                "-c",
+                "psql -X -q -v ON_ERROR_STOP=1 -c 'ALTER TABLE orders ADD COLUMN" + " customer_reference text'"));
         m.getSpec().setCommand(command);
         client.resource(m).create();
         SafeMigration done = awaitDone(ns, "by-command", 1);
         // the plan step reads no files for engine command: it only proves the database is reachable
-        assertThat(done.getStatus().getPhase()).as(done.getStatus().getCurrentRun().getMessage())
+        assertThat(done.getStatus().getPhase())
+                .as(done.getStatus().getCurrentRun().getMessage())
                 .isEqualTo(MigrationPhase.Succeeded);
         assertThat(done.getStatus().getCurrentRun().getRehearsal()).startsWith("Skipped");
-        assertThat(count(db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'customer_reference'"))
+        assertThat(count(
+                        db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'customer_reference'"))
                 .isEqualTo(1);
-        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).extracting(j -> j.getMetadata().getName())
+        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems())
+                .extracting(j -> j.getMetadata().getName())
                 .contains("by-command-g1-migrate-1", "by-command-g1-check-1");
     }
 }

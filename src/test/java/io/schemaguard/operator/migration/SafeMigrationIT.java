@@ -3,6 +3,19 @@ package io.schemaguard.operator.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.api.DatabaseBackup;
+import io.schemaguard.api.MigrationPhase;
+import io.schemaguard.api.SafeMigration;
+import io.schemaguard.operator.jobs.Conditions;
+import io.schemaguard.operator.jobs.Labels;
+import io.schemaguard.testing.Manifests;
+import io.schemaguard.testing.PostgresServer;
+import io.schemaguard.testing.S3Server;
+import io.schemaguard.testing.TableLock;
+import io.schemaguard.testing.cluster.OperatorProcess;
+import io.schemaguard.testing.cluster.RealCluster;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -10,25 +23,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.operator.jobs.Labels;
-import io.schemaguard.api.DatabaseBackup;
-import io.schemaguard.api.MigrationPhase;
-import io.schemaguard.api.SafeMigration;
-import io.schemaguard.operator.jobs.Conditions;
-import io.schemaguard.testing.Manifests;
-import io.schemaguard.testing.PostgresServer;
-import io.schemaguard.testing.S3Server;
-import io.schemaguard.testing.TableLock;
-import io.schemaguard.testing.cluster.OperatorProcess;
-import io.schemaguard.testing.cluster.RealCluster;
 
 /**
  * The seed's change as a user makes it on a real control plane: a ConfigMap of Prisma migrations
@@ -40,6 +38,7 @@ import io.schemaguard.testing.cluster.RealCluster;
 class SafeMigrationIT {
     @RegisterExtension
     static final RealCluster cluster = new RealCluster();
+
     static final String BUCKET = "it-migrations";
     static final Duration TIMEOUT = Duration.ofMinutes(4);
     static final String INIT = """
@@ -50,7 +49,8 @@ class SafeMigrationIT {
                 CONSTRAINT "orders_pkey" PRIMARY KEY ("id")
             );
             """;
-    static final String ADD_REFERENCE = "-- AlterTable\nALTER TABLE \"orders\" ADD COLUMN \"customer_reference\" TEXT;\n";
+    static final String ADD_REFERENCE =
+            "-- AlterTable\nALTER TABLE \"orders\" ADD COLUMN \"customer_reference\" TEXT;\n";
     static final String DROP_AND_RECREATE = """
             -- recreate orders with the new column (what a careless generator emits)
             DROP TABLE "orders";
@@ -94,9 +94,14 @@ class SafeMigrationIT {
 
     static String shop(PostgresServer pg, String name, int rows, boolean baselined) {
         String db = pg.createDatabase(name);
-        pg.execute(db, INIT, "INSERT INTO orders (customer, total) SELECT 'c' || g, g FROM generate_series(1, " + rows + ") g");
+        pg.execute(
+                db,
+                INIT,
+                "INSERT INTO orders (customer, total) SELECT 'c' || g, g FROM generate_series(1, " + rows + ") g");
         if (baselined) {
-            pg.execute(db, """
+            pg.execute(
+                    db,
+                    """
                     CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL,
                       finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text,
                       rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(),
@@ -117,8 +122,11 @@ class SafeMigrationIT {
                   namespace: %s
                 data:
                 """.formatted(name, ns));
-        files.forEach((k, v) -> yaml.append("  ").append(k).append(": |\n")
-                .append(v.lines().map(l -> "    " + l).collect(Collectors.joining("\n"))).append('\n'));
+        files.forEach((k, v) -> yaml.append("  ")
+                .append(k)
+                .append(": |\n")
+                .append(v.lines().map(l -> "    " + l).collect(Collectors.joining("\n")))
+                .append('\n'));
         return yaml.toString();
     }
 
@@ -127,8 +135,15 @@ class SafeMigrationIT {
     }
 
     /** The SafeMigration of {@code db} on {@code pg}, backing up to {@code bucket} on {@code s3} (engine prisma). */
-    static String safeMigration(PostgresServer pg, S3Server s3, String bucket, String ns, String name, String db,
-            String configMaps, boolean rehearsal) {
+    static String safeMigration(
+            PostgresServer pg,
+            S3Server s3,
+            String bucket,
+            String ns,
+            String name,
+            String db,
+            String configMaps,
+            boolean rehearsal) {
         return """
                 apiVersion: schemaguard.io/v1alpha1
                 kind: SafeMigration
@@ -168,30 +183,46 @@ class SafeMigrationIT {
     }
 
     static SafeMigration get(String ns, String name) {
-        return admin.resources(SafeMigration.class).inNamespace(ns).withName(name).get();
+        return admin.resources(SafeMigration.class)
+                .inNamespace(ns)
+                .withName(name)
+                .get();
     }
 
     static SafeMigration awaitDone(String ns, String name) {
-        return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(300)).until(() -> get(ns, name),
-                m -> m != null && m.getStatus() != null && m.getStatus().getPhase() != null
-                        && m.getStatus().getPhase().isTerminal()
-                        && m.getMetadata().getGeneration().equals(m.getStatus().getObservedGeneration()));
+        return await().atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(300))
+                .until(
+                        () -> get(ns, name),
+                        m -> m != null
+                                && m.getStatus() != null
+                                && m.getStatus().getPhase() != null
+                                && m.getStatus().getPhase().isTerminal()
+                                && m.getMetadata()
+                                        .getGeneration()
+                                        .equals(m.getStatus().getObservedGeneration()));
     }
 
     static long count(String db, String sql) throws Exception {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = pg.connect(db);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
     static List<String> jobs(String ns) {
-        return admin.batch().v1().jobs().inNamespace(ns).list().getItems().stream().map(j -> j.getMetadata().getName())
-                .sorted().toList();
+        return admin.batch().v1().jobs().inNamespace(ns).list().getItems().stream()
+                .map(j -> j.getMetadata().getName())
+                .sorted()
+                .toList();
     }
 
     static List<String> eventReasons(String ns) {
-        return admin.v1().events().inNamespace(ns).list().getItems().stream().map(e -> e.getReason()).toList();
+        return admin.v1().events().inNamespace(ns).list().getItems().stream()
+                .map(e -> e.getReason())
+                .toList();
     }
 
     @Test
@@ -200,45 +231,76 @@ class SafeMigrationIT {
         String ns = cluster.namespace("shop");
         String db = shop("it_shop_additive", 3000, true);
         apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
-                + configMap(ns, "shop-migrations", Map.of("20240101000000_init.sql", INIT,
-                        "20241125000000_add_customer_reference.sql", ADD_REFERENCE)));
+                + configMap(
+                        ns,
+                        "shop-migrations",
+                        Map.of(
+                                "20240101000000_init.sql",
+                                INIT,
+                                "20241125000000_add_customer_reference.sql",
+                                ADD_REFERENCE)));
         String manifest = safeMigration(ns, "add-customer-reference", db, "      - name: shop-migrations");
         apply(manifest);
 
         SafeMigration done = awaitDone(ns, "add-customer-reference");
         var run = done.getStatus().getCurrentRun();
-        assertThat(done.getStatus().getPhase()).as("%s %s", run.getMessage(), done.getStatus().getConditions())
+        assertThat(done.getStatus().getPhase())
+                .as("%s %s", run.getMessage(), done.getStatus().getConditions())
                 .isEqualTo(MigrationPhase.Succeeded);
         assertThat(run.getPending()).containsExactly("20241125000000_add_customer_reference");
         assertThat(run.getApplied()).containsExactly("20241125000000_add_customer_reference");
         assertThat(run.getRehearsal()).isEqualTo("Passed");
         assertThat(run.getSchemaChanges()).containsExactly("orders: +customer_reference text");
         assertThat(run.getVerificationProblems()).isNullOrEmpty();
-        assertThat(Conditions.find(done.getStatus().getConditions(), Conditions.READY).getStatus()).isEqualTo("True");
+        assertThat(Conditions.find(done.getStatus().getConditions(), Conditions.READY)
+                        .getStatus())
+                .isEqualTo("True");
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(3000);
-        assertThat(count(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders'"
-                + " AND column_name = 'customer_reference'")).isEqualTo(1);
-        assertThat(count(db, "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL"
-                + " AND migration_name = '20241125000000_add_customer_reference'"
-                + " AND checksum = encode(sha256(convert_to('" + ADD_REFERENCE.replace("'", "''") + "', 'UTF8')), 'hex')"))
-                .as("Prisma's own history, with the file's SHA-256").isEqualTo(1);
+        assertThat(count(
+                        db,
+                        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders'"
+                                + " AND column_name = 'customer_reference'"))
+                .isEqualTo(1);
+        assertThat(count(
+                        db,
+                        "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL"
+                                + " AND migration_name = '20241125000000_add_customer_reference'"
+                                + " AND checksum = encode(sha256(convert_to('" + ADD_REFERENCE.replace("'", "''")
+                                + "', 'UTF8')), 'hex')"))
+                .as("Prisma's own history, with the file's SHA-256")
+                .isEqualTo(1);
 
-        DatabaseBackup backup = admin.resources(DatabaseBackup.class).inNamespace(ns).withName(run.getBackup()).get();
-        assertThat(backup.getMetadata().getOwnerReferences()).singleElement()
+        DatabaseBackup backup = admin.resources(DatabaseBackup.class)
+                .inNamespace(ns)
+                .withName(run.getBackup())
+                .get();
+        assertThat(backup.getMetadata().getOwnerReferences())
+                .singleElement()
                 .satisfies(o -> assertThat(o.getName()).isEqualTo("add-customer-reference"));
         assertThat(backup.getMetadata().getLabels()).containsEntry(Labels.PINNED, "true");
         assertThat(backup.getStatus().getCompletedAt()).isLessThanOrEqualTo(run.getCompletedAt());
         List<String> jobs = jobs(ns);
-        assertThat(jobs).containsExactlyInAnyOrder("add-customer-reference-g1-plan", "add-customer-reference-g1-b1-backup",
-                "add-customer-reference-g1-rehearse-1", "add-customer-reference-g1-migrate-1");
-        String table = cluster.kubectl().run(null, "get", "safemigration", "-n", ns).orThrow().stdout();
-        assertThat(table).contains("add-customer-reference").contains("Succeeded").contains(run.getBackup());
+        assertThat(jobs)
+                .containsExactlyInAnyOrder(
+                        "add-customer-reference-g1-plan",
+                        "add-customer-reference-g1-b1-backup",
+                        "add-customer-reference-g1-rehearse-1",
+                        "add-customer-reference-g1-migrate-1");
+        String table = cluster.kubectl()
+                .run(null, "get", "safemigration", "-n", ns)
+                .orThrow()
+                .stdout();
+        assertThat(table)
+                .contains("add-customer-reference")
+                .contains("Succeeded")
+                .contains(run.getBackup());
 
         // a GitOps sync re-applies the same manifest: same generation, nothing runs again
         apply(manifest);
         Thread.sleep(5_000);
         assertThat(jobs(ns)).isEqualTo(jobs);
-        assertThat(get(ns, "add-customer-reference").getMetadata().getGeneration()).isEqualTo(1L);
+        assertThat(get(ns, "add-customer-reference").getMetadata().getGeneration())
+                .isEqualTo(1L);
         assertThat(eventReasons(ns)).contains("Succeeded");
     }
 
@@ -248,8 +310,14 @@ class SafeMigrationIT {
         String ns = cluster.namespace("careless");
         String db = shop("it_shop_destructive", 1200, true);
         apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
-                + configMap(ns, "recreate", Map.of("20240101000000_init.sql", INIT,
-                        "20241125000000_recreate_orders.sql", DROP_AND_RECREATE)));
+                + configMap(
+                        ns,
+                        "recreate",
+                        Map.of(
+                                "20240101000000_init.sql",
+                                INIT,
+                                "20241125000000_recreate_orders.sql",
+                                DROP_AND_RECREATE)));
         apply(safeMigration(ns, "recreate-orders", db, "      - name: recreate"));
 
         SafeMigration blocked = awaitDone(ns, "recreate-orders");
@@ -266,10 +334,13 @@ class SafeMigrationIT {
         assertThat(stalled.getStatus()).isEqualTo("True");
         assertThat(eventReasons(ns)).contains("Blocked");
         assertThat(jobs(ns)).containsExactly("recreate-orders-g1-plan");
-        assertThat(admin.resources(DatabaseBackup.class).inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(admin.resources(DatabaseBackup.class).inNamespace(ns).list().getItems())
+                .isEmpty();
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(1200);
-        String described = cluster.kubectl().run(null, "describe", "safemigration", "-n", ns, "recreate-orders")
-                .orThrow().stdout();
+        String described = cluster.kubectl()
+                .run(null, "describe", "safemigration", "-n", ns, "recreate-orders")
+                .orThrow()
+                .stdout();
         assertThat(described).contains("drop-table");
     }
 
@@ -284,10 +355,13 @@ class SafeMigrationIT {
 
         SafeMigration failed = awaitDone(ns, "add-customer-reference");
         assertThat(failed.getStatus().getPhase()).isEqualTo(MigrationPhase.Failed);
-        assertThat(failed.getStatus().getCurrentRun().getMessage()).contains("P3005").contains("baseline it first");
+        assertThat(failed.getStatus().getCurrentRun().getMessage())
+                .contains("P3005")
+                .contains("baseline it first");
         assertThat(eventReasons(ns)).contains("PlanFailed");
         assertThat(jobs(ns)).containsExactly("add-customer-reference-g1-plan");
-        assertThat(admin.resources(DatabaseBackup.class).inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(admin.resources(DatabaseBackup.class).inNamespace(ns).list().getItems())
+                .isEmpty();
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(100);
     }
 
@@ -297,34 +371,56 @@ class SafeMigrationIT {
         String ns = cluster.namespace("restart-mid-migration");
         String db = shop("it_shop_restart", 5000, true);
         apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
-                + configMap(ns, "shop-migrations", Map.of("20240101000000_init.sql", INIT,
-                        "20241125000000_add_customer_reference.sql", ADD_REFERENCE)));
+                + configMap(
+                        ns,
+                        "shop-migrations",
+                        Map.of(
+                                "20240101000000_init.sql",
+                                INIT,
+                                "20241125000000_add_customer_reference.sql",
+                                ADD_REFERENCE)));
         try (TableLock lock = TableLock.exclusive(pg, db, "orders")) {
             apply(safeMigration(ns, "add-customer-reference", db, "      - name: shop-migrations"));
-            await().atMost(TIMEOUT).until(() -> get(ns, "add-customer-reference"),
-                    m -> m.getStatus() != null && m.getStatus().getPhase() == MigrationPhase.BackingUp);
+            await().atMost(TIMEOUT)
+                    .until(
+                            () -> get(ns, "add-customer-reference"),
+                            m -> m.getStatus() != null && m.getStatus().getPhase() == MigrationPhase.BackingUp);
             await().atMost(TIMEOUT).until(() -> lock.blockedDumps() == 1);
-            assertThat(jobs(ns)).containsExactly("add-customer-reference-g1-b1-backup", "add-customer-reference-g1-plan");
+            assertThat(jobs(ns))
+                    .containsExactly("add-customer-reference-g1-b1-backup", "add-customer-reference-g1-plan");
 
             operator.kill();
             OperatorProcess second = cluster.startOperator(new OperatorProcess.Settings(
-                    "schemaguard-operator-migration-second", cluster.operatorKubeconfig(), RealCluster.OPERATOR_NAMESPACE,
-                    List.of(), RealCluster.RUNNER_IMAGE).logReconciliations());
+                            "schemaguard-operator-migration-second",
+                            cluster.operatorKubeconfig(),
+                            RealCluster.OPERATOR_NAMESPACE,
+                            List.of(),
+                            RealCluster.RUNNER_IMAGE)
+                    .logReconciliations());
             operator = second;
-            await().atMost(TIMEOUT).until(() -> second.log().lines()
-                    .anyMatch(l -> l.contains("Reconciling resource") && l.contains("add-customer-reference")));
+            await().atMost(TIMEOUT)
+                    .until(() -> second.log()
+                            .lines()
+                            .anyMatch(l -> l.contains("Reconciling resource") && l.contains("add-customer-reference")));
             // the backup still runs: no rehearsal, no migration, and no second backup
-            assertThat(jobs(ns)).containsExactly("add-customer-reference-g1-b1-backup", "add-customer-reference-g1-plan");
+            assertThat(jobs(ns))
+                    .containsExactly("add-customer-reference-g1-b1-backup", "add-customer-reference-g1-plan");
             assertThat(get(ns, "add-customer-reference").getStatus().getPhase()).isEqualTo(MigrationPhase.BackingUp);
         }
         SafeMigration done = awaitDone(ns, "add-customer-reference");
-        assertThat(done.getStatus().getPhase()).as(done.getStatus().getCurrentRun().getMessage())
+        assertThat(done.getStatus().getPhase())
+                .as(done.getStatus().getCurrentRun().getMessage())
                 .isEqualTo(MigrationPhase.Succeeded);
-        assertThat(admin.resources(DatabaseBackup.class).inNamespace(ns).list().getItems()).hasSize(1);
+        assertThat(admin.resources(DatabaseBackup.class).inNamespace(ns).list().getItems())
+                .hasSize(1);
         List<Job> all = admin.batch().v1().jobs().inNamespace(ns).list().getItems();
-        assertThat(all).extracting(j -> j.getMetadata().getName()).containsExactlyInAnyOrder(
-                "add-customer-reference-g1-plan", "add-customer-reference-g1-b1-backup", "add-customer-reference-g1-rehearse-1",
-                "add-customer-reference-g1-migrate-1");
+        assertThat(all)
+                .extracting(j -> j.getMetadata().getName())
+                .containsExactlyInAnyOrder(
+                        "add-customer-reference-g1-plan",
+                        "add-customer-reference-g1-b1-backup",
+                        "add-customer-reference-g1-rehearse-1",
+                        "add-customer-reference-g1-migrate-1");
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(5000);
     }
 }

@@ -2,23 +2,11 @@ package io.schemaguard.operator.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.MigrationPhase;
@@ -29,6 +17,16 @@ import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.S3Server;
 import io.schemaguard.testing.cluster.OperatorProcess;
 import io.schemaguard.testing.cluster.RealCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The benchmark behind bench/safemigration-overhead.sh (not a test: its name matches neither
@@ -44,6 +42,7 @@ import io.schemaguard.testing.cluster.RealCluster;
 class SafeMigrationOverhead {
     @RegisterExtension
     static final RealCluster cluster = new RealCluster();
+
     static final String BUCKET = "bench-migrations";
 
     final int rounds = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROUNDS", "3"));
@@ -58,10 +57,17 @@ class SafeMigrationOverhead {
         OperatorProcess operator = cluster.startOperator("schemaguard-operator-bench");
         try {
             String ns = cluster.namespace("bench");
-            cluster.kubectl().apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
-                    + SafeMigrationIT.configMap(ns, "shop-migrations", Map.of("20240101000000_init.sql",
-                            SafeMigrationIT.INIT, "20241125000000_add_customer_reference.sql",
-                            SafeMigrationIT.ADD_REFERENCE))).orThrow();
+            cluster.kubectl()
+                    .apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
+                            + SafeMigrationIT.configMap(
+                                    ns,
+                                    "shop-migrations",
+                                    Map.of(
+                                            "20240101000000_init.sql",
+                                            SafeMigrationIT.INIT,
+                                            "20241125000000_add_customer_reference.sql",
+                                            SafeMigrationIT.ADD_REFERENCE)))
+                    .orThrow();
             String template = SafeMigrationIT.shop(pg, "bench_template", rows, true);
             pg.execute(template, "VACUUM ANALYZE orders");
 
@@ -74,15 +80,29 @@ class SafeMigrationOverhead {
                 String name = "add-reference-" + r;
                 double e2e = safeMigration(ns, name, copy(template), false);
                 String db2 = copy(template);
-                DatabaseBackup own = admin.resources(DatabaseBackup.class).inNamespace(ns).withName(name + "-g1-b1").get();
+                DatabaseBackup own = admin.resources(DatabaseBackup.class)
+                        .inNamespace(ns)
+                        .withName(name + "-g1-b1")
+                        .get();
                 String byHand = "by-hand-" + r;
                 double b = backupByHand(ns, own, byHand, db2);
-                String id = admin.resources(DatabaseBackup.class).inNamespace(ns).withName(byHand).get().getStatus()
+                String id = admin.resources(DatabaseBackup.class)
+                        .inNamespace(ns)
+                        .withName(byHand)
+                        .get()
+                        .getStatus()
                         .getBackupId();
                 double m = migrateByHand(ns, name + "-g1-migrate-1", "by-hand-migrate-" + r, db2, id);
                 double withRehearsal = safeMigration(ns, "rehearsed-" + r, copy(template), true);
-                System.out.printf(Locale.ROOT, "bench: round %d%s: safemigration_s=%.2f backup_s=%.2f migrate_s=%.2f"
-                        + " safemigration_rehearsal_s=%.2f%n", r, r == 0 ? " (warm-up, not counted)" : "", e2e, b, m,
+                System.out.printf(
+                        Locale.ROOT,
+                        "bench: round %d%s: safemigration_s=%.2f backup_s=%.2f migrate_s=%.2f"
+                                + " safemigration_rehearsal_s=%.2f%n",
+                        r,
+                        r == 0 ? " (warm-up, not counted)" : "",
+                        e2e,
+                        b,
+                        m,
                         withRehearsal);
                 if (r > 0) {
                     plain.add(e2e);
@@ -93,10 +113,20 @@ class SafeMigrationOverhead {
             }
             double overhead = median(plain) - median(backup) - median(migrate);
             double rehearsal = median(rehearsed) - median(plain);
-            String last = String.format(Locale.ROOT, "overhead_s=%.2f backup_s=%.2f migrate_s=%.2f rehearsal_s=%.2f",
-                    overhead, median(backup), median(migrate), rehearsal);
-            System.out.printf(Locale.ROOT, "bench: %d rows, medians of %d rounds: safemigration_s=%.2f"
-                    + " safemigration_rehearsal_s=%.2f%n", rows, rounds, median(plain), median(rehearsed));
+            String last = String.format(
+                    Locale.ROOT,
+                    "overhead_s=%.2f backup_s=%.2f migrate_s=%.2f rehearsal_s=%.2f",
+                    overhead,
+                    median(backup),
+                    median(migrate),
+                    rehearsal);
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench: %d rows, medians of %d rounds: safemigration_s=%.2f" + " safemigration_rehearsal_s=%.2f%n",
+                    rows,
+                    rounds,
+                    median(plain),
+                    median(rehearsed));
             System.out.println(last);
             String out = System.getenv("BENCH_RESULT");
             if (out != null) {
@@ -115,18 +145,27 @@ class SafeMigrationOverhead {
 
     /** Seconds from creating the SafeMigration to its terminal phase, which must be Succeeded. */
     double safeMigration(String ns, String name, String db, boolean rehearsal) {
-        String yaml = SafeMigrationIT.safeMigration(pg, s3, BUCKET, ns, name, db, "      - name: shop-migrations",
-                rehearsal);
+        String yaml =
+                SafeMigrationIT.safeMigration(pg, s3, BUCKET, ns, name, db, "      - name: shop-migrations", rehearsal);
         long t0 = System.nanoTime();
         cluster.kubectl().apply(yaml).orThrow();
         await(name, () -> {
-            SafeMigration m = admin.resources(SafeMigration.class).inNamespace(ns).withName(name).get();
-            return m != null && m.getStatus() != null && m.getStatus().getPhase() != null
+            SafeMigration m = admin.resources(SafeMigration.class)
+                    .inNamespace(ns)
+                    .withName(name)
+                    .get();
+            return m != null
+                    && m.getStatus() != null
+                    && m.getStatus().getPhase() != null
                     && m.getStatus().getPhase().isTerminal();
         });
         double s = (System.nanoTime() - t0) / 1e9;
-        SafeMigration done = admin.resources(SafeMigration.class).inNamespace(ns).withName(name).get();
-        assertThat(done.getStatus().getPhase()).as(done.getStatus().getCurrentRun().getMessage())
+        SafeMigration done = admin.resources(SafeMigration.class)
+                .inNamespace(ns)
+                .withName(name)
+                .get();
+        assertThat(done.getStatus().getPhase())
+                .as(done.getStatus().getCurrentRun().getMessage())
                 .isEqualTo(MigrationPhase.Succeeded);
         assertThat(done.getStatus().getCurrentRun().getRehearsal()).isEqualTo(rehearsal ? "Passed" : "Skipped");
         return s;
@@ -141,12 +180,21 @@ class SafeMigrationOverhead {
         long t0 = System.nanoTime();
         admin.resources(DatabaseBackup.class).inNamespace(ns).resource(b).create();
         await(name, () -> {
-            DatabaseBackup x = admin.resources(DatabaseBackup.class).inNamespace(ns).withName(name).get();
-            return x.getStatus() != null && (x.getStatus().getPhase() == Phase.Succeeded
-                    || x.getStatus().getPhase() == Phase.Failed);
+            DatabaseBackup x = admin.resources(DatabaseBackup.class)
+                    .inNamespace(ns)
+                    .withName(name)
+                    .get();
+            return x.getStatus() != null
+                    && (x.getStatus().getPhase() == Phase.Succeeded
+                            || x.getStatus().getPhase() == Phase.Failed);
         });
         double s = (System.nanoTime() - t0) / 1e9;
-        assertThat(admin.resources(DatabaseBackup.class).inNamespace(ns).withName(name).get().getStatus().getPhase())
+        assertThat(admin.resources(DatabaseBackup.class)
+                        .inNamespace(ns)
+                        .withName(name)
+                        .get()
+                        .getStatus()
+                        .getPhase())
                 .isEqualTo(Phase.Succeeded);
         return s;
     }
@@ -157,25 +205,45 @@ class SafeMigrationOverhead {
         PodTemplateSpec pod = own.getSpec().getTemplate();
         pod.getMetadata().setLabels(Map.of("app", "by-hand"));
         pod.getSpec().getContainers().forEach(c -> {
-            c.setArgs(c.getArgs().stream().map(a -> a.startsWith("--backup=") ? "--backup=" + backupId : a).toList());
+            c.setArgs(c.getArgs().stream()
+                    .map(a -> a.startsWith("--backup=") ? "--backup=" + backupId : a)
+                    .toList());
             for (EnvVar e : c.getEnv()) {
                 if (e.getName().equals("PGDATABASE")) {
                     e.setValue(db);
                 }
             }
         });
-        Job job = new JobBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata().withNewSpec()
-                .withBackoffLimit(0).withTemplate(pod).endSpec().build();
+        Job job = new JobBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(0)
+                .withTemplate(pod)
+                .endSpec()
+                .build();
         long t0 = System.nanoTime();
         admin.batch().v1().jobs().inNamespace(ns).resource(job).create();
         await(name, () -> {
             Job j = admin.batch().v1().jobs().inNamespace(ns).withName(name).get();
-            return j.getStatus() != null && ((j.getStatus().getSucceeded() != null && j.getStatus().getSucceeded() > 0)
-                    || (j.getStatus().getFailed() != null && j.getStatus().getFailed() > 0));
+            return j.getStatus() != null
+                    && ((j.getStatus().getSucceeded() != null && j.getStatus().getSucceeded() > 0)
+                            || (j.getStatus().getFailed() != null
+                                    && j.getStatus().getFailed() > 0));
         });
         double s = (System.nanoTime() - t0) / 1e9;
-        assertThat(admin.batch().v1().jobs().inNamespace(ns).withName(name).get().getStatus().getSucceeded())
-                .as("the migration Job run by hand").isEqualTo(1);
+        assertThat(admin.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(ns)
+                        .withName(name)
+                        .get()
+                        .getStatus()
+                        .getSucceeded())
+                .as("the migration Job run by hand")
+                .isEqualTo(1);
         return s;
     }
 

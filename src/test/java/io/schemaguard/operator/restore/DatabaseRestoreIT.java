@@ -1,19 +1,7 @@
 package io.schemaguard.operator.restore;
 
-import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Duration;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,6 +14,16 @@ import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.S3Server;
 import io.schemaguard.testing.cluster.OperatorProcess;
 import io.schemaguard.testing.cluster.RealCluster;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The seed's incident and its cure on a real control plane, applied with kubectl: a backup, rows of
@@ -36,6 +34,7 @@ import io.schemaguard.testing.cluster.RealCluster;
 class DatabaseRestoreIT {
     @RegisterExtension
     static final RealCluster cluster = new RealCluster();
+
     static final String BUCKET = "it-restores";
     static final Duration TIMEOUT = Duration.ofMinutes(3);
 
@@ -50,7 +49,9 @@ class DatabaseRestoreIT {
         pg = PostgresServer.shared();
         s3 = S3Server.shared();
         shop = pg.createDatabase("it_incident");
-        pg.execute(shop, "CREATE TABLE orders (id serial PRIMARY KEY, customer text, total numeric)",
+        pg.execute(
+                shop,
+                "CREATE TABLE orders (id serial PRIMARY KEY, customer text, total numeric)",
                 "INSERT INTO orders (customer, total) SELECT 'c' || g, g FROM generate_series(1, 4000) g");
         s3.createBucket(BUCKET);
         admin = cluster.admin();
@@ -68,11 +69,17 @@ class DatabaseRestoreIT {
         return cluster.kubectl().apply(yaml).orThrow().stdout();
     }
 
-    static <T extends HasMetadata> T awaitDone(Class<T> type, String ns, String name,
-            Function<T, Phase> phase) {
-        return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(300))
-                .until(() -> admin.resources(type).inNamespace(ns).withName(name).get(),
-                        r -> r != null && phase.apply(r) != null && phase.apply(r).isTerminal());
+    static <T extends HasMetadata> T awaitDone(Class<T> type, String ns, String name, Function<T, Phase> phase) {
+        return await().atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(300))
+                .until(
+                        () -> admin.resources(type)
+                                .inNamespace(ns)
+                                .withName(name)
+                                .get(),
+                        r -> r != null
+                                && phase.apply(r) != null
+                                && phase.apply(r).isTerminal());
     }
 
     static Phase phaseOf(DatabaseRestore r) {
@@ -80,7 +87,8 @@ class DatabaseRestoreIT {
     }
 
     static long orders(String db) throws Exception {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement();
+        try (Connection c = pg.connect(db);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM orders")) {
             rs.next();
             return rs.getLong(1);
@@ -92,7 +100,10 @@ class DatabaseRestoreIT {
         String ns = cluster.namespace("restore");
         apply(Manifests.secrets(ns, PostgresServer.PASSWORD) + "---\n"
                 + Manifests.backup(ns, "before-migration", pg, shop, s3, BUCKET, "  exactRowCounts: true\n"));
-        DatabaseBackup backup = awaitDone(DatabaseBackup.class, ns, "before-migration",
+        DatabaseBackup backup = awaitDone(
+                DatabaseBackup.class,
+                ns,
+                "before-migration",
                 b -> b.getStatus() == null ? null : b.getStatus().getPhase());
         assertThat(backup.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
 
@@ -102,7 +113,8 @@ class DatabaseRestoreIT {
         String copy = "it_incident_copy";
         apply(Manifests.restore(ns, "to-a-copy", "before-migration", pg, copy, null));
         DatabaseRestore toCopy = awaitDone(DatabaseRestore.class, ns, "to-a-copy", DatabaseRestoreIT::phaseOf);
-        assertThat(toCopy.getStatus().getPhase()).as(String.valueOf(toCopy.getStatus().getConditions()))
+        assertThat(toCopy.getStatus().getPhase())
+                .as(String.valueOf(toCopy.getStatus().getConditions()))
                 .isEqualTo(Phase.Succeeded);
         assertThat(toCopy.getStatus().getRowCheck()).isEqualTo("exact");
         assertThat(toCopy.getStatus().getRestoredRows()).isEqualTo(4000L);
@@ -112,37 +124,56 @@ class DatabaseRestoreIT {
         apply(Manifests.restore(ns, "into-occupied", "before-migration", pg, shop, null));
         DatabaseRestore refused = awaitDone(DatabaseRestore.class, ns, "into-occupied", DatabaseRestoreIT::phaseOf);
         assertThat(refused.getStatus().getPhase()).isEqualTo(Phase.Failed);
-        assertThat(Conditions.find(refused.getStatus().getConditions(), Conditions.READY).getReason())
+        assertThat(Conditions.find(refused.getStatus().getConditions(), Conditions.READY)
+                        .getReason())
                 .isEqualTo("TargetNotEmpty");
-        assertThat(refused.getStatus().getFailedAttempts()).as("a configuration error is not retried").isEqualTo(1);
+        assertThat(refused.getStatus().getFailedAttempts())
+                .as("a configuration error is not retried")
+                .isEqualTo(1);
         assertThat(orders(shop)).isEqualTo(500);
 
-        apply(Manifests.restore(ns, "fix-shop", "before-migration", pg, shop,
-                "  mode: Replace\n  confirm: " + shop + "\n"));
+        apply(Manifests.restore(
+                ns, "fix-shop", "before-migration", pg, shop, "  mode: Replace\n  confirm: " + shop + "\n"));
         DatabaseRestore fixed = awaitDone(DatabaseRestore.class, ns, "fix-shop", DatabaseRestoreIT::phaseOf);
-        assertThat(fixed.getStatus().getPhase()).as(String.valueOf(fixed.getStatus().getConditions()))
+        assertThat(fixed.getStatus().getPhase())
+                .as(String.valueOf(fixed.getStatus().getConditions()))
                 .isEqualTo(Phase.Succeeded);
         assertThat(fixed.getStatus().getSafetyBackup()).isEqualTo("fix-shop-safety");
-        DatabaseBackup safety = admin.resources(DatabaseBackup.class).inNamespace(ns).withName("fix-shop-safety").get();
+        DatabaseBackup safety = admin.resources(DatabaseBackup.class)
+                .inNamespace(ns)
+                .withName("fix-shop-safety")
+                .get();
         assertThat(safety.getStatus().getPhase()).isEqualTo(Phase.Succeeded);
-        assertThat(safety.getMetadata().getOwnerReferences()).as("the way back outlives the restore").isEmpty();
+        assertThat(safety.getMetadata().getOwnerReferences())
+                .as("the way back outlives the restore")
+                .isEmpty();
         assertThat(orders(shop)).as("every row is back").isEqualTo(4000);
 
         // deleting the restore leaves the database (and the safety backup) alone
-        cluster.kubectl().run(null, "delete", "-n", ns, "databaserestore", "fix-shop", "--wait=true").orThrow();
+        cluster.kubectl()
+                .run(null, "delete", "-n", ns, "databaserestore", "fix-shop", "--wait=true")
+                .orThrow();
         assertThat(orders(shop)).isEqualTo(4000);
-        assertThat(admin.resources(DatabaseBackup.class).inNamespace(ns).withName("fix-shop-safety").get()).isNotNull();
+        assertThat(admin.resources(DatabaseBackup.class)
+                        .inNamespace(ns)
+                        .withName("fix-shop-safety")
+                        .get())
+                .isNotNull();
     }
 
     @Test
     void theApiServerRefusesAReplaceWithoutTheRightConfirm() {
         String ns = cluster.namespace("restore-confirm");
-        for (var bad : List.of(List.of("  mode: Replace\n", "mode Replace requires confirm"),
-                List.of("  mode: Replace\n  confirm: not-the-target\n", "confirm must equal the target database name"))) {
+        for (var bad : List.of(
+                List.of("  mode: Replace\n", "mode Replace requires confirm"),
+                List.of(
+                        "  mode: Replace\n  confirm: not-the-target\n",
+                        "confirm must equal the target database name"))) {
             var result = cluster.kubectl().apply(Manifests.restore(ns, "careless", "whatever", pg, shop, bad.get(0)));
             assertThat(result.exitCode()).isNotZero();
             assertThat(result.stderr()).contains(bad.get(1));
         }
-        assertThat(admin.resources(DatabaseRestore.class).inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(admin.resources(DatabaseRestore.class).inNamespace(ns).list().getItems())
+                .isEmpty();
     }
 }

@@ -2,13 +2,6 @@ package io.schemaguard.operator.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
@@ -20,6 +13,11 @@ import io.schemaguard.operator.kube.Action;
 import io.schemaguard.operator.kube.Step;
 import io.schemaguard.testing.Fixtures;
 import io.schemaguard.testing.JobFixtures;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The restore's decision before and at its Job: the safety backup of a Replace comes first, the Job only after it. */
 class RestoreStepTest {
@@ -50,23 +48,27 @@ class RestoreStepTest {
     }
 
     static List<String> created(Step<?> step) {
-        return step.actions().stream().map(a -> ((Action.Create) a).resource())
-                .map(h -> h.getKind() + "/" + h.getMetadata().getName()).toList();
+        return step.actions().stream()
+                .map(a -> ((Action.Create) a).resource())
+                .map(h -> h.getKind() + "/" + h.getMetadata().getName())
+                .toList();
     }
 
     @ParameterizedTest(name = "replace={0}, safety backup {1}, job exists={2}: {3} {4}, creates [{5}]")
-    @CsvSource(delimiter = '|', value = {
-            // mode    | safety    | job   | phase   | ready reason        | creates
-            "false     | absent    | false | Pending | JobPending          | Job/bring-orders-back-restore",
-            "true      | absent    | false | Pending | TakingSafetyBackup  | DatabaseBackup/bring-orders-back-safety",
-            "true      | Running   | false | Pending | TakingSafetyBackup  | ''",
-            "true      | Failed    | false | Failed  | SafetyBackupFailed  | ''",
-            "true      | Succeeded | false | Pending | JobPending          | Job/bring-orders-back-restore",
-            // once the Job exists the safety backup is history: its later state does not matter
-            "true      | Failed    | true  | Pending | JobPending          | ''",
-    })
-    void theSafetyBackupGoesFirst(boolean replace, String safety, boolean jobExists, Phase phase, String reason,
-            String creates) {
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                // mode    | safety    | job   | phase   | ready reason        | creates
+                "false     | absent    | false | Pending | JobPending          | Job/bring-orders-back-restore",
+                "true      | absent    | false | Pending | TakingSafetyBackup  | DatabaseBackup/bring-orders-back-safety",
+                "true      | Running   | false | Pending | TakingSafetyBackup  | ''",
+                "true      | Failed    | false | Failed  | SafetyBackupFailed  | ''",
+                "true      | Succeeded | false | Pending | JobPending          | Job/bring-orders-back-restore",
+                // once the Job exists the safety backup is history: its later state does not matter
+                "true      | Failed    | true  | Pending | JobPending          | ''",
+            })
+    void theSafetyBackupGoesFirst(
+            boolean replace, String safety, boolean jobExists, Phase phase, String reason, String creates) {
         DatabaseRestore r = restore(replace);
         List<DatabaseBackup> related = new ArrayList<>(List.of(RestorePlanAndJobTest.backup(Phase.Succeeded)));
         if (!safety.equals("absent")) {
@@ -75,14 +77,16 @@ class RestoreStepTest {
         Job job = jobExists ? JobFixtures.active(RestoreJobFactory.jobName(r)) : null;
         var step = step(r, related, job);
         assertThat(step.status().getPhase()).isEqualTo(phase);
-        assertThat(step.status().getConditions()).filteredOn(c -> c.getType().equals("Ready"))
-                .extracting(c -> c.getReason()).containsExactly(reason);
+        assertThat(step.status().getConditions())
+                .filteredOn(c -> c.getType().equals("Ready"))
+                .extracting(c -> c.getReason())
+                .containsExactly(reason);
         assertThat(created(step)).isEqualTo(creates.isEmpty() ? List.of() : List.of(creates));
         assertThat(step.status().getSafetyBackup()).isEqualTo(replace ? "bring-orders-back-safety" : null);
     }
 
     @ParameterizedTest(name = "a finished restore ({0}) creates nothing and records the generation")
-    @CsvSource({ "Succeeded", "Failed" })
+    @CsvSource({"Succeeded", "Failed"})
     void aFinishedRestoreOnlyRecordsTheGeneration(Phase phase) {
         DatabaseRestore r = restore(true);
         r.getMetadata().setGeneration(3L);
@@ -94,6 +98,8 @@ class RestoreStepTest {
         assertThat(step.actions()).isEmpty();
         assertThat(step.events()).isEmpty();
         assertThat(step.status().getObservedGeneration()).isEqualTo(3L);
-        assertThat(r.getStatus().getObservedGeneration()).as("the resource's own status is untouched").isEqualTo(1L);
+        assertThat(r.getStatus().getObservedGeneration())
+                .as("the resource's own status is untouched")
+                .isEqualTo(1L);
     }
 }

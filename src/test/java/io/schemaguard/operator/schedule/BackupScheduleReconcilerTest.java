@@ -1,27 +1,15 @@
 package io.schemaguard.operator.schedule;
 
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.BackupScheduleSpec;
 import io.schemaguard.api.BackupTemplate;
@@ -29,8 +17,17 @@ import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DeletionPolicy;
 import io.schemaguard.api.Phase;
 import io.schemaguard.operator.jobs.Conditions;
+import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.testing.Fixtures;
 import io.schemaguard.testing.TestClock;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The schedule reconciler against the Fabric8 mock server (CRUD mode) with the operator's clock moved
@@ -54,7 +51,12 @@ class BackupScheduleReconcilerTest {
     }
 
     private String namespace(String name) {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .build())
                 .createOr(NonDeletingOperation::update);
         return name;
     }
@@ -64,8 +66,8 @@ class BackupScheduleReconcilerTest {
         s.getMetadata().setName(name);
         s.getMetadata().setNamespace(ns);
         s.getSpec().setSchedule(cron);
-        DatabaseBackup like = Fixtures.backup(ns, "x", "orders-db", 5432, "shop",
-                Fixtures.s3("team-backups", "http://minio:9000", "s3-credentials"));
+        DatabaseBackup like = Fixtures.backup(
+                ns, "x", "orders-db", 5432, "shop", Fixtures.s3("team-backups", "http://minio:9000", "s3-credentials"));
         BackupTemplate t = new BackupTemplate();
         t.setDatabase(like.getSpec().getDatabase());
         t.setStorage(like.getSpec().getStorage());
@@ -82,17 +84,23 @@ class BackupScheduleReconcilerTest {
     }
 
     private BackupSchedule fetch(String ns, String name) {
-        return client.resources(BackupSchedule.class).inNamespace(ns).withName(name).get();
+        return client.resources(BackupSchedule.class)
+                .inNamespace(ns)
+                .withName(name)
+                .get();
     }
 
     /** A spec change as kubectl edit makes it (a patch, so the operator's status writes do not conflict). */
     private void edit(String ns, String name, Consumer<BackupSchedule> change) {
-        for (int attempt = 1;; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             try {
-                client.resources(BackupSchedule.class).inNamespace(ns).withName(name).edit(x -> {
-                    change.accept(x);
-                    return x;
-                });
+                client.resources(BackupSchedule.class)
+                        .inNamespace(ns)
+                        .withName(name)
+                        .edit(x -> {
+                            change.accept(x);
+                            return x;
+                        });
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 5) {
@@ -104,20 +112,31 @@ class BackupScheduleReconcilerTest {
 
     private List<DatabaseBackup> backups(String ns) {
         return client.resources(DatabaseBackup.class).inNamespace(ns).list().getItems().stream()
-                .filter(b -> b.getMetadata().getDeletionTimestamp() == null).toList();
+                .filter(b -> b.getMetadata().getDeletionTimestamp() == null)
+                .toList();
     }
 
     private List<String> reasons(String ns, String name) {
         return client.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
+                .filter(e -> name.equals(e.getInvolvedObject().getName()))
+                .map(Event::getReason)
+                .toList();
     }
 
     /** Plays the backup's outcome, once its own reconciler has written its first status (so it does not overwrite this). */
     private void phase(DatabaseBackup b, Phase phase, String completedAt) {
-        await().ignoreExceptions().atMost(TIMEOUT).until(() -> client.resources(DatabaseBackup.class).inNamespace(b.getMetadata().getNamespace())
-                .withName(b.getMetadata().getName()).get(), x -> x.getStatus() != null && x.getStatus().getPhase() != null);
-        client.resources(DatabaseBackup.class).inNamespace(b.getMetadata().getNamespace())
-                .withName(b.getMetadata().getName()).editStatus(x -> {
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(
+                        () -> client.resources(DatabaseBackup.class)
+                                .inNamespace(b.getMetadata().getNamespace())
+                                .withName(b.getMetadata().getName())
+                                .get(),
+                        x -> x.getStatus() != null && x.getStatus().getPhase() != null);
+        client.resources(DatabaseBackup.class)
+                .inNamespace(b.getMetadata().getNamespace())
+                .withName(b.getMetadata().getName())
+                .editStatus(x -> {
                     x.getStatus().setPhase(phase);
                     x.getStatus().setCompletedAt(completedAt);
                     return x;
@@ -131,22 +150,40 @@ class BackupScheduleReconcilerTest {
         clock.set(due.minusSeconds(2));
         client.resource(schedule(ns, "shop-nightly", "0 2 * * *")).create();
 
-        DatabaseBackup b = await().ignoreExceptions().atMost(TIMEOUT).until(() -> backups(ns), l -> !l.isEmpty()).get(0);
+        DatabaseBackup b = await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(() -> backups(ns), l -> !l.isEmpty())
+                .get(0);
         assertThat(b.getMetadata().getName()).isEqualTo(ScheduleProgress.backupName("shop-nightly", due));
         assertThat(b.getMetadata().getLabels()).containsEntry(Labels.SCHEDULE, "shop-nightly");
         assertThat(b.getMetadata().getAnnotations()).containsEntry(Labels.SCHEDULED_TIME_ANNOTATION, due.toString());
-        assertThat(b.getMetadata().getOwnerReferences()).as("backups outlive their schedule").isNullOrEmpty();
+        assertThat(b.getMetadata().getOwnerReferences())
+                .as("backups outlive their schedule")
+                .isNullOrEmpty();
         assertThat(b.getSpec().getExactRowCounts()).isTrue();
         assertThat(b.getSpec().getDatabase().getName()).isEqualTo("shop");
 
-        BackupSchedule s = await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, "shop-nightly"),
-                x -> due.toString().equals(x.getStatus().getLastScheduleTime()));
-        assertThat(s.getStatus().getNextScheduleTime()).isEqualTo(due.plus(Duration.ofDays(1)).toString());
-        assertThat(Conditions.find(s.getStatus().getConditions(), Conditions.READY).getStatus()).isEqualTo("True");
-        await().ignoreExceptions().atMost(TIMEOUT).untilAsserted(() -> assertThat(reasons(ns, "shop-nightly")).contains("Scheduled"));
+        BackupSchedule s = await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns, "shop-nightly"),
+                        x -> due.toString().equals(x.getStatus().getLastScheduleTime()));
+        assertThat(s.getStatus().getNextScheduleTime())
+                .isEqualTo(due.plus(Duration.ofDays(1)).toString());
+        assertThat(Conditions.find(s.getStatus().getConditions(), Conditions.READY)
+                        .getStatus())
+                .isEqualTo("True");
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(reasons(ns, "shop-nightly")).contains("Scheduled"));
         // the backup's own reconciler picked it up (a Job exists), and nothing else was created
-        await().ignoreExceptions().atMost(TIMEOUT).until(() -> client.batch().v1().jobs().inNamespace(ns).list().getItems().stream()
-                .filter(j -> "backup".equals(j.getMetadata().getLabels().get("app.kubernetes.io/component"))).count() == 1);
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(() -> client.batch().v1().jobs().inNamespace(ns).list().getItems().stream()
+                                .filter(j -> "backup"
+                                        .equals(j.getMetadata().getLabels().get("app.kubernetes.io/component")))
+                                .count()
+                        == 1);
         assertThat(backups(ns)).hasSize(1);
     }
 
@@ -159,22 +196,33 @@ class BackupScheduleReconcilerTest {
         client.resource(bad).create();
 
         for (String name : List.of("bad-cron", "bad-zone")) {
-            BackupSchedule s = await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, name),
-                    x -> x.getStatus() != null && Conditions.find(x.getStatus().getConditions(), Conditions.READY) != null);
+            BackupSchedule s = await().ignoreExceptions()
+                    .atMost(TIMEOUT)
+                    .until(
+                            () -> fetch(ns, name),
+                            x -> x.getStatus() != null
+                                    && Conditions.find(x.getStatus().getConditions(), Conditions.READY) != null);
             var ready = Conditions.find(s.getStatus().getConditions(), Conditions.READY);
             assertThat(ready.getStatus()).isEqualTo("False");
             assertThat(ready.getReason()).isEqualTo("InvalidSchedule");
             assertThat(ready.getMessage()).contains(name.equals("bad-cron") ? "61" : "Mars/Olympus_Mons");
             assertThat(s.getStatus().getNextScheduleTime()).isNull();
-            await().ignoreExceptions().atMost(TIMEOUT).untilAsserted(() -> assertThat(reasons(ns, name)).contains("InvalidSchedule"));
+            await().ignoreExceptions()
+                    .atMost(TIMEOUT)
+                    .untilAsserted(() -> assertThat(reasons(ns, name)).contains("InvalidSchedule"));
         }
         assertThat(backups(ns)).isEmpty();
 
         // fixed: the same resource schedules again
         edit(ns, "bad-cron", x -> x.getSpec().setSchedule("0 3 * * *"));
-        await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, "bad-cron"), x -> "True".equals(
-                Conditions.find(x.getStatus().getConditions(), Conditions.READY).getStatus())
-                && x.getStatus().getNextScheduleTime() != null);
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns, "bad-cron"),
+                        x -> "True"
+                                        .equals(Conditions.find(x.getStatus().getConditions(), Conditions.READY)
+                                                .getStatus())
+                                && x.getStatus().getNextScheduleTime() != null);
     }
 
     @Test
@@ -183,33 +231,54 @@ class BackupScheduleReconcilerTest {
         Instant due = nextTwoAm().plus(Duration.ofDays(1));
         clock.set(due.minus(Duration.ofDays(1)).minusSeconds(2)); // the day before, two seconds early
         client.resource(schedule(ns, "slow", "0 2 * * *")).create();
-        DatabaseBackup first = await().ignoreExceptions().atMost(TIMEOUT).until(() -> backups(ns), l -> l.size() == 1).get(0);
+        DatabaseBackup first = await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(() -> backups(ns), l -> l.size() == 1)
+                .get(0);
         phase(first, Phase.Running, null);
-        await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, "slow").getStatus().getActive(),
-                a -> a != null && a.contains(first.getMetadata().getName()));
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns, "slow").getStatus().getActive(),
+                        a -> a != null && a.contains(first.getMetadata().getName()));
 
         clock.set(due.minusSeconds(2)); // a day later, the first backup still running
         // a spec change wakes the reconciler at the new time
         edit(ns, "slow", x -> x.getSpec().setStartingDeadlineSeconds(3600L));
-        await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, "slow").getStatus().getLastScheduleTime(), due.toString()::equals);
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(() -> fetch(ns, "slow").getStatus().getLastScheduleTime(), due.toString()::equals);
         assertThat(backups(ns)).hasSize(1);
-        await().ignoreExceptions().atMost(TIMEOUT).untilAsserted(() -> assertThat(reasons(ns, "slow")).contains("RunSkipped"));
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(reasons(ns, "slow")).contains("RunSkipped"));
 
         // suspended: no next run, none created even when due
         edit(ns, "slow", x -> x.getSpec().setSuspend(true));
-        await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, "slow").getStatus(), st -> st.getNextScheduleTime() == null
-                && "Suspended".equals(Conditions.find(st.getConditions(), Conditions.READY).getReason()));
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns, "slow").getStatus(),
+                        st -> st.getNextScheduleTime() == null
+                                && "Suspended"
+                                        .equals(Conditions.find(st.getConditions(), Conditions.READY)
+                                                .getReason()));
         phase(first, Phase.Succeeded, due.toString());
         clock.set(due.plus(Duration.ofDays(1)).plusSeconds(1));
         edit(ns, "slow", x -> x.getSpec().setFailedBackupsHistoryLimit(2));
-        await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, "slow").getStatus().getKeptBackups(), k -> k != null && k == 1);
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(() -> fetch(ns, "slow").getStatus().getKeptBackups(), k -> k != null && k == 1);
         assertThat(backups(ns)).hasSize(1);
     }
 
     @Test
     void retentionDeletesWhatNoRuleKeepsAndNeverTheMarkedOnes() {
         String ns = namespace("retention");
-        Instant base = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(10)).plus(Duration.ofHours(2));
+        Instant base = Instant.now()
+                .truncatedTo(ChronoUnit.DAYS)
+                .minus(Duration.ofDays(10))
+                .plus(Duration.ofHours(2));
         for (int d = 0; d < 6; d++) {
             Instant t = base.plus(Duration.ofDays(d));
             DatabaseBackup b = ScheduleProgress.backupFor(schedule(ns, "daily", "0 2 * * *"), t);
@@ -230,20 +299,30 @@ class BackupScheduleReconcilerTest {
         client.resource(s).create();
 
         // dry run: reported, nothing deleted
-        BackupSchedule dry = await().ignoreExceptions().atMost(TIMEOUT).until(() -> fetch(ns, "daily"),
-                x -> x.getStatus() != null && x.getStatus().getRetention() != null
-                        && x.getStatus().getRetention().getDeleted() != null);
-        assertThat(dry.getStatus().getRetention().getDeleted()).hasSize(3).noneSatisfy(l -> assertThat(l).startsWith(
-                ScheduleProgress.backupName("daily", base) + ":"));
+        BackupSchedule dry = await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns, "daily"),
+                        x -> x.getStatus() != null
+                                && x.getStatus().getRetention() != null
+                                && x.getStatus().getRetention().getDeleted() != null);
+        assertThat(dry.getStatus().getRetention().getDeleted())
+                .hasSize(3)
+                .noneSatisfy(l -> assertThat(l).startsWith(ScheduleProgress.backupName("daily", base) + ":"));
         assertThat(backups(ns)).hasSize(6);
 
         edit(ns, "daily", x -> x.getSpec().getRetention().setDryRun(false));
         await().ignoreExceptions().atMost(TIMEOUT).until(() -> backups(ns).size() == 3);
-        assertThat(backups(ns)).extracting(b -> b.getMetadata().getName()).containsExactlyInAnyOrder(
-                ScheduleProgress.backupName("daily", base), // labelled keep
-                ScheduleProgress.backupName("daily", base.plus(Duration.ofDays(3))),
-                ScheduleProgress.backupName("daily", base.plus(Duration.ofDays(5))));
-        await().ignoreExceptions().atMost(TIMEOUT).untilAsserted(() -> assertThat(reasons(ns, "daily")).contains("Pruned"));
-        assertThat(fetch(ns, "daily").getStatus().getRetention().getDeletedTotal()).isEqualTo(3);
+        assertThat(backups(ns))
+                .extracting(b -> b.getMetadata().getName())
+                .containsExactlyInAnyOrder(
+                        ScheduleProgress.backupName("daily", base), // labelled keep
+                        ScheduleProgress.backupName("daily", base.plus(Duration.ofDays(3))),
+                        ScheduleProgress.backupName("daily", base.plus(Duration.ofDays(5))));
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(reasons(ns, "daily")).contains("Pruned"));
+        assertThat(fetch(ns, "daily").getStatus().getRetention().getDeletedTotal())
+                .isEqualTo(3);
     }
 }

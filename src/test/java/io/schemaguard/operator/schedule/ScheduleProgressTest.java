@@ -1,22 +1,20 @@
 package io.schemaguard.operator.schedule;
 
-import io.schemaguard.api.BackupScheduleStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
-import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.BackupScheduleSpec;
+import io.schemaguard.api.BackupScheduleStatus;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.api.Phase;
-import io.schemaguard.operator.jobs.Conditions;
 import io.schemaguard.operator.EventRecorder.Event;
+import io.schemaguard.operator.jobs.Conditions;
+import io.schemaguard.operator.jobs.Labels;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** One step of a schedule as a pure function: what it creates, deletes, skips and says. */
 class ScheduleProgressTest {
@@ -106,12 +104,16 @@ class ScheduleProgressTest {
         assertThat(ready.getStatus()).isEqualTo("False");
         assertThat(ready.getReason()).isEqualTo("InvalidSchedule");
         assertThat(ready.getMessage()).contains("0 2 * *");
-        assertThat(Conditions.find(r.status().getConditions(), Conditions.STALLED).getStatus()).isEqualTo("True");
+        assertThat(Conditions.find(r.status().getConditions(), Conditions.STALLED)
+                        .getStatus())
+                .isEqualTo("True");
         assertThat(reasons(r)).containsExactly("InvalidSchedule");
         assertThat(r.create()).isNull();
         assertThat(r.requeueAt()).isNull();
         s.setStatus(r.status());
-        assertThat(ScheduleProgress.next(s, List.of(), CREATED.plusSeconds(9)).events()).as("not again").isEmpty();
+        assertThat(ScheduleProgress.next(s, List.of(), CREATED.plusSeconds(9)).events())
+                .as("not again")
+                .isEmpty();
     }
 
     @Test
@@ -135,11 +137,13 @@ class ScheduleProgressTest {
         assertThat(r.status().getFailedBackups()).isEqualTo(1);
         assertThat(r.status().getLastSuccessfulBackup()).isEqualTo("nightly-20261122-0200");
         assertThat(r.status().getLastFailedBackup()).isEqualTo("nightly-20261123-0200");
-        assertThat(Conditions.find(r.status().getConditions(), ScheduleProgress.LAST_BACKUP_SUCCEEDED).getStatus())
+        assertThat(Conditions.find(r.status().getConditions(), ScheduleProgress.LAST_BACKUP_SUCCEEDED)
+                        .getStatus())
                 .isEqualTo("False");
         assertThat(r.prune()).containsOnlyKeys("nightly-20261121-0200");
         assertThat(r.prune().get("nightly-20261121-0200")).contains("keepLast=1");
-        assertThat(r.status().getRetention().getProtectedBackups()).singleElement()
+        assertThat(r.status().getRetention().getProtectedBackups())
+                .singleElement()
                 .satisfies(p -> assertThat(p).startsWith("nightly-20261120-0200: pinned"));
         assertThat(reasons(r)).containsExactly("Pruned");
     }

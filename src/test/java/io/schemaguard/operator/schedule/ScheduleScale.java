@@ -1,27 +1,6 @@
 package io.schemaguard.operator.schedule;
 
-import java.util.HashMap;
 import static org.assertj.core.api.Assertions.assertThat;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -33,6 +12,25 @@ import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.testing.Fixtures;
 import io.schemaguard.testing.cluster.OperatorProcess;
 import io.schemaguard.testing.cluster.RealCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The benchmark behind bench/schedule-scale.sh (not a test: its name matches neither surefire's nor
@@ -60,8 +58,13 @@ class ScheduleScale {
                 env.put(k.substring("BENCH_OPERATOR_".length()), v);
             }
         });
-        OperatorProcess operator = cluster.startOperator(new OperatorProcess.Settings("schemaguard-operator-scale",
-                cluster.operatorKubeconfig(), RealCluster.OPERATOR_NAMESPACE, List.of(), RealCluster.RUNNER_IMAGE, env));
+        OperatorProcess operator = cluster.startOperator(new OperatorProcess.Settings(
+                "schemaguard-operator-scale",
+                cluster.operatorKubeconfig(),
+                RealCluster.OPERATOR_NAMESPACE,
+                List.of(),
+                RealCluster.RUNNER_IMAGE,
+                env));
         try {
             List<String> ns = new ArrayList<>();
             for (int i = 0; i < namespaces; i++) {
@@ -82,14 +85,15 @@ class ScheduleScale {
                         if (now.isBefore(due)) {
                             early.incrementAndGet();
                         }
-                        seen.putIfAbsent(b.getMetadata().getNamespace() + "/" + b.getMetadata().getName(),
+                        seen.putIfAbsent(
+                                b.getMetadata().getNamespace() + "/"
+                                        + b.getMetadata().getName(),
                                 Duration.between(due, now).toNanos() / 1e9);
                     }
                 }
 
                 @Override
-                public void onClose(WatcherException cause) {
-                }
+                public void onClose(WatcherException cause) {}
             });
             long t0 = System.nanoTime();
             ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -97,17 +101,27 @@ class ScheduleScale {
             for (int i = 0; i < schedules; i++) {
                 String namespace = ns.get(i % namespaces);
                 String name = "nightly-" + i;
-                created.add(pool.submit(() -> admin.resource(schedule(namespace, name, cron)).create()));
+                created.add(pool.submit(
+                        () -> admin.resource(schedule(namespace, name, cron)).create()));
             }
             for (Future<?> f : created) {
                 f.get();
             }
             pool.shutdown();
-            System.out.printf(Locale.ROOT, "bench: %d schedules in %d namespaces created in %.1f s, all due at %s (%s UTC)%n",
-                    schedules, namespaces, (System.nanoTime() - t0) / 1e9, due, cron);
-            assertThat(Instant.now()).as("every schedule exists before the due minute").isBefore(due);
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench: %d schedules in %d namespaces created in %.1f s, all due at %s (%s UTC)%n",
+                    schedules,
+                    namespaces,
+                    (System.nanoTime() - t0) / 1e9,
+                    due,
+                    cron);
+            assertThat(Instant.now())
+                    .as("every schedule exists before the due minute")
+                    .isBefore(due);
 
-            long deadline = System.nanoTime() + Duration.between(Instant.now(), due).plusSeconds(180).toNanos();
+            long deadline = System.nanoTime()
+                    + Duration.between(Instant.now(), due).plusSeconds(180).toNanos();
             while (seen.size() < schedules && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
@@ -120,9 +134,16 @@ class ScheduleScale {
             double p50 = delays.get((int) Math.ceil(0.50 * delays.size()) - 1);
             double p99 = delays.get((int) Math.ceil(0.99 * delays.size()) - 1);
             double max = delays.get(delays.size() - 1);
-            System.out.printf(Locale.ROOT, "bench: delay from the scheduled time to the DatabaseBackup: p50 %.2f s,"
-                    + " p99 %.2f s, max %.2f s; operator peak RSS %d MiB%n", p50, p99, max, rss / 1024);
-            String last = String.format(Locale.ROOT, "schedules=%d p99_s=%.2f peak_rss_mib=%d", schedules, p99, rss / 1024);
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench: delay from the scheduled time to the DatabaseBackup: p50 %.2f s,"
+                            + " p99 %.2f s, max %.2f s; operator peak RSS %d MiB%n",
+                    p50,
+                    p99,
+                    max,
+                    rss / 1024);
+            String last =
+                    String.format(Locale.ROOT, "schedules=%d p99_s=%.2f peak_rss_mib=%d", schedules, p99, rss / 1024);
             System.out.println(last);
             String out = System.getenv("BENCH_RESULT");
             if (out != null) {
@@ -139,7 +160,12 @@ class ScheduleScale {
         s.getMetadata().setNamespace(ns);
         s.getSpec().setSchedule(cron);
         s.getSpec().setOrphanScanInterval("0s");
-        DatabaseBackup like = Fixtures.backup(ns, "x", "orders-db." + ns + ".svc", 5432, "shop",
+        DatabaseBackup like = Fixtures.backup(
+                ns,
+                "x",
+                "orders-db." + ns + ".svc",
+                5432,
+                "shop",
                 Fixtures.s3("team-backups", "http://minio.storage.svc:9000", "s3-credentials"));
         BackupTemplate t = new BackupTemplate();
         t.setDatabase(like.getSpec().getDatabase());

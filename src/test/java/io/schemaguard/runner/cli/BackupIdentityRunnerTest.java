@@ -1,10 +1,11 @@
 package io.schemaguard.runner.cli;
 
-import io.schemaguard.testing.TableLock;
-import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.testing.PostgresServer;
+import io.schemaguard.testing.Runner;
+import io.schemaguard.testing.TableLock;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,16 +13,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.schemaguard.testing.PostgresServer;
-import io.schemaguard.testing.Runner;
-import io.schemaguard.contract.RunnerResult;
 
 /**
  * Ways the tool itself once lost or mixed up data, on real PostgreSQL and the real runner: two
@@ -53,7 +51,8 @@ class BackupIdentityRunnerTest {
     }
 
     static String whose(String database) throws Exception {
-        try (Connection c = pg.connect(database); Statement s = c.createStatement();
+        try (Connection c = pg.connect(database);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT string_agg(name, ',') FROM whose")) {
             rs.next();
             return rs.getString(1);
@@ -61,15 +60,25 @@ class BackupIdentityRunnerTest {
     }
 
     static String backup(String database, Path to) {
-        Runner.Result r = Runner.run(env(), "backup", "--database", url(database), "--to", to.toString(), "--namespace",
-                "shop");
+        Runner.Result r =
+                Runner.run(env(), "backup", "--database", url(database), "--to", to.toString(), "--namespace", "shop");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         return RunnerResult.parse(r.terminationMessage()).backupId();
     }
 
     static Runner.Result restoreLatest(Path from, String source, String target) {
-        return Runner.run(env(), "restore", "--from", from.toString(), "latest", "--source-database", source,
-                "--source-namespace", "shop", "--database", url(target));
+        return Runner.run(
+                env(),
+                "restore",
+                "--from",
+                from.toString(),
+                "latest",
+                "--source-database",
+                source,
+                "--source-namespace",
+                "shop",
+                "--database",
+                url(target));
     }
 
     @Test
@@ -89,8 +98,10 @@ class BackupIdentityRunnerTest {
             }
         }
         try (var folders = Files.list(backups.resolve("shop"))) {
-            assertThat(folders.map(p -> p.getFileName().toString()).toList()).hasSize(4)
-                    .contains("shop_eu").anyMatch(f -> f.startsWith("shop_eu~"));
+            assertThat(folders.map(p -> p.getFileName().toString()).toList())
+                    .hasSize(4)
+                    .contains("shop_eu")
+                    .anyMatch(f -> f.startsWith("shop_eu~"));
         }
     }
 
@@ -103,7 +114,9 @@ class BackupIdentityRunnerTest {
         // Where versions before the one-to-one layout put it: the name with '_' for what is unsafe.
         Path current;
         try (var folders = Files.list(backups.resolve("shop"))) {
-            current = folders.filter(p -> p.getFileName().toString().startsWith("ventas__~")).findFirst().orElseThrow();
+            current = folders.filter(p -> p.getFileName().toString().startsWith("ventas__~"))
+                    .findFirst()
+                    .orElseThrow();
         }
         Files.createDirectories(backups.resolve("shop/ventas__"));
         Files.move(current.resolve(old), backups.resolve("shop/ventas__").resolve(old));
@@ -115,11 +128,28 @@ class BackupIdentityRunnerTest {
         assertThat(whose("legacy_copy")).isEqualTo("ventas ñ");
 
         // A backup named by id is checked against the database asked for.
-        String other = RunnerResult.parse(Runner.run(env(), "backup", "--database", url("ventas__"), "--to",
-                backups.toString(), "--namespace", "shop").terminationMessage()).backupId();
+        String other = RunnerResult.parse(Runner.run(
+                                env(),
+                                "backup",
+                                "--database",
+                                url("ventas__"),
+                                "--to",
+                                backups.toString(),
+                                "--namespace",
+                                "shop")
+                        .terminationMessage())
+                .backupId();
         pg.execute("postgres", "DROP DATABASE IF EXISTS wrong_copy");
-        Runner.Result wrong = Runner.run(env(), "restore", "--from", backups.toString(), other, "--source-database",
-                "ventas ñ", "--database", url("wrong_copy"));
+        Runner.Result wrong = Runner.run(
+                env(),
+                "restore",
+                "--from",
+                backups.toString(),
+                other,
+                "--source-database",
+                "ventas ñ",
+                "--database",
+                url("wrong_copy"));
         assertThat(wrong.exitCode()).isNotZero();
         assertThat(wrong.stderr()).contains("is of database 'ventas__', not 'ventas ñ'");
     }
@@ -131,8 +161,16 @@ class BackupIdentityRunnerTest {
         database(db);
         String id = backup(db, backups);
         pg.execute(db, "INSERT INTO whose SELECT 'newer' FROM generate_series(1, 100)");
-        Runner.Result r = Runner.run(env(), "restore", "--from", backups.toString(), id, "--database", url(db),
-                "--replace", "--no-safety-backup");
+        Runner.Result r = Runner.run(
+                env(),
+                "restore",
+                "--from",
+                backups.toString(),
+                id,
+                "--database",
+                url(db),
+                "--replace",
+                "--no-safety-backup");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.stderr()).contains("--replace needs --confirm");
         assertThat(whose(db).split(",")).as("the newer rows are still there").hasSize(101);
@@ -147,8 +185,17 @@ class BackupIdentityRunnerTest {
         pg.execute(existing, "INSERT INTO whose SELECT 'newer' FROM generate_series(1, 100)");
         String longer = existing + "_copy"; // 68 bytes: the server would open 'existing'
         for (List<String> args : List.of(
-                List.of("restore", "--from", backups.toString(), id, "--database", url(longer), "--replace", "--confirm",
-                        longer, "--no-safety-backup"),
+                List.of(
+                        "restore",
+                        "--from",
+                        backups.toString(),
+                        id,
+                        "--database",
+                        url(longer),
+                        "--replace",
+                        "--confirm",
+                        longer,
+                        "--no-safety-backup"),
                 List.of("backup", "--database", url(longer), "--to", backups.toString()))) {
             Runner.Result r = Runner.run(env(), args.toArray(String[]::new));
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
@@ -161,12 +208,24 @@ class BackupIdentityRunnerTest {
     void twoRunnersGivenOneBackupIdNeverLeaveAReportThatStorageContradicts(@TempDir Path dir) throws Exception {
         String big = "same_id_" + System.nanoTime();
         pg.execute("postgres", "CREATE DATABASE " + big);
-        pg.execute(big, "CREATE TABLE payload (id int, data text)",
+        pg.execute(
+                big,
+                "CREATE TABLE payload (id int, data text)",
                 "INSERT INTO payload SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 1500000) g");
         Path backups = dir.resolve("backups");
         String id = "20261201T120000Z-sameid01";
-        List<String> args = List.of("backup", "--database", url(big), "--to", backups.toString(), "--namespace", "shop",
-                "--backup-id", id, "--compression", "none");
+        List<String> args = List.of(
+                "backup",
+                "--database",
+                url(big),
+                "--to",
+                backups.toString(),
+                "--namespace",
+                "shop",
+                "--backup-id",
+                id,
+                "--compression",
+                "none");
         Path logA = Files.createTempFile("a-", ".log");
         Runner.Result b;
         Process a;
@@ -195,8 +254,12 @@ class BackupIdentityRunnerTest {
         assertThat(RunnerResult.parse(again.terminationMessage()).sha256()).isEqualTo(reported);
         assertThat(again.stderr()).contains("already complete in storage");
         try (var files = Files.walk(backups)) {
-            assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList())
-                    .as("one dump and its manifest; no token, no partial left").containsExactly("dump.pgdump", "manifest.json");
+            assertThat(files.filter(Files::isRegularFile)
+                            .map(p -> p.getFileName().toString())
+                            .sorted()
+                            .toList())
+                    .as("one dump and its manifest; no token, no partial left")
+                    .containsExactly("dump.pgdump", "manifest.json");
         }
     }
 

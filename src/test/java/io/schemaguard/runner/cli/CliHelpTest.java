@@ -2,15 +2,13 @@ package io.schemaguard.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.testing.Runner;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-
-import io.schemaguard.testing.Runner;
-import io.schemaguard.contract.FailureReason;
 import picocli.CommandLine;
 
 /**
@@ -27,14 +25,17 @@ class CliHelpTest {
     @TestFactory
     Stream<DynamicTest> everySubcommandPrintsItsUsageOnStdoutAndExitsZero() {
         assertThat(subcommands()).contains("backup", "plan", "lint");
-        return subcommands().flatMap(name -> Stream.of("--help", "-h").map(flag -> DynamicTest.dynamicTest(
-                name + " " + flag, () -> {
-                    Runner.Result r = Runner.run(Map.of(), name, flag);
-                    assertThat(r.exitCode()).as(r.toString()).isZero();
-                    assertThat(r.stdout()).as(r.toString()).startsWith("Usage: schemaguard " + name);
-                    assertThat(r.stderr()).as(r.toString()).isEmpty();
-                    assertThat(r.terminationMessage()).as("help is no run: no result for the operator").isEmpty();
-                })));
+        return subcommands()
+                .flatMap(name -> Stream.of("--help", "-h")
+                        .map(flag -> DynamicTest.dynamicTest(name + " " + flag, () -> {
+                            Runner.Result r = Runner.run(Map.of(), name, flag);
+                            assertThat(r.exitCode()).as(r.toString()).isZero();
+                            assertThat(r.stdout()).as(r.toString()).startsWith("Usage: schemaguard " + name);
+                            assertThat(r.stderr()).as(r.toString()).isEmpty();
+                            assertThat(r.terminationMessage())
+                                    .as("help is no run: no result for the operator")
+                                    .isEmpty();
+                        })));
     }
 
     @Test
@@ -60,7 +61,8 @@ class CliHelpTest {
     void aMissingRequiredOptionNamesItOnTheFirstLine() {
         Runner.Result r = Runner.run(Map.of(), "list");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(FailureReason.InvalidArguments.exitCode());
-        assertThat(r.stderr().lines().findFirst().orElse("")).endsWith("error: Missing required option: '--from=LOCATION'");
+        assertThat(r.stderr().lines().findFirst().orElse(""))
+                .endsWith("error: Missing required option: '--from=LOCATION'");
         assertThat(r.stderr()).contains("Usage: schemaguard list");
         assertThat(r.terminationMessage()).contains("InvalidArguments", "--from");
     }

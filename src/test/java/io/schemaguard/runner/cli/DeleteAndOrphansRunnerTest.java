@@ -1,28 +1,11 @@
 package io.schemaguard.runner.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
-import java.util.stream.Stream;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import io.schemaguard.contract.FailureReason;
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.S3Settings;
 import io.schemaguard.runner.storage.StorageException;
@@ -32,9 +15,24 @@ import io.schemaguard.runner.storage.UploadSink;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.Runner;
 import io.schemaguard.testing.S3Server;
-import io.schemaguard.contract.FailureReason;
-import io.schemaguard.runner.RunnerException;
-import io.schemaguard.contract.RunnerResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code delete} and {@code orphans} on backups made by the runner itself from a real PostgreSQL
@@ -52,7 +50,9 @@ class DeleteAndOrphansRunnerTest {
         pg = PostgresServer.shared();
         s3 = S3Server.shared();
         database = pg.createDatabase("retained");
-        pg.execute(database, "CREATE TABLE items (id int PRIMARY KEY, name text)",
+        pg.execute(
+                database,
+                "CREATE TABLE items (id int PRIMARY KEY, name text)",
                 "INSERT INTO items SELECT g, 'item-' || g FROM generate_series(1, 1000) g");
     }
 
@@ -71,8 +71,8 @@ class DeleteAndOrphansRunnerTest {
         return bucket;
     }
 
-    private static Runner.Result run(Map<String, String> env, String command, String location, String endpoint,
-            String... args) {
+    private static Runner.Result run(
+            Map<String, String> env, String command, String location, String endpoint, String... args) {
         List<String> all = new ArrayList<>(List.of(command, command.equals("backup") ? "--to" : "--from", location));
         if (endpoint != null) {
             all.addAll(List.of("--endpoint", endpoint, "--path-style"));
@@ -87,7 +87,8 @@ class DeleteAndOrphansRunnerTest {
 
     /** A real backup of the test database, filed under {@code namespace}; its id. */
     private static String backup(Map<String, String> env, String location, String endpoint, String namespace) {
-        Runner.Result r = run(env, "backup", location, endpoint, "--database", pg.url(database), "--namespace", namespace);
+        Runner.Result r =
+                run(env, "backup", location, endpoint, "--database", pg.url(database), "--namespace", namespace);
         assertThat(r.exitCode()).as(r.toString()).isZero();
         return RunnerResult.parse(r.terminationMessage()).backupId();
     }
@@ -121,8 +122,11 @@ class DeleteAndOrphansRunnerTest {
         assertThat(deleted.succeeded()).isTrue();
         assertThat(deleted.backupId()).isEqualTo(first);
         assertThat(deleted.deletedObjects()).isEqualTo(2);
-        assertThat(r.stdout()).isEqualTo("deleted 2 objects of shop/" + database + "/" + first + " under " + location + "\n");
-        assertThat(s3.keys(bucket)).as("the other backup is untouched").isEqualTo(keysOf(before, second))
+        assertThat(r.stdout())
+                .isEqualTo("deleted 2 objects of shop/" + database + "/" + first + " under " + location + "\n");
+        assertThat(s3.keys(bucket))
+                .as("the other backup is untouched")
+                .isEqualTo(keysOf(before, second))
                 .allMatch(k -> k.startsWith("team/shop/" + database + "/" + second + "/"));
 
         Runner.Result again = run("delete", location, "--namespace", "shop", first);
@@ -144,15 +148,16 @@ class DeleteAndOrphansRunnerTest {
     }
 
     @Test
-    void aDeleteCutAfterTheManifestLeavesAnIncompleteBackupThatTheNextDeleteFinishes(@TempDir Path dir) throws Exception {
+    void aDeleteCutAfterTheManifestLeavesAnIncompleteBackupThatTheNextDeleteFinishes(@TempDir Path dir)
+            throws Exception {
         String id = backup(dir.toString(), "shop");
         String folder = "shop/" + database + "/" + id;
         List<String> calls = new ArrayList<>();
         // the real directory store, with the dump's deletion cut as a dropped connection would
-        try (ObjectStore store = new DeletionCut(ObjectStore.open(StorageLocation.parse(dir.toString()),
-                S3Settings.defaults()), calls)) {
-            assertThatThrownBy(() -> DeleteCommand.delete(store, id, "shop", null)).isInstanceOfSatisfying(
-                    RunnerException.class, e -> {
+        try (ObjectStore store = new DeletionCut(
+                ObjectStore.open(StorageLocation.parse(dir.toString()), S3Settings.defaults()), calls)) {
+            assertThatThrownBy(() -> DeleteCommand.delete(store, id, "shop", null))
+                    .isInstanceOfSatisfying(RunnerException.class, e -> {
                         assertThat(e.reason()).isEqualTo(FailureReason.StorageUnreachable);
                         assertThat(e.partial().deletedObjects()).isEqualTo(1);
                     });
@@ -161,7 +166,10 @@ class DeleteAndOrphansRunnerTest {
         assertThat(calls.get(1)).startsWith(folder + "/dump.");
         Path backupDir = dir.resolve(folder);
         try (Stream<Path> left = Files.list(backupDir)) {
-            assertThat(left.map(p -> p.getFileName().toString())).singleElement().asString().startsWith("dump.");
+            assertThat(left.map(p -> p.getFileName().toString()))
+                    .singleElement()
+                    .asString()
+                    .startsWith("dump.");
         }
 
         Runner.Result listed = run("list", dir.toString());
@@ -185,8 +193,15 @@ class DeleteAndOrphansRunnerTest {
     void anIdFiledInTwoNamespacesIsDeletedOnlyWhereTheNamespaceSays(@TempDir Path dir) throws Exception {
         String id = "20260301T020000Z-twice";
         for (String namespace : List.of("shop", "other-team")) {
-            Runner.Result r = run("backup", dir.toString(), "--database", pg.url(database), "--namespace", namespace,
-                    "--backup-id", id);
+            Runner.Result r = run(
+                    "backup",
+                    dir.toString(),
+                    "--database",
+                    pg.url(database),
+                    "--namespace",
+                    namespace,
+                    "--backup-id",
+                    id);
             assertThat(r.exitCode()).as(r.toString()).isZero();
         }
         Runner.Result ambiguous = run("delete", dir.toString(), id);
@@ -197,8 +212,10 @@ class DeleteAndOrphansRunnerTest {
         Runner.Result r = run("delete", dir.toString(), "--namespace", "other-team", "--database", database, id);
         assertThat(result(r).deletedObjects()).as(r.toString()).isEqualTo(2);
         try (Stream<Path> files = Files.walk(dir)) {
-            assertThat(files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()))
-                    .hasSize(2).allMatch(k -> k.startsWith("shop/" + database + "/" + id + "/"));
+            assertThat(files.filter(Files::isRegularFile)
+                            .map(p -> dir.relativize(p).toString()))
+                    .hasSize(2)
+                    .allMatch(k -> k.startsWith("shop/" + database + "/" + id + "/"));
         }
     }
 
@@ -215,8 +232,14 @@ class DeleteAndOrphansRunnerTest {
         assertThat(denied.stderr()).contains("check the storage credentials");
         assertThat(s3.keys(bucket)).isEqualTo(keys);
 
-        Runner.Result orphansDenied = run(env("AWS_SECRET_ACCESS_KEY=not-the-secret"), "orphans", location,
-                s3.endpoint(), "--namespace", "shop", "--known=");
+        Runner.Result orphansDenied = run(
+                env("AWS_SECRET_ACCESS_KEY=not-the-secret"),
+                "orphans",
+                location,
+                s3.endpoint(),
+                "--namespace",
+                "shop",
+                "--known=");
         assertThat(orphansDenied.exitCode()).isEqualTo(4);
         assertThat(result(orphansDenied).reason()).isEqualTo("StorageAccessDenied");
 
@@ -239,8 +262,8 @@ class DeleteAndOrphansRunnerTest {
             assertThat(delete.exitCode()).as(delete.toString()).isEqualTo(4);
             assertThat(result(delete).reason()).isEqualTo("StorageUnreachable");
             assertThat(delete.stderr()).contains("unreachable");
-            Runner.Result orphans = run(env, "orphans", "s3://down/p", own.endpoint(), "--namespace", "shop",
-                    "--known", id);
+            Runner.Result orphans =
+                    run(env, "orphans", "s3://down/p", own.endpoint(), "--namespace", "shop", "--known", id);
             assertThat(orphans.exitCode()).isEqualTo(4);
             assertThat(result(orphans).reason()).isEqualTo("StorageUnreachable");
 
@@ -259,7 +282,8 @@ class DeleteAndOrphansRunnerTest {
         String elsewhere = backup(location, "other-team");
         String neverStored = "20260101T000000Z-neverup";
 
-        Runner.Result r = run("orphans", location, "--namespace", "shop", "--known", kept1 + "," + kept2 + "," + neverStored);
+        Runner.Result r =
+                run("orphans", location, "--namespace", "shop", "--known", kept1 + "," + kept2 + "," + neverStored);
         assertThat(r.exitCode()).as(r.toString()).isZero();
         RunnerResult found = result(r);
         assertThat(found.succeeded()).isTrue();
@@ -267,32 +291,63 @@ class DeleteAndOrphansRunnerTest {
         assertThat(found.orphans()).containsExactly("shop/" + database + "/" + unknown);
         assertThat(found.missingCount()).isEqualTo(1);
         assertThat(found.missing()).containsExactly(neverStored);
-        assertThat(r.stdout()).contains("ORPHAN   shop/" + database + "/" + unknown + "\n")
-                .contains("MISSING  " + neverStored + "\n").doesNotContain(elsewhere)
+        assertThat(r.stdout())
+                .contains("ORPHAN   shop/" + database + "/" + unknown + "\n")
+                .contains("MISSING  " + neverStored + "\n")
+                .doesNotContain(elsewhere)
                 .contains("3 backups of shop under " + location + ", 3 known: 1 orphaned, 1 missing");
 
         // an incomplete backup is an orphan when unknown and missing when known
         List<String> keys = s3.keys(bucket);
-        s3.delete(bucket, keysOf(keys, unknown).stream().filter(k -> k.endsWith("manifest.json")).findFirst().orElseThrow());
-        s3.delete(bucket, keysOf(keys, kept2).stream().filter(k -> k.endsWith("manifest.json")).findFirst().orElseThrow());
-        Runner.Result incomplete = run("orphans", location, "--namespace", "shop", "--database", database, "--known",
-                kept1 + "," + kept2, "--known", neverStored);
+        s3.delete(
+                bucket,
+                keysOf(keys, unknown).stream()
+                        .filter(k -> k.endsWith("manifest.json"))
+                        .findFirst()
+                        .orElseThrow());
+        s3.delete(
+                bucket,
+                keysOf(keys, kept2).stream()
+                        .filter(k -> k.endsWith("manifest.json"))
+                        .findFirst()
+                        .orElseThrow());
+        Runner.Result incomplete = run(
+                "orphans",
+                location,
+                "--namespace",
+                "shop",
+                "--database",
+                database,
+                "--known",
+                kept1 + "," + kept2,
+                "--known",
+                neverStored);
         assertThat(incomplete.exitCode()).as(incomplete.toString()).isZero();
         RunnerResult after = result(incomplete);
         assertThat(after.orphans()).containsExactly("shop/" + database + "/" + unknown);
         assertThat(after.missing()).containsExactlyInAnyOrder(kept2, neverStored);
-        assertThat(incomplete.stdout()).contains("ORPHAN   shop/" + database + "/" + unknown + "  (incomplete: no manifest");
+        assertThat(incomplete.stdout())
+                .contains("ORPHAN   shop/" + database + "/" + unknown + "  (incomplete: no manifest");
         assertThat(s3.keys(bucket)).as("orphans deletes nothing").hasSize(keys.size() - 2);
 
         // kept2 stands for a backup still running: known, so not an orphan, but not expected complete yet
-        Runner.Result running = run("orphans", location, "--namespace", "shop", "--database", database, "--known",
-                kept1 + "," + kept2, "--expect-complete", kept1);
+        Runner.Result running = run(
+                "orphans",
+                location,
+                "--namespace",
+                "shop",
+                "--database",
+                database,
+                "--known",
+                kept1 + "," + kept2,
+                "--expect-complete",
+                kept1);
         assertThat(running.exitCode()).as(running.toString()).isZero();
         assertThat(result(running).orphans()).containsExactly("shop/" + database + "/" + unknown);
         assertThat(result(running).missingCount()).isZero();
 
-        Runner.Result otherDatabase = run("orphans", location, "--namespace", "shop", "--database", "not_this_one",
-                "--known=");
+        Runner.Result otherDatabase =
+                run("orphans", location, "--namespace", "shop", "--database", "not_this_one", "--known=");
         assertThat(result(otherDatabase).orphanCount()).isZero();
         assertThat(result(otherDatabase).missingCount()).isZero();
     }
@@ -300,16 +355,22 @@ class DeleteAndOrphansRunnerTest {
     @Test
     void aThousandKnownIdsFitOneArgumentAndTheResultStaysSmall(@TempDir Path dir) throws Exception {
         String stored = backup(dir.toString(), "shop");
-        List<String> known = IntStream.range(0, 1000).mapToObj(i -> String.format("20260101T%06dZ-k%d", i, i))
+        List<String> known = IntStream.range(0, 1000)
+                .mapToObj(i -> String.format("20260101T%06dZ-k%d", i, i))
                 .collect(Collectors.toCollection(ArrayList::new));
         Runner.Result r = run("orphans", dir.toString(), "--namespace", "shop", "--known", String.join(",", known));
         assertThat(r.exitCode()).as(r.toString()).isZero();
         RunnerResult result = result(r);
         assertThat(result.missingCount()).isEqualTo(1000);
-        assertThat(result.missing()).hasSize(RunnerResult.MAX_LISTED).isEqualTo(known.subList(0, RunnerResult.MAX_LISTED));
+        assertThat(result.missing())
+                .hasSize(RunnerResult.MAX_LISTED)
+                .isEqualTo(known.subList(0, RunnerResult.MAX_LISTED));
         assertThat(result.orphans()).containsExactly("shop/" + database + "/" + stored);
-        assertThat(r.terminationMessage().getBytes(StandardCharsets.UTF_8).length).isLessThan(4096);
-        assertThat(r.stdout().lines().filter(l -> l.startsWith("MISSING"))).as("stdout lists all").hasSize(1000);
+        assertThat(r.terminationMessage().getBytes(StandardCharsets.UTF_8).length)
+                .isLessThan(4096);
+        assertThat(r.stdout().lines().filter(l -> l.startsWith("MISSING")))
+                .as("stdout lists all")
+                .hasSize(1000);
     }
 
     @Test
@@ -319,7 +380,8 @@ class DeleteAndOrphansRunnerTest {
             assertThat(r.exitCode()).as(ref + " " + r).isEqualTo(2);
             assertThat(result(r).reason()).isEqualTo("InvalidArguments");
         }
-        Runner.Result r = run("orphans", "s3://no-bucket", "--namespace", "shop", "--known", "20260101T000000Z-ok,nope");
+        Runner.Result r =
+                run("orphans", "s3://no-bucket", "--namespace", "shop", "--known", "20260101T000000Z-ok,nope");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(result(r).message()).contains("[nope]");
         Runner.Result noKnown = run("orphans", "s3://no-bucket", "--namespace", "shop");
@@ -327,18 +389,31 @@ class DeleteAndOrphansRunnerTest {
     }
 
     /** A backup killed while its upload is under way, as a node loss or an OOM kill would stop it. */
-    private static void killMidUpload(String big, String location, BooleanSupplier uploading)
-            throws Exception {
+    private static void killMidUpload(String big, String location, BooleanSupplier uploading) throws Exception {
         Path log = Files.createTempFile("termination-", ".log");
-        List<String> args = new ArrayList<>(List.of("backup", "--database", pg.url(big), "--to", location, "--namespace",
-                "leaks", "--compression", "none", "--upload-concurrency", "1", "--part-size", "5MiB"));
+        List<String> args = new ArrayList<>(List.of(
+                "backup",
+                "--database",
+                pg.url(big),
+                "--to",
+                location,
+                "--namespace",
+                "leaks",
+                "--compression",
+                "none",
+                "--upload-concurrency",
+                "1",
+                "--part-size",
+                "5MiB"));
         if (location.startsWith("s3://")) {
             args.addAll(List.of("--endpoint", s3.endpoint(), "--path-style"));
         }
         Process p = Runner.start(env(), args, log);
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (!uploading.getAsBoolean()) {
-            assertThat(p.isAlive()).as("the backup ended before it could be cut").isTrue();
+            assertThat(p.isAlive())
+                    .as("the backup ended before it could be cut")
+                    .isTrue();
             assertThat(System.nanoTime()).isLessThan(deadline);
             Thread.sleep(20);
         }
@@ -347,13 +422,20 @@ class DeleteAndOrphansRunnerTest {
     }
 
     @Test
-    void uploadsAKilledRunnerLeftAreFoundAndAbortedAfterTheirGracePeriod(@TempDir Path dir)
-            throws Exception {
+    void uploadsAKilledRunnerLeftAreFoundAndAbortedAfterTheirGracePeriod(@TempDir Path dir) throws Exception {
         String big = pg.createDatabase("leaky");
-        pg.execute(big, "CREATE TABLE payload (id int, data text)",
+        pg.execute(
+                big,
+                "CREATE TABLE payload (id int, data text)",
                 "INSERT INTO payload SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 1500000) g");
         String bucket = newBucket("leaks");
-        killMidUpload(big, "s3://" + bucket, () -> !s3.client().listMultipartUploads(b -> b.bucket(bucket)).uploads().isEmpty());
+        killMidUpload(
+                big,
+                "s3://" + bucket,
+                () -> !s3.client()
+                        .listMultipartUploads(b -> b.bucket(bucket))
+                        .uploads()
+                        .isEmpty());
         killMidUpload(big, dir.toString(), () -> {
             try (Stream<Path> files = Files.walk(dir)) {
                 return files.anyMatch(f -> f.getFileName().toString().endsWith(".partial"));
@@ -365,16 +447,24 @@ class DeleteAndOrphansRunnerTest {
             Runner.Result listed = run("orphans", location, "--namespace", "leaks", "--known=");
             assertThat(listed.exitCode()).as(listed.toString()).isZero();
             assertThat(listed.stdout()).contains("UNFINISHED leaks/").contains("1 unfinished uploads");
-            Runner.Result young = run("orphans", location, "--namespace", "leaks", "--known=", "--abort-unfinished-after", "1h");
+            Runner.Result young =
+                    run("orphans", location, "--namespace", "leaks", "--known=", "--abort-unfinished-after", "1h");
             assertThat(young.stdout()).as("a young upload may still be running").contains("(0 aborted)");
-            Runner.Result old = run("orphans", location, "--namespace", "leaks", "--known=", "--abort-unfinished-after", "0s");
-            assertThat(old.stdout()).as(old.toString()).contains("ABORTED  leaks/").contains("(1 aborted)");
-            assertThat(run("orphans", location, "--namespace", "leaks", "--known=").stdout())
+            Runner.Result old =
+                    run("orphans", location, "--namespace", "leaks", "--known=", "--abort-unfinished-after", "0s");
+            assertThat(old.stdout())
+                    .as(old.toString())
+                    .contains("ABORTED  leaks/")
+                    .contains("(1 aborted)");
+            assertThat(run("orphans", location, "--namespace", "leaks", "--known=")
+                            .stdout())
                     .contains("0 unfinished uploads");
         }
-        assertThat(s3.client().listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+        assertThat(s3.client().listMultipartUploads(b -> b.bucket(bucket)).uploads())
+                .isEmpty();
         try (Stream<Path> files = Files.walk(dir)) {
-            assertThat(files.filter(f -> f.getFileName().toString().endsWith(".partial"))).isEmpty();
+            assertThat(files.filter(f -> f.getFileName().toString().endsWith(".partial")))
+                    .isEmpty();
         }
     }
 

@@ -4,6 +4,11 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.schemaguard.runner.migration.lint.LintRules;
+import io.schemaguard.runner.migration.lint.SqlLint;
+import io.schemaguard.testing.Runner;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -13,17 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.schemaguard.runner.migration.lint.LintRules;
-import io.schemaguard.runner.migration.lint.SqlLint;
-import io.schemaguard.testing.Runner;
 
 /**
  * {@code schemaguard lint} run as its own process on SQL files in a temporary directory (its
@@ -49,13 +46,17 @@ class LintCommandTest {
         List<String> all = new ArrayList<>(List.of("lint"));
         all.addAll(List.of(args));
         Runner.Result r = Runner.runIn(dir, Map.of(), all.toArray(String[]::new));
-        assertThat(r.terminationMessage()).as("a CI tool, not a Job: no termination message").isEmpty();
+        assertThat(r.terminationMessage())
+                .as("a CI tool, not a Job: no termination message")
+                .isEmpty();
         return r;
     }
 
     @Test
     void aCleanFileExitsZero() throws IOException {
-        write("V1__orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, c text);\nCREATE INDEX orders_c ON orders (c);\n");
+        write(
+                "V1__orders.sql",
+                "CREATE TABLE orders (id bigint PRIMARY KEY, c text);\nCREATE INDEX orders_c ON orders (c);\n");
         Runner.Result r = lint("V1__orders.sql");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(0);
         assertThat(r.stdout()).isEqualTo("0 data loss, 0 hazards, 0 notes in 1 file\n");
@@ -67,7 +68,9 @@ class LintCommandTest {
         write("V2__index.sql", "CREATE INDEX i ON orders (c);\n");
         Runner.Result r = lint("V2__index.sql");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-        assertThat(r.stdout()).contains("  WARNING V2__index.sql:1 " + SqlLint.INDEX_WITHOUT_CONCURRENTLY + ": builds an index on orders")
+        assertThat(r.stdout())
+                .contains("  WARNING V2__index.sql:1 " + SqlLint.INDEX_WITHOUT_CONCURRENTLY
+                        + ": builds an index on orders")
                 .contains("    sha256 " + SqlLint.statementHash("CREATE INDEX i ON orders (c)"))
                 .endsWith("0 data loss, 1 hazard, 0 notes in 1 file\n");
     }
@@ -77,8 +80,9 @@ class LintCommandTest {
         write("V3__drop.sql", "-- orders moved to the billing service\n\nDROP TABLE orders;\n");
         Runner.Result r = lint("V3__drop.sql");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.stdout()).contains("  BLOCKS  V3__drop.sql:3 drop-table: drops table orders: its rows are lost\n"
-                + "    sha256 " + SqlLint.statementHash("DROP TABLE orders") + "\n")
+        assertThat(r.stdout())
+                .contains("  BLOCKS  V3__drop.sql:3 drop-table: drops table orders: its rows are lost\n" + "    sha256 "
+                        + SqlLint.statementHash("DROP TABLE orders") + "\n")
                 .endsWith("1 data loss, 0 hazards, 0 notes in 1 file\n");
     }
 
@@ -105,7 +109,9 @@ class LintCommandTest {
 
     @Test
     void jsonHoldsEveryFieldOfEveryFinding() throws IOException {
-        write("m/V1__x.sql", "ALTER TABLE orders DROP COLUMN note;\nCREATE INDEX i ON orders (c);\nDROP DATABASE legacy;\n");
+        write(
+                "m/V1__x.sql",
+                "ALTER TABLE orders DROP COLUMN note;\nCREATE INDEX i ON orders (c);\nDROP DATABASE legacy;\n");
         Runner.Result r = lint("--format", "json", "m");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
         JsonNode report = JSON.readTree(r.stdout());
@@ -118,7 +124,8 @@ class LintCommandTest {
         assertThat(drop.path("rule").asText()).isEqualTo(SqlLint.DROP_COLUMN);
         assertThat(drop.path("severity").asText()).isEqualTo("DATA_LOSS");
         assertThat(drop.path("serverWide").asBoolean(true)).isFalse();
-        assertThat(drop.path("statementHash").asText()).isEqualTo(SqlLint.statementHash("ALTER TABLE orders DROP COLUMN note"));
+        assertThat(drop.path("statementHash").asText())
+                .isEqualTo(SqlLint.statementHash("ALTER TABLE orders DROP COLUMN note"));
         assertThat(drop.path("statement").asText()).isEqualTo("ALTER TABLE orders DROP COLUMN note");
         assertThat(drop.path("message").asText()).contains("drops column orders.note");
         assertThat(drop.path("losses")).hasSize(1);
@@ -139,7 +146,9 @@ class LintCommandTest {
 
     @Test
     void sarifIsVersion210WithRulesLevelsRelativeLocationsAndFingerprints() throws IOException {
-        write("migrations/2024 01/V1__drop.sql", "BEGIN;\n\nDROP TABLE orders;\nCREATE INDEX i ON customers (email);\nCOMMIT;\n");
+        write(
+                "migrations/2024 01/V1__drop.sql",
+                "BEGIN;\n\nDROP TABLE orders;\nCREATE INDEX i ON customers (email);\nCOMMIT;\n");
         Runner.Result r = lint("--format", "sarif", "migrations");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
         JsonNode log = JSON.readTree(r.stdout());
@@ -153,7 +162,9 @@ class LintCommandTest {
         List<String> ruleIds = new ArrayList<>();
         driver.path("rules").forEach(rule -> {
             ruleIds.add(rule.path("id").asText());
-            assertThat(rule.path("shortDescription").path("text").asText()).as(rule.toString()).isNotBlank();
+            assertThat(rule.path("shortDescription").path("text").asText())
+                    .as(rule.toString())
+                    .isNotBlank();
         });
         assertThat(ruleIds).containsAll(LintRules.all().keySet()).doesNotHaveDuplicates();
 
@@ -162,7 +173,8 @@ class LintCommandTest {
         for (JsonNode result : run.path("results")) {
             if (SqlLint.DROP_TABLE.equals(result.path("ruleId").asText())) {
                 drop = result;
-            } else if (SqlLint.INDEX_WITHOUT_CONCURRENTLY.equals(result.path("ruleId").asText())) {
+            } else if (SqlLint.INDEX_WITHOUT_CONCURRENTLY.equals(
+                    result.path("ruleId").asText())) {
                 index = result;
             }
         }
@@ -174,9 +186,16 @@ class LintCommandTest {
         assertThat(drop.path("message").path("text").asText()).contains("drops table orders");
         JsonNode location = drop.path("locations").get(0).path("physicalLocation");
         // As given, relative to the checkout, forward slashes; the space percent-encoded as a URI needs.
-        assertThat(location.path("artifactLocation").path("uri").asText()).isEqualTo("migrations/2024%2001/V1__drop.sql");
+        assertThat(location.path("artifactLocation").path("uri").asText())
+                .isEqualTo("migrations/2024%2001/V1__drop.sql");
         assertThat(location.path("region").path("startLine").asInt()).isEqualTo(3);
-        assertThat(index.path("locations").get(0).path("physicalLocation").path("region").path("startLine").asInt()).isEqualTo(4);
+        assertThat(index.path("locations")
+                        .get(0)
+                        .path("physicalLocation")
+                        .path("region")
+                        .path("startLine")
+                        .asInt())
+                .isEqualTo(4);
         assertThat(drop.path("partialFingerprints").path("statementHash/v1").asText())
                 .isEqualTo(SqlLint.statementHash("DROP TABLE orders"));
     }
@@ -189,7 +208,8 @@ class LintCommandTest {
         JsonNode run = JSON.readTree(r.stdout()).path("runs").get(0);
         assertThat(run.path("results").isArray()).isTrue();
         assertThat(run.path("results")).isEmpty();
-        assertThat(run.path("tool").path("driver").path("rules")).hasSize(LintRules.all().size());
+        assertThat(run.path("tool").path("driver").path("rules"))
+                .hasSize(LintRules.all().size());
     }
 
     @Test
@@ -197,15 +217,28 @@ class LintCommandTest {
         write("V1.sql", "SELECT 1;\n");
         Files.createDirectories(dir.resolve("empty"));
         Files.write(dir.resolve("latin1.sql"), "COMMENT ON TABLE t IS 'caf\u00e9';\n".getBytes(ISO_8859_1));
-        for (List<String> args : List.<List<String>>of(List.of("missing.sql"), List.of("V1.sql", "missing-dir"), List.of("--format", "xml", "V1.sql"),
-                List.of(), List.of("--no-such-option", "V1.sql"), List.of("empty"), List.of("latin1.sql"))) {
+        for (List<String> args : List.<List<String>>of(
+                List.of("missing.sql"),
+                List.of("V1.sql", "missing-dir"),
+                List.of("--format", "xml", "V1.sql"),
+                List.of(),
+                List.of("--no-such-option", "V1.sql"),
+                List.of("empty"),
+                List.of("latin1.sql"))) {
             Runner.Result r = lint(args.toArray(String[]::new));
-            assertThat(r.exitCode()).as(args + "\n" + r).isEqualTo(LintCommand.NOT_LINTED).isEqualTo(3);
+            assertThat(r.exitCode())
+                    .as(args + "\n" + r)
+                    .isEqualTo(LintCommand.NOT_LINTED)
+                    .isEqualTo(3);
             assertThat(r.stdout()).as(args + "\n" + r).isEmpty();
-            assertThat(r.stderr()).as(args + "\n" + r).startsWith("InvalidArguments: ").endsWith("\n");
+            assertThat(r.stderr())
+                    .as(args + "\n" + r)
+                    .startsWith("InvalidArguments: ")
+                    .endsWith("\n");
             assertThat(r.stderr().strip()).as(args + "\n" + r).doesNotContain("\n");
         }
-        assertThat(lint("missing.sql").stderr()).isEqualTo("InvalidArguments: missing.sql: no such file or directory\n");
+        assertThat(lint("missing.sql").stderr())
+                .isEqualTo("InvalidArguments: missing.sql: no such file or directory\n");
         assertThat(lint("--format", "xml", "V1.sql").stderr()).contains("--format", "xml", "text, json, sarif");
         assertThat(lint("empty").stderr()).isEqualTo("InvalidArguments: empty: holds no .sql file\n");
         assertThat(lint("latin1.sql").stderr()).isEqualTo("InvalidArguments: latin1.sql: not UTF-8\n");
@@ -230,15 +263,28 @@ class LintCommandTest {
             }
         }
         assertThat(ids).hasSizeGreaterThan(30);
-        assertThat(LintRules.all().keySet()).as("one line per rule id constant of SqlLint").containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(LintRules.all().keySet())
+                .as("one line per rule id constant of SqlLint")
+                .containsExactlyInAnyOrderElementsOf(ids);
     }
 
     @Test
     void pathsSortWithNumbersByValue() {
-        List<String> names = new ArrayList<>(List.of("V10__c.sql", "V2__b.sql", "V1.10__e.sql", "V1.9__d.sql",
-                "20240102_x/migration.sql", "20240101_y/migration.sql"));
+        List<String> names = new ArrayList<>(List.of(
+                "V10__c.sql",
+                "V2__b.sql",
+                "V1.10__e.sql",
+                "V1.9__d.sql",
+                "20240102_x/migration.sql",
+                "20240101_y/migration.sql"));
         names.sort(LintCommand::byPath);
-        assertThat(names).containsExactly("20240101_y/migration.sql", "20240102_x/migration.sql", "V1.9__d.sql",
-                "V1.10__e.sql", "V2__b.sql", "V10__c.sql");
+        assertThat(names)
+                .containsExactly(
+                        "20240101_y/migration.sql",
+                        "20240102_x/migration.sql",
+                        "V1.9__d.sql",
+                        "V1.10__e.sql",
+                        "V2__b.sql",
+                        "V10__c.sql");
     }
 }

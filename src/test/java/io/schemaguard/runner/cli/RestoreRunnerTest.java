@@ -1,20 +1,23 @@
 package io.schemaguard.runner.cli;
 
-import io.schemaguard.runner.storage.BackupManifest;
-import io.schemaguard.testing.Ports;
-import java.io.IOException;
-import java.sql.SQLException;
-import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.runner.storage.BackupManifest;
+import io.schemaguard.testing.Ports;
+import io.schemaguard.testing.PostgresServer;
+import io.schemaguard.testing.Runner;
+import io.schemaguard.testing.S3Server;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,15 +25,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.schemaguard.testing.PostgresServer;
-import io.schemaguard.testing.Runner;
-import io.schemaguard.testing.S3Server;
-import io.schemaguard.contract.RunnerResult;
 
 /**
  * Restores compared by content, not exit codes: a database with several schemas, sequences, enums,
@@ -50,7 +47,8 @@ class RestoreRunnerTest {
         pg = PostgresServer.shared();
         s3 = S3Server.shared();
         source = pg.createDatabase("rich");
-        pg.execute(source,
+        pg.execute(
+                source,
                 "CREATE SCHEMA sales",
                 "CREATE SCHEMA \"inventário\"",
                 "CREATE TYPE sales.order_state AS ENUM ('new', 'paid', 'shipped', 'cancelled')",
@@ -80,8 +78,19 @@ class RestoreRunnerTest {
                 "ANALYZE");
         bucket = "restore-" + System.nanoTime();
         s3.createBucket(bucket);
-        Runner.Result r = Runner.run(env(), "backup", "--database", pg.url(source), "--to", "s3://" + bucket,
-                "--endpoint", s3.endpoint(), "--path-style", "--exact-counts", "--namespace", "shop");
+        Runner.Result r = Runner.run(
+                env(),
+                "backup",
+                "--database",
+                pg.url(source),
+                "--to",
+                "s3://" + bucket,
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style",
+                "--exact-counts",
+                "--namespace",
+                "shop");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         backupId = RunnerResult.parse(r.terminationMessage()).backupId();
     }
@@ -99,8 +108,16 @@ class RestoreRunnerTest {
     }
 
     private static Runner.Result restore(String target, String... more) {
-        List<String> args = new ArrayList<>(List.of("restore", "--from", "s3://" + bucket, backupId,
-                "--database", pg.url(target), "--endpoint", s3.endpoint(), "--path-style"));
+        List<String> args = new ArrayList<>(List.of(
+                "restore",
+                "--from",
+                "s3://" + bucket,
+                backupId,
+                "--database",
+                pg.url(target),
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style"));
         args.addAll(List.of(more));
         return Runner.run(env(), args.toArray(String[]::new));
     }
@@ -121,8 +138,19 @@ class RestoreRunnerTest {
     @Test
     void latestPicksTheNewestBackupOfTheNamedDatabase() {
         String target = "rich_latest_" + System.nanoTime();
-        Runner.Result r = Runner.run(env(), "restore", "--from", "s3://" + bucket, "latest", "--source-database", source,
-                "--database", pg.url(target), "--endpoint", s3.endpoint(), "--path-style");
+        Runner.Result r = Runner.run(
+                env(),
+                "restore",
+                "--from",
+                "s3://" + bucket,
+                "latest",
+                "--source-database",
+                source,
+                "--database",
+                pg.url(target),
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(RunnerResult.parse(r.terminationMessage()).backupId()).isEqualTo(backupId);
     }
@@ -144,7 +172,8 @@ class RestoreRunnerTest {
         assertThat(replaced.stdout()).contains("safety backup " + safety);
         assertThat(s3.keys(bucket)).anyMatch(k -> k.contains(safety) && k.endsWith("manifest.json"));
         Map<String, String> restored = contents(target);
-        assertThat(restored.remove("public.keep_me")).as("objects not in the backup are left alone")
+        assertThat(restored.remove("public.keep_me"))
+                .as("objects not in the backup are left alone")
                 .startsWith("2:");
         assertThat(restored).isEqualTo(contents(source));
     }
@@ -153,7 +182,10 @@ class RestoreRunnerTest {
     void aRestoreFailingHalfWayLeavesTheTargetAsItWasAndTheSafetyBackupExists() throws Exception {
         String target = pg.createDatabase("halfway");
         // a view of the target on a table the restore must drop and recreate: the clean step fails
-        pg.execute(target, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int, total numeric)",
+        pg.execute(
+                target,
+                "CREATE SCHEMA sales",
+                "CREATE TABLE sales.orders (id int, total numeric)",
                 "INSERT INTO sales.orders VALUES (1, 10), (2, 20)",
                 "CREATE VIEW public.depends_on_orders AS SELECT * FROM sales.orders");
         Runner.Result r = restore(target, "--replace", "--confirm", target);
@@ -161,7 +193,9 @@ class RestoreRunnerTest {
         RunnerResult result = RunnerResult.parse(r.terminationMessage());
         assertThat(result.reason()).isEqualTo("RestoreFailed");
         assertThat(result.message()).contains("depend").contains("rolled back");
-        assertThat(count(target, "sales.orders")).as("rolled back: the old rows are still there").isEqualTo(2);
+        assertThat(count(target, "sales.orders"))
+                .as("rolled back: the old rows are still there")
+                .isEqualTo(2);
         assertThat(r.stderr()).containsPattern("safety backup \\S+ stored at");
         assertThat(s3.keys(bucket)).anyMatch(k -> k.contains("/" + target + "/") && k.endsWith("manifest.json"));
     }
@@ -180,16 +214,38 @@ class RestoreRunnerTest {
             }
         }
         String target = "never_created_" + System.nanoTime();
-        Runner.Result corrupt = Runner.run(env(), "restore", "--from", "s3://" + corruptBucket, backupId, "--database",
-                pg.url(target), "--endpoint", s3.endpoint(), "--path-style");
+        Runner.Result corrupt = Runner.run(
+                env(),
+                "restore",
+                "--from",
+                "s3://" + corruptBucket,
+                backupId,
+                "--database",
+                pg.url(target),
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style");
         assertThat(corrupt.exitCode()).isEqualTo(5);
         assertThat(RunnerResult.parse(corrupt.terminationMessage()).reason()).isEqualTo("ChecksumMismatch");
         assertThat(databaseExists(target)).as("nothing touched").isFalse();
 
-        s3.delete(corruptBucket, s3.keys(corruptBucket).stream().filter(k -> k.endsWith("manifest.json")).findFirst()
-                .orElseThrow());
-        Runner.Result noManifest = Runner.run(env(), "restore", "--from", "s3://" + corruptBucket, backupId, "--database",
-                pg.url(target), "--endpoint", s3.endpoint(), "--path-style");
+        s3.delete(
+                corruptBucket,
+                s3.keys(corruptBucket).stream()
+                        .filter(k -> k.endsWith("manifest.json"))
+                        .findFirst()
+                        .orElseThrow());
+        Runner.Result noManifest = Runner.run(
+                env(),
+                "restore",
+                "--from",
+                "s3://" + corruptBucket,
+                backupId,
+                "--database",
+                pg.url(target),
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style");
         assertThat(RunnerResult.parse(noManifest.terminationMessage()).reason()).isEqualTo("ManifestInvalid");
         assertThat(databaseExists(target)).isFalse();
     }
@@ -203,25 +259,37 @@ class RestoreRunnerTest {
                     own.put("mirror", key, s3.get(bucket, key));
                 }
             }
-            Map<String, String> env = env("AWS_ACCESS_KEY_ID=" + S3Server.ACCESS_KEY,
-                    "AWS_SECRET_ACCESS_KEY=" + S3Server.SECRET_KEY);
+            Map<String, String> env =
+                    env("AWS_ACCESS_KEY_ID=" + S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY=" + S3Server.SECRET_KEY);
             String target = pg.createDatabase("cut_mid_read");
             Path log = Files.createTempFile("termination-", ".log");
-            Process p = Runner.start(env, List.of("restore", "--from", "s3://mirror", backupId, "--database",
-                    pg.url(target), "--endpoint", own.endpoint(), "--path-style"), log);
+            Process p = Runner.start(
+                    env,
+                    List.of(
+                            "restore",
+                            "--from",
+                            "s3://mirror",
+                            backupId,
+                            "--database",
+                            pg.url(target),
+                            "--endpoint",
+                            own.endpoint(),
+                            "--path-style"),
+                    log);
             BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream()));
             String line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    for (String l = err.readLine(); l != null; l = err.readLine()) {
-                        if (l.contains(": restoring ")) {
-                            return l;
+                        try {
+                            for (String l = err.readLine(); l != null; l = err.readLine()) {
+                                if (l.contains(": restoring ")) {
+                                    return l;
+                                }
+                            }
+                        } catch (IOException e) {
+                            // fall through
                         }
-                    }
-                } catch (IOException e) {
-                    // fall through
-                }
-                return "";
-            }).get(2, TimeUnit.MINUTES);
+                        return "";
+                    })
+                    .get(2, TimeUnit.MINUTES);
             assertThat(line).contains("restoring");
             own.kill();
             Runner.Result r = Runner.await(p, log);
@@ -230,9 +298,12 @@ class RestoreRunnerTest {
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
             assertThat(RunnerResult.parse(r.terminationMessage()).reason()).isIn("StorageUnreachable", "StorageError");
             // killed before the stream opened ("unreachable") or while it flowed ("failed mid-restore")
-            assertThat(r.stderr()).containsAnyOf("unreachable", "reading the backup from storage failed mid-restore")
+            assertThat(r.stderr())
+                    .containsAnyOf("unreachable", "reading the backup from storage failed mid-restore")
                     .doesNotContain("pg_restore failed");
-            assertThat(userTables(target)).as("one transaction: nothing half-restored").isZero();
+            assertThat(userTables(target))
+                    .as("one transaction: nothing half-restored")
+                    .isZero();
             Files.deleteIfExists(log);
         }
     }
@@ -241,24 +312,55 @@ class RestoreRunnerTest {
     void missingRolesAreNamedAndNoOwnerGetsPastThem() throws Exception {
         String db = pg.createDatabase("owned");
         String role = "ghost_" + System.nanoTime();
-        pg.execute(db, "CREATE ROLE " + role, "CREATE TABLE owned_by_ghost (id int)", "INSERT INTO owned_by_ghost VALUES (7)",
+        pg.execute(
+                db,
+                "CREATE ROLE " + role,
+                "CREATE TABLE owned_by_ghost (id int)",
+                "INSERT INTO owned_by_ghost VALUES (7)",
                 "ALTER TABLE owned_by_ghost OWNER TO " + role);
         String ownedBucket = "owned-" + System.nanoTime();
         s3.createBucket(ownedBucket);
-        Runner.Result backup = Runner.run(env(), "backup", "--database", pg.url(db), "--to", "s3://" + ownedBucket,
-                "--endpoint", s3.endpoint(), "--path-style");
+        Runner.Result backup = Runner.run(
+                env(),
+                "backup",
+                "--database",
+                pg.url(db),
+                "--to",
+                "s3://" + ownedBucket,
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style");
         assertThat(backup.exitCode()).as(backup.toString()).isZero();
         pg.execute(db, "ALTER TABLE owned_by_ghost OWNER TO postgres", "DROP ROLE " + role);
 
         String target = "owned_copy_" + System.nanoTime();
-        Runner.Result refused = Runner.run(env(), "restore", "--from", "s3://" + ownedBucket, "latest", "--database",
-                pg.url(target), "--endpoint", s3.endpoint(), "--path-style");
+        Runner.Result refused = Runner.run(
+                env(),
+                "restore",
+                "--from",
+                "s3://" + ownedBucket,
+                "latest",
+                "--database",
+                pg.url(target),
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style");
         assertThat(RunnerResult.parse(refused.terminationMessage()).reason()).isEqualTo("PrerequisitesMissing");
         assertThat(refused.stderr()).contains("roles " + role + " do not exist");
         assertThat(userTables(target)).isZero();
 
-        Runner.Result noOwner = Runner.run(env(), "restore", "--from", "s3://" + ownedBucket, "latest", "--database",
-                pg.url(target), "--endpoint", s3.endpoint(), "--path-style", "--no-owner");
+        Runner.Result noOwner = Runner.run(
+                env(),
+                "restore",
+                "--from",
+                "s3://" + ownedBucket,
+                "latest",
+                "--database",
+                pg.url(target),
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style",
+                "--no-owner");
         assertThat(noOwner.exitCode()).as(noOwner.toString()).isZero();
         assertThat(count(target, "owned_by_ghost")).isEqualTo(1);
     }
@@ -267,12 +369,29 @@ class RestoreRunnerTest {
     void plainAndDirectoryBackupsRestoreToo(@TempDir Path dir) throws Exception {
         for (String format : List.of("plain", "directory")) {
             Path to = dir.resolve(format);
-            Runner.Result b = Runner.run(env(), "backup", "--database", pg.url(source), "--to", to.toString(), "--format",
-                    format, "--exact-counts", "--work-dir", dir.toString());
+            Runner.Result b = Runner.run(
+                    env(),
+                    "backup",
+                    "--database",
+                    pg.url(source),
+                    "--to",
+                    to.toString(),
+                    "--format",
+                    format,
+                    "--exact-counts",
+                    "--work-dir",
+                    dir.toString());
             assertThat(b.exitCode()).as(b.toString()).isZero();
             String target = "rich_" + format + "_" + System.nanoTime();
-            List<String> args = new ArrayList<>(List.of("restore", "--from", to.toString(), "latest",
-                    "--database", pg.url(target), "--work-dir", dir.toString()));
+            List<String> args = new ArrayList<>(List.of(
+                    "restore",
+                    "--from",
+                    to.toString(),
+                    "latest",
+                    "--database",
+                    pg.url(target),
+                    "--work-dir",
+                    dir.toString()));
             if (format.equals("directory")) {
                 args.addAll(List.of("--jobs", "2"));
             }
@@ -288,41 +407,71 @@ class RestoreRunnerTest {
     void verificationByRestoreProvesABackupAndAFailedOneKeepsTheDumpAndSaysSo() throws Exception {
         String verifyBucket = "verify-" + System.nanoTime();
         s3.createBucket(verifyBucket);
-        Runner.Result ok = Runner.run(env(), "backup", "--database", pg.url(source), "--to", "s3://" + verifyBucket,
-                "--endpoint", s3.endpoint(), "--path-style", "--verify", "restore");
+        Runner.Result ok = Runner.run(
+                env(),
+                "backup",
+                "--database",
+                pg.url(source),
+                "--to",
+                "s3://" + verifyBucket,
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style",
+                "--verify",
+                "restore");
         assertThat(ok.exitCode()).as(ok.toString()).isZero();
         RunnerResult passed = RunnerResult.parse(ok.terminationMessage());
         assertThat(passed.verification()).isEqualTo("Passed");
         assertThat(passed.verificationMessage()).contains("4 tables and 257001 rows match the source");
-        var manifest = BackupManifest.fromJson(s3.get(verifyBucket, s3.keys(verifyBucket).stream()
-                .filter(k -> k.endsWith("manifest.json")).findFirst().orElseThrow()));
+        var manifest = BackupManifest.fromJson(s3.get(
+                verifyBucket,
+                s3.keys(verifyBucket).stream()
+                        .filter(k -> k.endsWith("manifest.json"))
+                        .findFirst()
+                        .orElseThrow()));
         assertThat(manifest.verification().result()).isEqualTo("Passed");
         assertThat(manifest.hasExactCounts()).isTrue();
-        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_database WHERE datname LIKE 'schemaguard_verify_%'")) {
+        try (Connection c = pg.connect("postgres");
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT count(*) FROM pg_database WHERE datname LIKE 'schemaguard_verify_%'")) {
             rs.next();
             assertThat(rs.getInt(1)).as("scratch databases are dropped").isZero();
         }
 
         int closed = Ports.free();
-        Runner.Result failed = Runner.run(env(), "backup", "--database", pg.url(source), "--to", "s3://" + verifyBucket,
-                "--endpoint", s3.endpoint(), "--path-style", "--verify", "restore", "--verify-server",
+        Runner.Result failed = Runner.run(
+                env(),
+                "backup",
+                "--database",
+                pg.url(source),
+                "--to",
+                "s3://" + verifyBucket,
+                "--endpoint",
+                s3.endpoint(),
+                "--path-style",
+                "--verify",
+                "restore",
+                "--verify-server",
                 "postgresql://postgres@127.0.0.1:" + closed);
         assertThat(failed.exitCode()).isEqualTo(5);
         RunnerResult result = RunnerResult.parse(failed.terminationMessage());
         assertThat(result.reason()).isEqualTo("VerificationFailed");
         assertThat(result.message()).contains("unreachable");
-        Runner.Result listed = Runner.run(env(), "list", "--from", "s3://" + verifyBucket, "--endpoint", s3.endpoint(),
-                "--path-style");
+        Runner.Result listed = Runner.run(
+                env(), "list", "--from", "s3://" + verifyBucket, "--endpoint", s3.endpoint(), "--path-style");
         assertThat(listed.stdout()).contains("complete, restore-verified").contains("VERIFICATION FAILED");
-        assertThat(s3.keys(verifyBucket).stream().filter(k -> k.contains("dump."))).as("the dump is kept").hasSize(2);
+        assertThat(s3.keys(verifyBucket).stream().filter(k -> k.contains("dump.")))
+                .as("the dump is kept")
+                .hasSize(2);
     }
 
     // --- comparisons -------------------------------------------------------------------------
 
     /** pg_dump --schema-only, minus the random \restrict key lines newer pg_dump versions print. */
     static String schema(String db) {
-        return pg.client("pg_dump", List.of("--schema-only", "--no-password", "-d", db), null).lines()
+        return pg.client("pg_dump", List.of("--schema-only", "--no-password", "-d", db), null)
+                .lines()
                 .filter(l -> !l.startsWith("\\restrict") && !l.startsWith("\\unrestrict"))
                 .collect(Collectors.joining("\n"));
     }
@@ -330,7 +479,8 @@ class RestoreRunnerTest {
     /** Row count and an order-independent checksum of every user table, plus large objects and sequences. */
     static Map<String, String> contents(String db) throws Exception {
         Map<String, String> result = new TreeMap<>();
-        try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect(db);
+                Statement s = c.createStatement()) {
             List<String> tables = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
                     + " WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")) {
@@ -361,7 +511,8 @@ class RestoreRunnerTest {
     }
 
     static long count(String db, String table) throws Exception {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement();
+        try (Connection c = pg.connect(db);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
@@ -369,7 +520,8 @@ class RestoreRunnerTest {
     }
 
     static int userTables(String db) throws Exception {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement();
+        try (Connection c = pg.connect(db);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog',"
                         + " 'information_schema')")) {
             rs.next();
@@ -378,7 +530,8 @@ class RestoreRunnerTest {
     }
 
     static boolean databaseExists(String db) throws Exception {
-        try (Connection c = pg.connect("postgres"); Statement s = c.createStatement();
+        try (Connection c = pg.connect("postgres");
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_database WHERE datname = '" + db + "'")) {
             rs.next();
             return rs.getInt(1) == 1;

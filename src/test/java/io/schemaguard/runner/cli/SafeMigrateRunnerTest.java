@@ -1,24 +1,22 @@
 package io.schemaguard.runner.cli;
 
-import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.schemaguard.contract.RunnerResult;
+import io.schemaguard.testing.PostgresServer;
+import io.schemaguard.testing.Runner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.schemaguard.testing.PostgresServer;
-import io.schemaguard.testing.Runner;
-import io.schemaguard.contract.RunnerResult;
 
 /**
  * The seed's story with the real runner, PostgreSQL and pg_dump: adding customer_reference to orders
@@ -47,7 +45,9 @@ class SafeMigrateRunnerTest {
     }
 
     static long count(String db, String sql) throws Exception {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = pg.connect(db);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
@@ -74,8 +74,16 @@ class SafeMigrateRunnerTest {
     }
 
     static Runner.Result safeMigrate(String db, Path migrations, Path backups, String engine, String... more) {
-        List<String> args = new ArrayList<>(List.of("safe-migrate", "--database", pg.url(db), "--to",
-                backups.toString(), "--engine", engine, "--migrations", migrations.toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "safe-migrate",
+                "--database",
+                pg.url(db),
+                "--to",
+                backups.toString(),
+                "--engine",
+                engine,
+                "--migrations",
+                migrations.toString()));
         args.addAll(List.of(more));
         return Runner.run(env(), args.toArray(String[]::new));
     }
@@ -84,7 +92,9 @@ class SafeMigrateRunnerTest {
     void addingCustomerReferenceIsAppliedWithEveryRowKept(@TempDir Path dir) throws Exception {
         Path migrations = dir.resolve("migrations");
         String db = shop(migrations, dir.resolve("backups"));
-        write(migrations, "20241125000000_add_customer_reference/migration.sql",
+        write(
+                migrations,
+                "20241125000000_add_customer_reference/migration.sql",
                 "-- AlterTable\nALTER TABLE \"orders\" ADD COLUMN \"customer_reference\" TEXT;\n");
         Runner.Result r = safeMigrate(db, migrations, dir.resolve("backups"), "prisma");
         assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -93,11 +103,14 @@ class SafeMigrateRunnerTest {
         assertThat(result.schemaChanges()).containsExactly("orders: +customer_reference text");
         assertThat(r.stdout()).contains("rehearsal passed");
         assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(3000);
-        assertThat(count(db, "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")).isEqualTo(2);
+        assertThat(count(db, "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL"))
+                .isEqualTo(2);
         assertThat(count("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'schemaguard_rehearse_%'"))
-                .as("the rehearsal's scratch database is gone").isZero();
+                .as("the rehearsal's scratch database is gone")
+                .isZero();
         try (var backups = Files.walk(dir.resolve("backups"))) {
-            assertThat(backups.filter(p -> p.getFileName().toString().equals("manifest.json"))).hasSize(2);
+            assertThat(backups.filter(p -> p.getFileName().toString().equals("manifest.json")))
+                    .hasSize(2);
         }
     }
 
@@ -121,7 +134,8 @@ class SafeMigrateRunnerTest {
                 """);
         long backupsBefore;
         try (var files = Files.walk(backups)) {
-            backupsBefore = files.filter(p -> p.getFileName().toString().equals("manifest.json")).count();
+            backupsBefore = files.filter(p -> p.getFileName().toString().equals("manifest.json"))
+                    .count();
         }
         Runner.Result blocked = safeMigrate(db, migrations, backups, "prisma");
         assertThat(blocked.exitCode()).isEqualTo(2);
@@ -134,8 +148,10 @@ class SafeMigrateRunnerTest {
         });
         assertThat(blocked.stdout()).contains("BLOCKS").contains("drops table orders");
         try (var files = Files.walk(backups)) {
-            assertThat(files.filter(p -> p.getFileName().toString().equals("manifest.json")).count())
-                    .as("blocked before any backup").isEqualTo(backupsBefore);
+            assertThat(files.filter(p -> p.getFileName().toString().equals("manifest.json"))
+                            .count())
+                    .as("blocked before any backup")
+                    .isEqualTo(backupsBefore);
         }
 
         String hash = result.findings().get(0).getStatementHash();
@@ -144,7 +160,9 @@ class SafeMigrateRunnerTest {
         RunnerResult caught = RunnerResult.parse(approved.terminationMessage());
         assertThat(caught.reason()).isEqualTo("VerificationFailed");
         assertThat(caught.message()).contains("orders: 3000 of 3000 rows lost");
-        assertThat(count(db, "SELECT count(*) FROM orders")).as("the real database was not touched").isEqualTo(3000);
+        assertThat(count(db, "SELECT count(*) FROM orders"))
+                .as("the real database was not touched")
+                .isEqualTo(3000);
         assertThat(count(db, "SELECT count(*) FROM _prisma_migrations")).isEqualTo(1);
     }
 
@@ -154,28 +172,46 @@ class SafeMigrateRunnerTest {
             Path migrations = dir.resolve("flyway-" + onFailure);
             Path backups = dir.resolve("backups-" + onFailure);
             String db = pg.createDatabase("halfway_" + onFailure);
-            write(migrations, "V1__orders.sql", "CREATE TABLE orders (id serial PRIMARY KEY, total numeric);\n"
-                    + "INSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g;\n");
-            assertThat(safeMigrate(db, migrations, backups, "flyway").exitCode()).isZero();
+            write(
+                    migrations,
+                    "V1__orders.sql",
+                    "CREATE TABLE orders (id serial PRIMARY KEY, total numeric);\n"
+                            + "INSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g;\n");
+            assertThat(safeMigrate(db, migrations, backups, "flyway").exitCode())
+                    .isZero();
             write(migrations, "V2__add_reference.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n");
             // V3 deletes rows (fine for the lint: it has a WHERE) and then fails on a typo
-            write(migrations, "V3__cleanup.sql", "DELETE FROM orders WHERE id > 100;\nALTER TABLE orderz ADD COLUMN x int;\n");
-            Runner.Result r = safeMigrate(db, migrations, backups, "flyway", "--no-rehearsal", "--on-failure", onFailure);
+            write(
+                    migrations,
+                    "V3__cleanup.sql",
+                    "DELETE FROM orders WHERE id > 100;\nALTER TABLE orderz ADD COLUMN x int;\n");
+            Runner.Result r =
+                    safeMigrate(db, migrations, backups, "flyway", "--no-rehearsal", "--on-failure", onFailure);
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
             RunnerResult result = RunnerResult.parse(r.terminationMessage());
             assertThat(result.reason()).isEqualTo("MigrationFailed");
             assertThat(result.message()).contains("V3__cleanup.sql");
             if (onFailure.equals("halt")) {
-                assertThat(result.message()).contains("schemaguard restore --from").contains("--replace --confirm " + db);
-                assertThat(count(db, "SELECT count(*) FROM orders")).as("V3 rolled back, V2 applied: left as is")
+                assertThat(result.message())
+                        .contains("schemaguard restore --from")
+                        .contains("--replace --confirm " + db);
+                assertThat(count(db, "SELECT count(*) FROM orders"))
+                        .as("V3 rolled back, V2 applied: left as is")
                         .isEqualTo(500);
-                assertThat(count(db, "SELECT count(*) FROM information_schema.columns WHERE column_name ="
-                        + " 'customer_reference'")).isEqualTo(1);
+                assertThat(count(
+                                db,
+                                "SELECT count(*) FROM information_schema.columns WHERE column_name ="
+                                        + " 'customer_reference'"))
+                        .isEqualTo(1);
             } else {
                 assertThat(result.message()).contains("was restored from");
                 assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(500);
-                assertThat(count(db, "SELECT count(*) FROM information_schema.columns WHERE column_name ="
-                        + " 'customer_reference'")).as("back to before V2").isZero();
+                assertThat(count(
+                                db,
+                                "SELECT count(*) FROM information_schema.columns WHERE column_name ="
+                                        + " 'customer_reference'"))
+                        .as("back to before V2")
+                        .isZero();
             }
         }
     }
@@ -185,26 +221,46 @@ class SafeMigrateRunnerTest {
         Path migrations = dir.resolve("m");
         Path backups = dir.resolve("backups");
         String db = pg.createDatabase("lock_restore");
-        write(migrations, "V1__orders.sql", "CREATE TABLE orders (id serial PRIMARY KEY, total numeric);\n"
-                + "INSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g;\n");
+        write(
+                migrations,
+                "V1__orders.sql",
+                "CREATE TABLE orders (id serial PRIMARY KEY, total numeric);\n"
+                        + "INSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g;\n");
         assertThat(safeMigrate(db, migrations, backups, "flyway").exitCode()).isZero();
         write(migrations, "V2__add_reference.sql", "ALTER TABLE orders ADD COLUMN customer_reference text;\n");
         Runner.Result r;
         // A writer's open transaction: the backup reads past it, the migration's ALTER TABLE waits for it.
-        try (Connection writer = pg.connect(db); Statement s = writer.createStatement()) {
+        try (Connection writer = pg.connect(db);
+                Statement s = writer.createStatement()) {
             writer.setAutoCommit(false);
             s.execute("INSERT INTO orders (total) SELECT g FROM generate_series(1, 100) g");
-            r = safeMigrate(db, migrations, backups, "flyway", "--no-rehearsal", "--on-failure", "restore",
-                    "--lock-timeout", "300ms", "--lock-retries", "1", "--lock-retry-backoff", "200ms");
+            r = safeMigrate(
+                    db,
+                    migrations,
+                    backups,
+                    "flyway",
+                    "--no-rehearsal",
+                    "--on-failure",
+                    "restore",
+                    "--lock-timeout",
+                    "300ms",
+                    "--lock-retries",
+                    "1",
+                    "--lock-retry-backoff",
+                    "200ms");
             writer.commit();
         }
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
         RunnerResult result = RunnerResult.parse(r.terminationMessage());
         assertThat(result.reason()).isEqualTo("MigrationFailed");
-        assertThat(result.message()).contains("lock_timeout").contains("changed nothing")
+        assertThat(result.message())
+                .contains("lock_timeout")
+                .contains("changed nothing")
                 .contains("the database was not restored");
         assertThat(result.lockRetries()).hasSize(1);
-        assertThat(count(db, "SELECT count(*) FROM orders")).as("the rows written since the backup are kept").isEqualTo(600);
+        assertThat(count(db, "SELECT count(*) FROM orders"))
+                .as("the rows written since the backup are kept")
+                .isEqualTo(600);
     }
 
     @Test
@@ -213,12 +269,22 @@ class SafeMigrateRunnerTest {
         Path backups = dir.resolve("backups");
         String db = pg.createDatabase("serialized");
         write(migrations, "V1__slow.sql", "CREATE TABLE t (id int);\nSELECT pg_sleep(4);\n");
-        Runner.Result backup = Runner.run(env(), "backup", "--database", pg.url(db), "--to", backups.toString(),
-                "--exact-counts");
+        Runner.Result backup =
+                Runner.run(env(), "backup", "--database", pg.url(db), "--to", backups.toString(), "--exact-counts");
         assertThat(backup.exitCode()).as(backup.toString()).isZero();
         String id = RunnerResult.parse(backup.terminationMessage()).backupId();
-        List<String> args = List.of("migrate", "--database", pg.url(db), "--from", backups.toString(), "--backup", id,
-                "--engine", "flyway", "--migrations", migrations.toString());
+        List<String> args = List.of(
+                "migrate",
+                "--database",
+                pg.url(db),
+                "--from",
+                backups.toString(),
+                "--backup",
+                id,
+                "--engine",
+                "flyway",
+                "--migrations",
+                migrations.toString());
         Path logA = Files.createTempFile("a-", ".log");
         Process a = Runner.start(env(), args, logA);
         Thread.sleep(1500);
@@ -241,10 +307,24 @@ class SafeMigrateRunnerTest {
         String id = RunnerResult.parse(backup.terminationMessage()).backupId();
         write(dir.resolve("m"), "V1__x.sql", "CREATE TABLE x (id int);\n");
         Thread.sleep(1200);
-        Runner.Result r = Runner.run(env(), "migrate", "--database", pg.url(db), "--from", backups.toString(), "--backup",
-                id, "--engine", "flyway", "--migrations", dir.resolve("m").toString(), "--max-age", "1s");
+        Runner.Result r = Runner.run(
+                env(),
+                "migrate",
+                "--database",
+                pg.url(db),
+                "--from",
+                backups.toString(),
+                "--backup",
+                id,
+                "--engine",
+                "flyway",
+                "--migrations",
+                dir.resolve("m").toString(),
+                "--max-age",
+                "1s");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(RunnerResult.parse(r.terminationMessage()).reason()).isEqualTo("BackupStale");
-        assertThat(count(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'x'")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'x'"))
+                .isZero();
     }
 }

@@ -1,15 +1,13 @@
 package io.schemaguard.runner.cli;
 
-import java.util.EnumSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
-
-import org.junit.jupiter.api.Test;
-
 import io.schemaguard.contract.FailureReason;
 import io.schemaguard.contract.RunnerResult;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
 
 /** Option converters and the termination-message contract between runner and operator. */
 class SmallPartsTest {
@@ -42,23 +40,32 @@ class SmallPartsTest {
         RunnerResult parsed = RunnerResult.parse(failed.toJson());
         assertThat(parsed.reason()).isEqualTo("StorageFull");
         assertThat(parsed.succeeded()).isFalse();
-        assertThat(RunnerResult.parse("panic: the log tail of a crashed container")).isNull();
+        assertThat(RunnerResult.parse("panic: the log tail of a crashed container"))
+                .isNull();
         assertThat(RunnerResult.parse("{\"unrelated\":1}")).isNull();
         assertThat(RunnerResult.parse(null)).isNull();
     }
 
     @Test
     void configurationErrorsShareOneExitCodeThatThePodFailurePolicyStopsOn() {
-        var notWorthRetrying = EnumSet.of(FailureReason.InvalidArguments, FailureReason.PgToolTooOld,
-                FailureReason.TargetNotEmpty, FailureReason.PrerequisitesMissing, FailureReason.MigrationBlocked,
-                FailureReason.BackupStale, FailureReason.RehearsalRefused,
+        var notWorthRetrying = EnumSet.of(
+                FailureReason.InvalidArguments,
+                FailureReason.PgToolTooOld,
+                FailureReason.TargetNotEmpty,
+                FailureReason.PrerequisitesMissing,
+                FailureReason.MigrationBlocked,
+                FailureReason.BackupStale,
+                FailureReason.RehearsalRefused,
                 FailureReason.BackupInProgress);
         for (FailureReason r : notWorthRetrying) {
             assertThat(r.exitCode()).as(r.name()).isEqualTo(FailureReason.CONFIGURATION_EXIT_CODE);
         }
         for (FailureReason r : FailureReason.values()) {
             if (!notWorthRetrying.contains(r)) {
-                assertThat(r.exitCode()).as(r.name()).isNotEqualTo(FailureReason.CONFIGURATION_EXIT_CODE).isNotZero();
+                assertThat(r.exitCode())
+                        .as(r.name())
+                        .isNotEqualTo(FailureReason.CONFIGURATION_EXIT_CODE)
+                        .isNotZero();
             }
         }
     }

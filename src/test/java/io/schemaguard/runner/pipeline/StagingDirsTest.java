@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +24,9 @@ class StagingDirsTest {
         Path mine = StagingDirs.create(work, "pg_dump-");
 
         assertThat(stale).doesNotExist();
-        assertThat(live).as("a young folder may be another runner's, still working").exists();
+        assertThat(live)
+                .as("a young folder may be another runner's, still working")
+                .exists();
         assertThat(other).as("not ours by name").exists();
         assertThat(mine).exists().isDirectory();
     }

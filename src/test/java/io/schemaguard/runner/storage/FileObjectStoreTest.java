@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +25,9 @@ class FileObjectStoreTest {
         assertThat(store.list("")).isEmpty();
         StoredObject stored = sink.commit();
         assertThat(stored.size()).isEqualTo(1000);
-        assertThat(store.list("")).extracting(StoredObject::key).containsExactly("ns/db/20261125T031500Z-ab/dump.pgdump");
+        assertThat(store.list(""))
+                .extracting(StoredObject::key)
+                .containsExactly("ns/db/20261125T031500Z-ab/dump.pgdump");
     }
 
     @Test
@@ -53,18 +54,28 @@ class FileObjectStoreTest {
         FileObjectStore store = new FileObjectStore(StorageLocation.parse(dir.toString()));
         store.put("ns/db/20261125T010000Z-aa/dump.pgdump", new byte[5], "application/octet-stream");
         store.put("ns/db/20261125T020000Z-bb/dump.pgdump", new byte[5], "application/octet-stream");
-        store.put("ns/db/20261125T020000Z-bb/manifest.json", ("{\"schemaVersion\":1,\"backupId\":\"20261125T020000Z-bb\","
-                + "\"dumpObject\":\"dump.pgdump\",\"sizeBytes\":5,\"sha256\":\"x\"}").getBytes(), "application/json");
+        store.put(
+                "ns/db/20261125T020000Z-bb/manifest.json",
+                ("{\"schemaVersion\":1,\"backupId\":\"20261125T020000Z-bb\","
+                                + "\"dumpObject\":\"dump.pgdump\",\"sizeBytes\":5,\"sha256\":\"x\"}")
+                        .getBytes(),
+                "application/json");
         store.put("ns/db/20261125T030000Z-cc/manifest.json", "not json".getBytes(), "application/json");
         store.put("unrelated/file.txt", new byte[1], "text/plain");
 
         var entries = new BackupCatalog(store).entries();
-        assertThat(entries).extracting(BackupCatalog.Entry::backupId)
+        assertThat(entries)
+                .extracting(BackupCatalog.Entry::backupId)
                 .containsExactly("20261125T010000Z-aa", "20261125T020000Z-bb", "20261125T030000Z-cc");
         assertThat(entries).extracting(BackupCatalog.Entry::complete).containsExactly(false, true, false);
         assertThat(entries.get(0).problem()).contains("no manifest");
         assertThat(entries.get(2).problem()).contains("unreadable manifest");
-        assertThat(new BackupCatalog(store).find("ns/db/20261125T020000Z-bb").manifest().sizeBytes()).isEqualTo(5);
-        assertThatThrownBy(() -> new BackupCatalog(store).find("20261125T090000Z-zz")).hasMessageContaining("no backup");
+        assertThat(new BackupCatalog(store)
+                        .find("ns/db/20261125T020000Z-bb")
+                        .manifest()
+                        .sizeBytes())
+                .isEqualTo(5);
+        assertThatThrownBy(() -> new BackupCatalog(store).find("20261125T090000Z-zz"))
+                .hasMessageContaining("no backup");
     }
 }

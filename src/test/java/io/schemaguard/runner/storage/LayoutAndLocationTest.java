@@ -3,15 +3,13 @@ package io.schemaguard.runner.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DumpFormat;
 import io.schemaguard.contract.BackupLayout;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class LayoutAndLocationTest {
 
@@ -30,7 +28,8 @@ class LayoutAndLocationTest {
     @Test
     void fileLocationsAndBarePaths() {
         assertThat(StorageLocation.parse("file:///var/backups").directory()).isEqualTo(Path.of("/var/backups"));
-        assertThat(StorageLocation.parse("backups").directory()).isEqualTo(Path.of("backups").toAbsolutePath());
+        assertThat(StorageLocation.parse("backups").directory())
+                .isEqualTo(Path.of("backups").toAbsolutePath());
         assertThat(StorageLocation.parse("file:///b").isS3()).isFalse();
     }
 
@@ -50,7 +49,8 @@ class LayoutAndLocationTest {
         assertThat(BackupLayout.folder("shop", "orders db/ü", "20261125T031500Z-ab"))
                 .isEqualTo("shop/orders_db__~afce06084074dc66/20261125T031500Z-ab");
         assertThat(BackupLayout.folder("shop", "orders_db", "20261125T031500Z-ab"))
-                .as("a safe name is its own folder, as before").isEqualTo("shop/orders_db/20261125T031500Z-ab");
+                .as("a safe name is its own folder, as before")
+                .isEqualTo("shop/orders_db/20261125T031500Z-ab");
         assertThat(BackupLayout.segment("..")).startsWith("_..~");
         assertThat(BackupLayout.segment("")).isEqualTo("_");
         assertThat(BackupLayout.legacySegment("orders db/ü")).isEqualTo("orders_db__");
@@ -58,11 +58,18 @@ class LayoutAndLocationTest {
 
     @Test
     void namesThatOnceSharedAFolderNoLongerDo() {
-        List<List<String>> lookAlikes = List.of(List.of("tienda_ñ_日本", "tienda_é_中国"), List.of("shop eu", "shop_eu"),
-                List.of("a/b", "a b"), List.of("_..", ".."));
+        List<List<String>> lookAlikes = List.of(
+                List.of("tienda_ñ_日本", "tienda_é_中国"),
+                List.of("shop eu", "shop_eu"),
+                List.of("a/b", "a b"),
+                List.of("_..", ".."));
         for (List<String> pair : lookAlikes) {
-            assertThat(BackupLayout.legacySegment(pair.get(0))).as("they did").isEqualTo(BackupLayout.legacySegment(pair.get(1)));
-            assertThat(BackupLayout.segment(pair.get(0))).as(pair.toString()).isNotEqualTo(BackupLayout.segment(pair.get(1)));
+            assertThat(BackupLayout.legacySegment(pair.get(0)))
+                    .as("they did")
+                    .isEqualTo(BackupLayout.legacySegment(pair.get(1)));
+            assertThat(BackupLayout.segment(pair.get(0)))
+                    .as(pair.toString())
+                    .isNotEqualTo(BackupLayout.segment(pair.get(1)));
         }
         assertThat(BackupLayout.segment("tienda_ñ_日本")).matches("[A-Za-z0-9._~-]+");
         assertThatThrownBy(() -> BackupLayout.folder("a", "b", "../x")).hasMessageContaining("not a backup id");
@@ -70,9 +77,12 @@ class LayoutAndLocationTest {
 
     @Test
     void dumpNamesTellFormatAndCompression() {
-        assertThat(BackupLayout.dumpFileName(DumpFormat.CUSTOM, CompressionAlgorithm.ZSTD)).isEqualTo("dump.pgdump.zst");
-        assertThat(BackupLayout.dumpFileName(DumpFormat.PLAIN, CompressionAlgorithm.GZIP)).isEqualTo("dump.sql.gz");
-        assertThat(BackupLayout.dumpFileName(DumpFormat.DIRECTORY, CompressionAlgorithm.NONE)).isEqualTo("dump.tar");
+        assertThat(BackupLayout.dumpFileName(DumpFormat.CUSTOM, CompressionAlgorithm.ZSTD))
+                .isEqualTo("dump.pgdump.zst");
+        assertThat(BackupLayout.dumpFileName(DumpFormat.PLAIN, CompressionAlgorithm.GZIP))
+                .isEqualTo("dump.sql.gz");
+        assertThat(BackupLayout.dumpFileName(DumpFormat.DIRECTORY, CompressionAlgorithm.NONE))
+                .isEqualTo("dump.tar");
     }
 
     @Test

@@ -1,6 +1,11 @@
 package io.schemaguard.testing.cluster;
 
-import java.util.Comparator;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.schemaguard.testing.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,6 +22,7 @@ import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,16 +30,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.schemaguard.testing.Ports;
 
 /**
  * A real Kubernetes control plane on loopback: etcd, kube-apiserver (client certificates, Node and
@@ -54,6 +52,7 @@ public final class ControlPlane implements AutoCloseable {
     private final Path dir;
     /** Null: everything on loopback. Otherwise the address the API server binds and advertises (a real node). */
     private final String hostAddress;
+
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, Duration> startTimes = new LinkedHashMap<>();
     private final String adminToken = randomHex(24);
@@ -81,7 +80,8 @@ public final class ControlPlane implements AutoCloseable {
             return Path.of(configured);
         }
         try {
-            Process p = new ProcessBuilder("scripts/build-control-plane.sh").redirectError(ProcessBuilder.Redirect.INHERIT)
+            Process p = new ProcessBuilder("scripts/build-control-plane.sh")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -138,13 +138,17 @@ public final class ControlPlane implements AutoCloseable {
         long t0 = System.nanoTime();
         pki = Pki.create(dir.resolve("pki"), SERVICE_IP, hostAddress);
         try {
-            Files.writeString(pki.dir.resolve("tokens.csv"),
+            Files.writeString(
+                    pki.dir.resolve("tokens.csv"),
                     adminToken + ",schemaguard-test-admin,uid-admin,\"system:masters\"\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         startTimes.put("certificates", since(t0));
-        https = HttpClient.newBuilder().sslContext(trusting(pki.caCert)).connectTimeout(Duration.ofSeconds(2)).build();
+        https = HttpClient.newBuilder()
+                .sslContext(trusting(pki.caCert))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
 
         int etcdPort = Ports.free();
         int etcdPeerPort = Ports.free();
@@ -152,21 +156,27 @@ public final class ControlPlane implements AutoCloseable {
         int kcmPort = Ports.free();
 
         long t = System.nanoTime();
-        launch("etcd", List.of(bin.resolve("etcd").toString(),
-                "--name=schemaguard-test",
-                "--data-dir=" + dir.resolve("etcd-data"),
-                "--listen-client-urls=http://127.0.0.1:" + etcdPort,
-                "--advertise-client-urls=http://127.0.0.1:" + etcdPort,
-                "--listen-peer-urls=http://127.0.0.1:" + etcdPeerPort,
-                "--initial-advertise-peer-urls=http://127.0.0.1:" + etcdPeerPort,
-                "--initial-cluster=schemaguard-test=http://127.0.0.1:" + etcdPeerPort,
-                "--unsafe-no-fsync",
-                "--log-level=warn"));
-        awaitReady("etcd", () -> get("http://127.0.0.1:" + etcdPort + "/health", null).contains("\"health\":\"true\""));
+        launch(
+                "etcd",
+                List.of(
+                        bin.resolve("etcd").toString(),
+                        "--name=schemaguard-test",
+                        "--data-dir=" + dir.resolve("etcd-data"),
+                        "--listen-client-urls=http://127.0.0.1:" + etcdPort,
+                        "--advertise-client-urls=http://127.0.0.1:" + etcdPort,
+                        "--listen-peer-urls=http://127.0.0.1:" + etcdPeerPort,
+                        "--initial-advertise-peer-urls=http://127.0.0.1:" + etcdPeerPort,
+                        "--initial-cluster=schemaguard-test=http://127.0.0.1:" + etcdPeerPort,
+                        "--unsafe-no-fsync",
+                        "--log-level=warn"));
+        awaitReady(
+                "etcd",
+                () -> get("http://127.0.0.1:" + etcdPort + "/health", null).contains("\"health\":\"true\""));
         startTimes.put("etcd", since(t));
 
         t = System.nanoTime();
-        List<String> apiserver = new ArrayList<>(List.of(bin.resolve("kube-apiserver").toString(),
+        List<String> apiserver = new ArrayList<>(List.of(
+                bin.resolve("kube-apiserver").toString(),
                 "--etcd-servers=http://127.0.0.1:" + etcdPort,
                 "--secure-port=" + apiserverPort,
                 "--cert-dir=" + dir.resolve("apiserver-certs"),
@@ -183,11 +193,15 @@ public final class ControlPlane implements AutoCloseable {
                 "--profiling=false",
                 "--v=1"));
         if (hostAddress == null) {
-            apiserver.addAll(List.of("--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+            apiserver.addAll(List.of(
+                    "--bind-address=127.0.0.1",
+                    "--advertise-address=127.0.0.1",
                     // with a loopback advertise address the default reconciler refuses to publish endpoints
                     "--endpoint-reconciler-type=none"));
         } else {
-            apiserver.addAll(List.of("--bind-address=" + hostAddress, "--advertise-address=" + hostAddress,
+            apiserver.addAll(List.of(
+                    "--bind-address=" + hostAddress,
+                    "--advertise-address=" + hostAddress,
                     "--kubelet-preferred-address-types=InternalIP",
                     "--kubelet-client-certificate=" + pki.adminCert,
                     "--kubelet-client-key=" + pki.adminKey));
@@ -196,38 +210,53 @@ public final class ControlPlane implements AutoCloseable {
         awaitReady("kube-apiserver", () -> "ok".equals(get(server() + "/readyz", adminToken)));
         startTimes.put("kube-apiserver", since(t));
 
-        adminKubeconfig = writeKubeconfig("admin.kubeconfig", "    client-certificate: " + pki.adminCert + "\n"
-                + "    client-key: " + pki.adminKey + "\n");
-        Path kcmKubeconfig = writeKubeconfig("kube-controller-manager.kubeconfig",
-                "    client-certificate: " + pki.controllerManagerCert + "\n"
-                        + "    client-key: " + pki.controllerManagerKey + "\n");
+        adminKubeconfig = writeKubeconfig(
+                "admin.kubeconfig",
+                "    client-certificate: " + pki.adminCert + "\n" + "    client-key: " + pki.adminKey + "\n");
+        Path kcmKubeconfig = writeKubeconfig(
+                "kube-controller-manager.kubeconfig",
+                "    client-certificate: " + pki.controllerManagerCert + "\n" + "    client-key: "
+                        + pki.controllerManagerKey + "\n");
         admin = client(adminKubeconfig);
         t = System.nanoTime();
         beforeControllers.accept(this);
         startTimes.put("before controllers", since(t));
 
         t = System.nanoTime();
-        launch("kube-controller-manager", List.of(bin.resolve("kube-controller-manager").toString(),
-                "--kubeconfig=" + kcmKubeconfig,
-                "--bind-address=127.0.0.1",
-                "--secure-port=" + kcmPort,
-                "--cert-dir=" + dir.resolve("kcm-certs"),
-                "--leader-elect=false",
-                "--controllers=*",
-                "--use-service-account-credentials=true",
-                "--service-account-private-key-file=" + pki.serviceAccountKey,
-                "--root-ca-file=" + pki.caCert,
-                "--cluster-signing-cert-file=" + pki.caCert,
-                "--cluster-signing-key-file=" + pki.caKey,
-                "--kube-api-qps=100",
-                "--kube-api-burst=200",
-                "--profiling=false",
-                "--v=1"));
+        launch(
+                "kube-controller-manager",
+                List.of(
+                        bin.resolve("kube-controller-manager").toString(),
+                        "--kubeconfig=" + kcmKubeconfig,
+                        "--bind-address=127.0.0.1",
+                        "--secure-port=" + kcmPort,
+                        "--cert-dir=" + dir.resolve("kcm-certs"),
+                        "--leader-elect=false",
+                        "--controllers=*",
+                        "--use-service-account-credentials=true",
+                        "--service-account-private-key-file=" + pki.serviceAccountKey,
+                        "--root-ca-file=" + pki.caCert,
+                        "--cluster-signing-cert-file=" + pki.caCert,
+                        "--cluster-signing-key-file=" + pki.caKey,
+                        "--kube-api-qps=100",
+                        "--kube-api-burst=200",
+                        "--profiling=false",
+                        "--v=1"));
         // Ready when its controllers act: the service-account controller fills a new namespace.
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("control-plane-probe")
-                .endMetadata().build()).create();
-        awaitReady("kube-controller-manager",
-                () -> admin.serviceAccounts().inNamespace("control-plane-probe").withName("default").get() != null);
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName("control-plane-probe")
+                        .endMetadata()
+                        .build())
+                .create();
+        awaitReady(
+                "kube-controller-manager",
+                () -> admin.serviceAccounts()
+                                .inNamespace("control-plane-probe")
+                                .withName("default")
+                                .get()
+                        != null);
         admin.namespaces().withName("control-plane-probe").delete();
         startTimes.put("kube-controller-manager", since(t));
         startTimes.put("total", since(t0));
@@ -278,10 +307,16 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A token for a ServiceAccount from the TokenRequest API, as a projected token volume gets one. */
     public String serviceAccountToken(String namespace, String serviceAccount, Duration lifetime) {
-        return admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(lifetime.toSeconds())
-                        .endSpec().build())
-                .getStatus().getToken();
+        return admin.serviceAccounts()
+                .inNamespace(namespace)
+                .withName(serviceAccount)
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withExpirationSeconds(lifetime.toSeconds())
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getToken();
     }
 
     /** A kubeconfig that authenticates as the ServiceAccount, with a fresh TokenRequest token. */
@@ -291,7 +326,9 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public KubernetesClient client(Path kubeconfig) {
-        return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig.toFile())).build();
+        return new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(kubeconfig.toFile()))
+                .build();
     }
 
     Path writeKubeconfig(String name, String user) {
@@ -325,8 +362,10 @@ public final class ControlPlane implements AutoCloseable {
 
     private void launch(String name, List<String> command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve(name + ".log").toFile())
+                    .start();
             p.getOutputStream().close();
             processes.put(name, p);
         } catch (IOException e) {
@@ -346,7 +385,8 @@ public final class ControlPlane implements AutoCloseable {
                 // not yet
             }
             if (!p.isAlive()) {
-                throw new IllegalStateException(name + " exited with code " + p.exitValue() + ":\n" + logTail(name, 40));
+                throw new IllegalStateException(
+                        name + " exited with code " + p.exitValue() + ":\n" + logTail(name, 40));
             }
             sleep(100);
         }
@@ -364,7 +404,9 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private String get(String url, String bearer) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(5))
+                .GET();
         if (bearer != null) {
             b.header("Authorization", "Bearer " + bearer);
         }

@@ -69,7 +69,8 @@ public final class Kubectl {
 
     private static String read(Process p, boolean stdout) {
         try {
-            return new String((stdout ? p.getInputStream() : p.getErrorStream()).readAllBytes(), StandardCharsets.UTF_8);
+            return new String(
+                    (stdout ? p.getInputStream() : p.getErrorStream()).readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }

@@ -1,11 +1,14 @@
 package io.schemaguard.testing.cluster;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.testing.Ports;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,10 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.testing.Ports;
 
 /**
  * The operator as its own process, from the packaged build (target/quarkus-app) through the same
@@ -33,10 +32,19 @@ public final class OperatorProcess implements AutoCloseable {
      * @param watchedNamespaces empty for all namespaces, else QUARKUS_OPERATOR_SDK_NAMESPACES
      * @param env               more settings, e.g. log levels
      */
-    public record Settings(String identity, Path kubeconfig, String operatorNamespace, List<String> watchedNamespaces,
-            String runnerImage, Map<String, String> env) {
+    public record Settings(
+            String identity,
+            Path kubeconfig,
+            String operatorNamespace,
+            List<String> watchedNamespaces,
+            String runnerImage,
+            Map<String, String> env) {
 
-        public Settings(String identity, Path kubeconfig, String operatorNamespace, List<String> watchedNamespaces,
+        public Settings(
+                String identity,
+                Path kubeconfig,
+                String operatorNamespace,
+                List<String> watchedNamespaces,
                 String runnerImage) {
             this(identity, kubeconfig, operatorNamespace, watchedNamespaces, runnerImage, Map.of());
         }
@@ -48,8 +56,7 @@ public final class OperatorProcess implements AutoCloseable {
          */
         public Settings logReconciliations() {
             Map<String, String> more = new LinkedHashMap<>(env);
-            more.put("QUARKUS_LOG_CATEGORY__IO_JAVAOPERATORSDK_OPERATOR_PROCESSING_EVENT__LEVEL",
-                    "DEBUG");
+            more.put("QUARKUS_LOG_CATEGORY__IO_JAVAOPERATORSDK_OPERATOR_PROCESSING_EVENT__LEVEL", "DEBUG");
             return new Settings(identity, kubeconfig, operatorNamespace, watchedNamespaces, runnerImage, more);
         }
     }
@@ -97,8 +104,14 @@ public final class OperatorProcess implements AutoCloseable {
                 env.put("QUARKUS_OPERATOR_SDK_NAMESPACES", String.join(",", settings.watchedNamespaces()));
             }
             env.putAll(settings.env());
-            ProcessBuilder pb = new ProcessBuilder(Path.of("src/main/scripts/schemaguard").toAbsolutePath().toString(),
-                    "operator").directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder pb = new ProcessBuilder(
+                            Path.of("src/main/scripts/schemaguard")
+                                    .toAbsolutePath()
+                                    .toString(),
+                            "operator")
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
             pb.environment().clear();
             pb.environment().putAll(env);
             Process p = pb.start();
@@ -116,9 +129,11 @@ public final class OperatorProcess implements AutoCloseable {
     /** What Prometheus would scrape: the operator's /q/metrics, in the text exposition format. */
     public String metrics() {
         try {
-            var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            var response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             return response.body();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -132,8 +147,11 @@ public final class OperatorProcess implements AutoCloseable {
     public long peakRssKiB() {
         try {
             return Files.readAllLines(Path.of("/proc/" + pid() + "/status")).stream()
-                    .filter(l -> l.startsWith("VmHWM:")).map(l -> l.replaceAll("[^0-9]", "")).mapToLong(Long::parseLong)
-                    .findFirst().orElseThrow();
+                    .filter(l -> l.startsWith("VmHWM:"))
+                    .map(l -> l.replaceAll("[^0-9]", ""))
+                    .mapToLong(Long::parseLong)
+                    .findFirst()
+                    .orElseThrow();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -158,15 +176,19 @@ public final class OperatorProcess implements AutoCloseable {
                 throw new IllegalStateException("operator " + settings.identity() + " exited with code "
                         + process.exitValue() + ":\n" + logTail(60));
             }
-            Lease lease = admin.leases().inNamespace(settings.operatorNamespace()).withName(LEASE).get();
-            if (lease != null && settings.identity().equals(lease.getSpec().getHolderIdentity())
+            Lease lease = admin.leases()
+                    .inNamespace(settings.operatorNamespace())
+                    .withName(LEASE)
+                    .get();
+            if (lease != null
+                    && settings.identity().equals(lease.getSpec().getHolderIdentity())
                     && log().contains("leading on Lease")) {
                 return ControlPlane.since(startNanos);
             }
             ControlPlane.sleep(200);
         }
-        throw new IllegalStateException("operator " + settings.identity() + " did not lead within " + timeout + ":\n"
-                + logTail(60));
+        throw new IllegalStateException(
+                "operator " + settings.identity() + " did not lead within " + timeout + ":\n" + logTail(60));
     }
 
     public String log() {

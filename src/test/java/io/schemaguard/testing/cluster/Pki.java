@@ -52,9 +52,24 @@ final class Pki {
         String extraIp = hostAddress == null ? "" : "IP:" + hostAddress + ",";
         try {
             Files.createDirectories(dir);
-            pki.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
-                    "-subj", "/CN=schemaguard-test-ca", "-addext", "basicConstraints=critical,CA:TRUE",
-                    "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature");
+            pki.openssl(
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.crt",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=schemaguard-test-ca",
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign,digitalSignature");
             pki.sign("apiserver", "/CN=kube-apiserver", """
                     basicConstraints=critical,CA:FALSE
                     keyUsage=critical,digitalSignature,keyEncipherment
@@ -92,10 +107,34 @@ final class Pki {
     }
 
     private void sign(String name, String subject, String extensions) throws IOException {
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", subject);
+        openssl(
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                name + ".key",
+                "-out",
+                name + ".csr",
+                "-subj",
+                subject);
         Files.writeString(dir.resolve(name + ".ext"), extensions, StandardCharsets.UTF_8);
-        openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", name + ".crt", "-days", "2", "-extfile", name + ".ext");
+        openssl(
+                "x509",
+                "-req",
+                "-in",
+                name + ".csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                name + ".crt",
+                "-days",
+                "2",
+                "-extfile",
+                name + ".ext");
     }
 
     private void openssl(String... args) {
@@ -103,15 +142,20 @@ final class Pki {
         command.add("openssl");
         command.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("openssl is needed to make the control plane's certificates"
-                    + " (scripts/test-setup.sh installs it)", e);
+            throw new UncheckedIOException(
+                    "openssl is needed to make the control plane's certificates"
+                            + " (scripts/test-setup.sh installs it)",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

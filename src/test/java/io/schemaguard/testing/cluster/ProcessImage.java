@@ -8,8 +8,8 @@ import java.util.Map;
  * What a container image means to the {@link ProcessKubelet}: the programs on its PATH (by command
  * name, mapped to local executables), its entrypoint and default arguments, and its environment.
  */
-public record ProcessImage(String name, Map<String, Path> commands, List<String> entrypoint, List<String> cmd,
-        Map<String, String> env) {
+public record ProcessImage(
+        String name, Map<String, Path> commands, List<String> entrypoint, List<String> cmd, Map<String, String> env) {
 
     public ProcessImage {
         commands = Map.copyOf(commands);

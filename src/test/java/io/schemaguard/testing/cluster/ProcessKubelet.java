@@ -1,8 +1,35 @@
 package io.schemaguard.testing.cluster;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapVolumeSource;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HostIPBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
+import io.fabric8.kubernetes.api.model.ObjectFieldSelector;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodIPBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.schemaguard.testing.ConfigMapLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,34 +59,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerState;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.EnvFromSource;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.NodeCondition;
-import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
-import io.fabric8.kubernetes.api.model.ObjectFieldSelector;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodIPBuilder;
-import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 /**
  * A test-only kubelet (and scheduler) that runs containers as local processes. It registers a Ready
@@ -92,6 +91,7 @@ public final class ProcessKubelet implements AutoCloseable {
     static final String SKIPPED_NAMESPACE_PREFIX = System.getenv("SCHEMAGUARD_KUBELET_SKIP_NAMESPACES");
     /** The kubelet's limits for termination messages (kubecontainer.MaxContainerTerminationMessage*). */
     static final int MAX_TERMINATION_MESSAGE = 4096;
+
     static final int FALLBACK_LOG_LINES = 80;
     static final int FALLBACK_LOG_BYTES = 2048;
     private static final Pattern VAR_REF = Pattern.compile("\\$\\$|\\$\\(([-._a-zA-Z][-._a-zA-Z0-9]*)\\)");
@@ -105,8 +105,8 @@ public final class ProcessKubelet implements AutoCloseable {
     private final Set<String> finalizing = ConcurrentHashMap.newKeySet();
     private final ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> daemon(r, "kubelet-dispatch"));
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> daemon(r, "kubelet-pod"));
-    private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
-            r -> daemon(r, "kubelet-heartbeat"));
+    private final ScheduledExecutorService heartbeat =
+            Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "kubelet-heartbeat"));
     private SharedIndexInformer<Pod> informer;
     private volatile boolean closed;
 
@@ -118,7 +118,8 @@ public final class ProcessKubelet implements AutoCloseable {
     }
 
     /** Registers the Node and starts serving pods. {@code client} must be allowed to read Secrets (admin). */
-    public static ProcessKubelet start(KubernetesClient client, String nodeName, Path root, Collection<ProcessImage> images) {
+    public static ProcessKubelet start(
+            KubernetesClient client, String nodeName, Path root, Collection<ProcessImage> images) {
         ProcessKubelet kubelet = new ProcessKubelet(client, nodeName, root, images);
         try {
             Files.createDirectories(root);
@@ -127,22 +128,26 @@ public final class ProcessKubelet implements AutoCloseable {
         }
         kubelet.registerNode();
         kubelet.heartbeat.scheduleWithFixedDelay(kubelet::heartbeatQuietly, 10, 10, TimeUnit.SECONDS);
-        kubelet.informer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                kubelet.dispatch(pod, false);
-            }
+        kubelet.informer = client.pods()
+                .inAnyNamespace()
+                .inform(
+                        new ResourceEventHandler<>() {
+                            @Override
+                            public void onAdd(Pod pod) {
+                                kubelet.dispatch(pod, false);
+                            }
 
-            @Override
-            public void onUpdate(Pod old, Pod pod) {
-                kubelet.dispatch(pod, false);
-            }
+                            @Override
+                            public void onUpdate(Pod old, Pod pod) {
+                                kubelet.dispatch(pod, false);
+                            }
 
-            @Override
-            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                kubelet.dispatch(pod, true);
-            }
-        }, 5_000);
+                            @Override
+                            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                                kubelet.dispatch(pod, true);
+                            }
+                        },
+                        5_000);
         return kubelet;
     }
 
@@ -152,24 +157,36 @@ public final class ProcessKubelet implements AutoCloseable {
 
     /** Whether the pod's process is alive right now. */
     public boolean isRunning(String namespace, String podName) {
-        return workers.values().stream().anyMatch(w -> w.namespace.equals(namespace) && w.name.equals(podName)
-                && w.process != null && w.process.isAlive());
+        return workers.values().stream()
+                .anyMatch(w -> w.namespace.equals(namespace)
+                        && w.name.equals(podName)
+                        && w.process != null
+                        && w.process.isAlive());
     }
 
     /** The combined stdout and stderr of the pod's container, as far as it got. */
     public Optional<String> logs(String namespace, String podName) {
-        return workers.values().stream().filter(w -> w.namespace.equals(namespace) && w.name.equals(podName))
-                .reduce((a, b) -> b).map(w -> readQuietly(w.logFile));
+        return workers.values().stream()
+                .filter(w -> w.namespace.equals(namespace) && w.name.equals(podName))
+                .reduce((a, b) -> b)
+                .map(w -> readQuietly(w.logFile));
     }
 
     // ------------------------------------------------------------------------------------- node
 
     private void registerNode() {
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(nodeName)
-                .addToLabels("kubernetes.io/hostname", nodeName)
-                .addToLabels("kubernetes.io/os", "linux")
-                .addToLabels("kubernetes.io/arch", System.getProperty("os.arch").replace("x86_64", "amd64"))
-                .endMetadata().build()).create();
+        client.nodes()
+                .resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName(nodeName)
+                        .addToLabels("kubernetes.io/hostname", nodeName)
+                        .addToLabels("kubernetes.io/os", "linux")
+                        .addToLabels(
+                                "kubernetes.io/arch",
+                                System.getProperty("os.arch").replace("x86_64", "amd64"))
+                        .endMetadata()
+                        .build())
+                .create();
         updateNodeStatus();
     }
 
@@ -186,16 +203,30 @@ public final class ProcessKubelet implements AutoCloseable {
         for (int attempt = 0; attempt < 10; attempt++) {
             Node node = client.nodes().withName(nodeName).get();
             List<NodeCondition> conditions = new ArrayList<>();
-            conditions.add(nodeCondition(node, "Ready", "True", "KubeletReady", "process kubelet is posting ready status", now));
+            conditions.add(nodeCondition(
+                    node, "Ready", "True", "KubeletReady", "process kubelet is posting ready status", now));
             conditions.add(nodeCondition(node, "MemoryPressure", "False", "KubeletHasSufficientMemory", "", now));
             conditions.add(nodeCondition(node, "DiskPressure", "False", "KubeletHasNoDiskPressure", "", now));
             conditions.add(nodeCondition(node, "PIDPressure", "False", "KubeletHasSufficientPID", "", now));
-            Map<String, Quantity> capacity = Map.of("cpu", new Quantity(Integer.toString(Runtime.getRuntime().availableProcessors())),
-                    "memory", new Quantity("16Gi"), "pods", new Quantity("110"), "ephemeral-storage", new Quantity("20Gi"));
+            Map<String, Quantity> capacity = Map.of(
+                    "cpu",
+                    new Quantity(Integer.toString(Runtime.getRuntime().availableProcessors())),
+                    "memory",
+                    new Quantity("16Gi"),
+                    "pods",
+                    new Quantity("110"),
+                    "ephemeral-storage",
+                    new Quantity("20Gi"));
             node.setStatus(new NodeStatusBuilder()
                     .withConditions(conditions)
-                    .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress()
-                    .addNewAddress().withType("Hostname").withAddress(nodeName).endAddress()
+                    .addNewAddress()
+                    .withType("InternalIP")
+                    .withAddress("127.0.0.1")
+                    .endAddress()
+                    .addNewAddress()
+                    .withType("Hostname")
+                    .withAddress(nodeName)
+                    .endAddress()
                     .withCapacity(capacity)
                     .withAllocatable(capacity)
                     .withNewNodeInfo()
@@ -206,7 +237,9 @@ public final class ProcessKubelet implements AutoCloseable {
                     .withContainerRuntimeVersion("process://schemaguard-test")
                     .withKubeletVersion(client.getKubernetesVersion().getGitVersion())
                     .withKubeProxyVersion("")
-                    .withMachineID(nodeName).withSystemUUID(nodeName).withBootID(nodeName)
+                    .withMachineID(nodeName)
+                    .withSystemUUID(nodeName)
+                    .withBootID(nodeName)
                     .endNodeInfo()
                     .build());
             try {
@@ -220,14 +253,24 @@ public final class ProcessKubelet implements AutoCloseable {
         }
     }
 
-    private static NodeCondition nodeCondition(Node node, String type, String status, String reason, String message,
-            String now) {
-        String transition = node.getStatus() == null || node.getStatus().getConditions() == null ? now
+    private static NodeCondition nodeCondition(
+            Node node, String type, String status, String reason, String message, String now) {
+        String transition = node.getStatus() == null || node.getStatus().getConditions() == null
+                ? now
                 : node.getStatus().getConditions().stream()
                         .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
-                        .map(NodeCondition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(now);
-        return new NodeConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
-                .withLastHeartbeatTime(now).withLastTransitionTime(transition).build();
+                        .map(NodeCondition::getLastTransitionTime)
+                        .filter(Objects::nonNull)
+                        .findFirst()
+                        .orElse(now);
+        return new NodeConditionBuilder()
+                .withType(type)
+                .withStatus(status)
+                .withReason(reason)
+                .withMessage(message)
+                .withLastHeartbeatTime(now)
+                .withLastTransitionTime(transition)
+                .build();
     }
 
     // ---------------------------------------------------------------------------------- dispatch
@@ -258,7 +301,8 @@ public final class ProcessKubelet implements AutoCloseable {
         }
         if (node == null || node.isEmpty()) {
             String scheduler = pod.getSpec().getSchedulerName();
-            if (SKIPPED_NAMESPACE_PREFIX != null && pod.getMetadata().getNamespace().startsWith(SKIPPED_NAMESPACE_PREFIX)) {
+            if (SKIPPED_NAMESPACE_PREFIX != null
+                    && pod.getMetadata().getNamespace().startsWith(SKIPPED_NAMESPACE_PREFIX)) {
                 return; // as on a cluster with no room: the pod stays Pending
             }
             if (!deleting && (scheduler == null || scheduler.equals("default-scheduler")) && binding.add(uid)) {
@@ -291,11 +335,16 @@ public final class ProcessKubelet implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("apiVersion", "v1");
         body.put("kind", "Binding");
-        body.put("metadata", Map.of("name", name, "namespace", ns, "uid", pod.getMetadata().getUid()));
+        body.put(
+                "metadata",
+                Map.of("name", name, "namespace", ns, "uid", pod.getMetadata().getUid()));
         body.put("target", Map.of("apiVersion", "v1", "kind", "Node", "name", nodeName));
         try {
-            client.raw(client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + ns + "/pods/" + name
-                    + "/binding", "POST", body);
+            client.raw(
+                    client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + ns + "/pods/" + name
+                            + "/binding",
+                    "POST",
+                    body);
         } catch (KubernetesClientException e) {
             // Gone, or bound meanwhile (409): the next event about the pod tells.
             binding.remove(pod.getMetadata().getUid());
@@ -398,13 +447,22 @@ public final class ProcessKubelet implements AutoCloseable {
             Files.createDirectories(dir.resolve("volumes"));
             String podStart = now();
             updatePodStatus(namespace, name, uid, s -> {
-                PodStatusBuilder b = new PodStatusBuilder(s).withPhase("Pending").withHostIP("127.0.0.1")
+                PodStatusBuilder b = new PodStatusBuilder(s)
+                        .withPhase("Pending")
+                        .withHostIP("127.0.0.1")
                         .withHostIPs(new HostIPBuilder().withIp("127.0.0.1").build())
-                        .withPodIP("127.0.0.1").withPodIPs(new PodIPBuilder().withIp("127.0.0.1").build())
+                        .withPodIP("127.0.0.1")
+                        .withPodIPs(new PodIPBuilder().withIp("127.0.0.1").build())
                         .withStartTime(s.getStartTime() == null ? podStart : s.getStartTime())
                         .withConditions(conditions(s.getConditions(), false, false));
-                return b.withContainerStatuses(containerStatus(new ContainerStateBuilder().withNewWaiting()
-                        .withReason("ContainerCreating").endWaiting().build(), false)).build();
+                return b.withContainerStatuses(containerStatus(
+                                new ContainerStateBuilder()
+                                        .withNewWaiting()
+                                        .withReason("ContainerCreating")
+                                        .endWaiting()
+                                        .build(),
+                                false))
+                        .build();
             });
 
             Launch launch;
@@ -413,10 +471,20 @@ public final class ProcessKubelet implements AutoCloseable {
                     launch = prepare();
                     break;
                 } catch (Waiting w) {
-                    updatePodStatus(namespace, name, uid, s -> new PodStatusBuilder(s)
-                            .withContainerStatuses(containerStatus(new ContainerStateBuilder().withNewWaiting()
-                                    .withReason(w.reason).withMessage(w.getMessage()).endWaiting().build(), false))
-                            .build());
+                    updatePodStatus(
+                            namespace,
+                            name,
+                            uid,
+                            s -> new PodStatusBuilder(s)
+                                    .withContainerStatuses(containerStatus(
+                                            new ContainerStateBuilder()
+                                                    .withNewWaiting()
+                                                    .withReason(w.reason)
+                                                    .withMessage(w.getMessage())
+                                                    .endWaiting()
+                                                    .build(),
+                                            false))
+                                    .build());
                     if (awaitStop(Duration.ofSeconds(1))) {
                         if (!closed) {
                             updatePodStatus(namespace, name, uid, s -> terminatedBeforeStart(pod, s));
@@ -427,8 +495,10 @@ public final class ProcessKubelet implements AutoCloseable {
                 }
             }
 
-            ProcessBuilder pb = new ProcessBuilder(launch.command).directory(launch.workDir.toFile())
-                    .redirectErrorStream(true).redirectOutput(logFile.toFile());
+            ProcessBuilder pb = new ProcessBuilder(launch.command)
+                    .directory(launch.workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(logFile.toFile());
             pb.environment().clear();
             pb.environment().putAll(launch.env);
             startedAt = now();
@@ -442,13 +512,24 @@ public final class ProcessKubelet implements AutoCloseable {
                 return;
             }
             tree.add(process.toHandle());
-            log(namespace + "/" + name + " started (pid " + process.pid() + "): " + String.join(" ", container.getCommand())
-                    + " " + String.join(" ", Objects.requireNonNullElse(container.getArgs(), List.of())));
-            updatePodStatus(namespace, name, uid, s -> new PodStatusBuilder(s).withPhase("Running")
-                    .withConditions(conditions(s.getConditions(), true, false))
-                    .withContainerStatuses(containerStatus(new ContainerStateBuilder().withNewRunning()
-                            .withStartedAt(startedAt).endRunning().build(), true))
-                    .build());
+            log(namespace + "/" + name + " started (pid " + process.pid() + "): "
+                    + String.join(" ", container.getCommand()) + " "
+                    + String.join(" ", Objects.requireNonNullElse(container.getArgs(), List.of())));
+            updatePodStatus(
+                    namespace,
+                    name,
+                    uid,
+                    s -> new PodStatusBuilder(s)
+                            .withPhase("Running")
+                            .withConditions(conditions(s.getConditions(), true, false))
+                            .withContainerStatuses(containerStatus(
+                                    new ContainerStateBuilder()
+                                            .withNewRunning()
+                                            .withStartedAt(startedAt)
+                                            .endRunning()
+                                            .build(),
+                                    true))
+                            .build());
 
             boolean killed = false;
             try {
@@ -468,21 +549,33 @@ public final class ProcessKubelet implements AutoCloseable {
             int exit = process.exitValue();
             log(namespace + "/" + name + " exited " + exit + " after "
                     + String.format("%.1f s", (System.nanoTime() - t0) / 1e9) + (killed ? " (pod deleted)" : ""));
-            String message = terminationMessage(launch.terminationFile, exit, logFile,
-                    container.getTerminationMessagePolicy());
+            String message =
+                    terminationMessage(launch.terminationFile, exit, logFile, container.getTerminationMessagePolicy());
             finish(exit, exit == 0 ? "Completed" : "Error", message);
         }
 
         private void finish(int exit, String reason, String message) {
             String finishedAt = now();
-            updatePodStatus(namespace, name, uid, s -> new PodStatusBuilder(s)
-                    .withPhase(exit == 0 ? "Succeeded" : "Failed")
-                    .withConditions(conditions(s.getConditions(), false, true))
-                    .withContainerStatuses(containerStatus(new ContainerStateBuilder().withNewTerminated()
-                            .withExitCode(exit).withReason(reason).withMessage(message.isEmpty() ? null : message)
-                            .withStartedAt(startedAt == null ? finishedAt : startedAt).withFinishedAt(finishedAt)
-                            .withContainerID(containerId()).endTerminated().build(), false))
-                    .build());
+            updatePodStatus(
+                    namespace,
+                    name,
+                    uid,
+                    s -> new PodStatusBuilder(s)
+                            .withPhase(exit == 0 ? "Succeeded" : "Failed")
+                            .withConditions(conditions(s.getConditions(), false, true))
+                            .withContainerStatuses(containerStatus(
+                                    new ContainerStateBuilder()
+                                            .withNewTerminated()
+                                            .withExitCode(exit)
+                                            .withReason(reason)
+                                            .withMessage(message.isEmpty() ? null : message)
+                                            .withStartedAt(startedAt == null ? finishedAt : startedAt)
+                                            .withFinishedAt(finishedAt)
+                                            .withContainerID(containerId())
+                                            .endTerminated()
+                                            .build(),
+                                    false))
+                            .build());
             if (stopRequested && !closed) {
                 deleteNow(namespace, name);
             }
@@ -518,22 +611,32 @@ public final class ProcessKubelet implements AutoCloseable {
         }
 
         private List<ContainerStatus> containerStatus(ContainerState state, boolean running) {
-            return List.of(new ContainerStatusBuilder().withName(container.getName()).withImage(container.getImage())
+            return List.of(new ContainerStatusBuilder()
+                    .withName(container.getName())
+                    .withImage(container.getImage())
                     .withImageID("process://" + container.getImage())
                     .withContainerID(process == null ? null : containerId())
-                    .withReady(running).withStarted(running).withRestartCount(0).withState(state).build());
+                    .withReady(running)
+                    .withStarted(running)
+                    .withRestartCount(0)
+                    .withState(state)
+                    .build());
         }
 
         /** Everything a container needs before it can start; {@link Waiting} says why not yet. */
         private Launch prepare() throws Waiting, IOException {
             if (pod.getSpec().getContainers().size() != 1
-                    || (pod.getSpec().getInitContainers() != null && !pod.getSpec().getInitContainers().isEmpty())) {
-                throw new Waiting("CreateContainerConfigError", "the process kubelet runs pods with exactly one container");
+                    || (pod.getSpec().getInitContainers() != null
+                            && !pod.getSpec().getInitContainers().isEmpty())) {
+                throw new Waiting(
+                        "CreateContainerConfigError", "the process kubelet runs pods with exactly one container");
             }
             ProcessImage image = images.get(container.getImage());
             if (image == null) {
-                throw new Waiting("ErrImagePull", "image \"" + container.getImage() + "\" is not available to the process"
-                        + " kubelet (it knows " + images.keySet() + ")");
+                throw new Waiting(
+                        "ErrImagePull",
+                        "image \"" + container.getImage() + "\" is not available to the process" + " kubelet (it knows "
+                                + images.keySet() + ")");
             }
             // Container paths that live on local disk: emptyDir mounts and the termination-message file.
             Map<String, Path> mapped = new LinkedHashMap<>();
@@ -549,13 +652,15 @@ public final class ProcessKubelet implements AutoCloseable {
                 } else if (v != null && v.getConfigMap() != null) {
                     projectConfigMap(v.getConfigMap(), local);
                 } else {
-                    throw new Waiting("ContainerCreating", "volume \"" + m.getName() + "\" is neither an emptyDir nor a"
-                            + " configMap, which is all the process kubelet can mount");
+                    throw new Waiting(
+                            "ContainerCreating",
+                            "volume \"" + m.getName() + "\" is neither an emptyDir nor a"
+                                    + " configMap, which is all the process kubelet can mount");
                 }
                 mapped.put(trimSlash(m.getMountPath()), local);
             }
-            String terminationPath = Objects.requireNonNullElse(container.getTerminationMessagePath(),
-                    DEFAULT_TERMINATION_MESSAGE_PATH);
+            String terminationPath =
+                    Objects.requireNonNullElse(container.getTerminationMessagePath(), DEFAULT_TERMINATION_MESSAGE_PATH);
             Path terminationFile = dir.resolve("termination-log");
             Files.deleteIfExists(terminationFile);
             Files.createFile(terminationFile);
@@ -608,15 +713,18 @@ public final class ProcessKubelet implements AutoCloseable {
          * {@code items} select and rename keys; a missing ConfigMap (not optional) keeps the pod in
          * ContainerCreating, as a failed mount does.
          */
-        private void projectConfigMap(ConfigMapVolumeSource source, Path local)
-                throws Waiting, IOException {
+        private void projectConfigMap(ConfigMapVolumeSource source, Path local) throws Waiting, IOException {
             if (Files.exists(local.resolve("..data"))) {
                 return;
             }
-            ConfigMap c = client.configMaps().inNamespace(namespace).withName(source.getName()).get();
+            ConfigMap c = client.configMaps()
+                    .inNamespace(namespace)
+                    .withName(source.getName())
+                    .get();
             if (c == null && !Boolean.TRUE.equals(source.getOptional())) {
-                throw new Waiting("ContainerCreating", "MountVolume.SetUp failed for volume: configmap \""
-                        + source.getName() + "\" not found");
+                throw new Waiting(
+                        "ContainerCreating",
+                        "MountVolume.SetUp failed for volume: configmap \"" + source.getName() + "\" not found");
             }
             Map<String, String> data = c == null || c.getData() == null ? Map.of() : c.getData();
             Map<String, String> files = new LinkedHashMap<>();
@@ -625,8 +733,10 @@ public final class ProcessKubelet implements AutoCloseable {
             } else {
                 for (var item : source.getItems()) {
                     if (!data.containsKey(item.getKey())) {
-                        throw new Waiting("ContainerCreating", "MountVolume.SetUp failed for volume: configmap references"
-                                + " non-existent config key: " + item.getKey());
+                        throw new Waiting(
+                                "ContainerCreating",
+                                "MountVolume.SetUp failed for volume: configmap references"
+                                        + " non-existent config key: " + item.getKey());
                     }
                     files.put(item.getPath(), data.get(item.getKey()));
                 }
@@ -640,13 +750,16 @@ public final class ProcessKubelet implements AutoCloseable {
             for (EnvFromSource from : Objects.requireNonNullElse(container.getEnvFrom(), List.<EnvFromSource>of())) {
                 String prefix = Objects.requireNonNullElse(from.getPrefix(), "");
                 if (from.getSecretRef() != null) {
-                    Secret s = secret(from.getSecretRef().getName(), Boolean.TRUE.equals(from.getSecretRef().getOptional()));
+                    Secret s = secret(
+                            from.getSecretRef().getName(),
+                            Boolean.TRUE.equals(from.getSecretRef().getOptional()));
                     if (s != null && s.getData() != null) {
                         s.getData().forEach((k, v) -> env.put(prefix + k, decode(v)));
                     }
                 }
                 if (from.getConfigMapRef() != null) {
-                    ConfigMap c = configMap(from.getConfigMapRef().getName(),
+                    ConfigMap c = configMap(
+                            from.getConfigMapRef().getName(),
                             Boolean.TRUE.equals(from.getConfigMapRef().getOptional()));
                     if (c != null && c.getData() != null) {
                         c.getData().forEach((k, v) -> env.put(prefix + k, v));
@@ -664,9 +777,12 @@ public final class ProcessKubelet implements AutoCloseable {
                     var ref = from.getSecretKeyRef();
                     boolean optional = Boolean.TRUE.equals(ref.getOptional());
                     Secret s = secret(ref.getName(), optional);
-                    String data = s == null || s.getData() == null ? null : s.getData().get(ref.getKey());
+                    String data = s == null || s.getData() == null
+                            ? null
+                            : s.getData().get(ref.getKey());
                     if (s != null && data == null && !optional) {
-                        throw new Waiting("CreateContainerConfigError",
+                        throw new Waiting(
+                                "CreateContainerConfigError",
                                 "couldn't find key " + ref.getKey() + " in Secret " + namespace + "/" + ref.getName());
                     }
                     value = data == null ? null : decode(data);
@@ -674,17 +790,23 @@ public final class ProcessKubelet implements AutoCloseable {
                     var ref = from.getConfigMapKeyRef();
                     boolean optional = Boolean.TRUE.equals(ref.getOptional());
                     ConfigMap c = configMap(ref.getName(), optional);
-                    String data = c == null || c.getData() == null ? null : c.getData().get(ref.getKey());
+                    String data = c == null || c.getData() == null
+                            ? null
+                            : c.getData().get(ref.getKey());
                     if (c != null && data == null && !optional) {
-                        throw new Waiting("CreateContainerConfigError",
-                                "couldn't find key " + ref.getKey() + " in ConfigMap " + namespace + "/" + ref.getName());
+                        throw new Waiting(
+                                "CreateContainerConfigError",
+                                "couldn't find key " + ref.getKey() + " in ConfigMap " + namespace + "/"
+                                        + ref.getName());
                     }
                     value = data;
                 } else if (from.getFieldRef() != null) {
                     value = field(from.getFieldRef());
                 } else {
-                    throw new Waiting("CreateContainerConfigError", "env " + e.getName()
-                            + ": only secretKeyRef, configMapKeyRef and fieldRef are supported by the process kubelet");
+                    throw new Waiting(
+                            "CreateContainerConfigError",
+                            "env " + e.getName()
+                                    + ": only secretKeyRef, configMapKeyRef and fieldRef are supported by the process kubelet");
                 }
                 if (value != null) {
                     env.put(e.getName(), value);
@@ -694,7 +816,8 @@ public final class ProcessKubelet implements AutoCloseable {
         }
 
         private Secret secret(String secretName, boolean optional) throws Waiting {
-            Secret s = client.secrets().inNamespace(namespace).withName(secretName).get();
+            Secret s =
+                    client.secrets().inNamespace(namespace).withName(secretName).get();
             if (s == null && !optional) {
                 throw new Waiting("CreateContainerConfigError", "secret \"" + secretName + "\" not found");
             }
@@ -702,7 +825,8 @@ public final class ProcessKubelet implements AutoCloseable {
         }
 
         private ConfigMap configMap(String mapName, boolean optional) throws Waiting {
-            ConfigMap c = client.configMaps().inNamespace(namespace).withName(mapName).get();
+            ConfigMap c =
+                    client.configMaps().inNamespace(namespace).withName(mapName).get();
             if (c == null && !optional) {
                 throw new Waiting("CreateContainerConfigError", "configmap \"" + mapName + "\" not found");
             }
@@ -711,9 +835,11 @@ public final class ProcessKubelet implements AutoCloseable {
 
         private String field(ObjectFieldSelector ref) throws Waiting {
             String path = ref.getFieldPath();
-            Matcher m = Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
+            Matcher m = Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]")
+                    .matcher(path);
             if (m.matches()) {
-                Map<String, String> map = m.group(1).equals("labels") ? pod.getMetadata().getLabels()
+                Map<String, String> map = m.group(1).equals("labels")
+                        ? pod.getMetadata().getLabels()
                         : pod.getMetadata().getAnnotations();
                 return map == null ? "" : map.getOrDefault(m.group(2), "");
             }
@@ -722,15 +848,15 @@ public final class ProcessKubelet implements AutoCloseable {
                 case "metadata.namespace" -> namespace;
                 case "metadata.uid" -> uid;
                 case "spec.nodeName" -> nodeName;
-                case "spec.serviceAccountName" -> Objects.requireNonNullElse(pod.getSpec().getServiceAccountName(), "default");
+                case "spec.serviceAccountName" ->
+                    Objects.requireNonNullElse(pod.getSpec().getServiceAccountName(), "default");
                 case "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs" -> "127.0.0.1";
                 default -> throw new Waiting("CreateContainerConfigError", "unsupported fieldRef " + path);
             };
         }
     }
 
-    private record Launch(List<String> command, Map<String, String> env, Path workDir, Path terminationFile) {
-    }
+    private record Launch(List<String> command, Map<String, String> env, Path workDir, Path terminationFile) {}
 
     /** What the kubelet puts in {@code state.terminated.message}. */
     static String terminationMessage(Path file, int exitCode, Path log, String policy) {
@@ -750,23 +876,36 @@ public final class ProcessKubelet implements AutoCloseable {
     /** The last 80 lines of the log, newlines kept, at most its last 2048 bytes: what the kubelet reads. */
     static String logTail(String log) {
         String[] lines = log.split("(?<=\n)");
-        String tail = String.join("", Arrays.asList(lines).subList(Math.max(0, lines.length - FALLBACK_LOG_LINES),
-                lines.length));
+        String tail = String.join(
+                "", Arrays.asList(lines).subList(Math.max(0, lines.length - FALLBACK_LOG_LINES), lines.length));
         byte[] b = tail.getBytes(StandardCharsets.UTF_8);
-        return b.length <= FALLBACK_LOG_BYTES ? tail
+        return b.length <= FALLBACK_LOG_BYTES
+                ? tail
                 : new String(b, b.length - FALLBACK_LOG_BYTES, FALLBACK_LOG_BYTES, StandardCharsets.UTF_8);
     }
 
     private PodStatus terminatedBeforeStart(Pod pod, PodStatus s) {
         Container c = pod.getSpec().getContainers().get(0);
         String now = now();
-        return new PodStatusBuilder(s).withPhase("Failed")
+        return new PodStatusBuilder(s)
+                .withPhase("Failed")
                 .withConditions(conditions(s.getConditions(), false, true))
-                .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName()).withImage(c.getImage())
-                        .withImageID("").withReady(false).withStarted(false).withRestartCount(0)
-                        .withNewState().withNewTerminated().withExitCode(137).withReason("ContainerStatusUnknown")
+                .withContainerStatuses(new ContainerStatusBuilder()
+                        .withName(c.getName())
+                        .withImage(c.getImage())
+                        .withImageID("")
+                        .withReady(false)
+                        .withStarted(false)
+                        .withRestartCount(0)
+                        .withNewState()
+                        .withNewTerminated()
+                        .withExitCode(137)
+                        .withReason("ContainerStatusUnknown")
                         .withMessage("The container could not be located when the pod was terminated")
-                        .withFinishedAt(now).endTerminated().endState().build())
+                        .withFinishedAt(now)
+                        .endTerminated()
+                        .endState()
+                        .build())
                 .build();
     }
 
@@ -788,14 +927,21 @@ public final class ProcessKubelet implements AutoCloseable {
         return result;
     }
 
-    private static PodCondition podCondition(List<PodCondition> existing, String type, boolean status, String reason,
-            String now) {
+    private static PodCondition podCondition(
+            List<PodCondition> existing, String type, boolean status, String reason, String now) {
         String value = status ? "True" : "False";
         String transition = Objects.requireNonNullElse(existing, List.<PodCondition>of()).stream()
                 .filter(c -> type.equals(c.getType()) && value.equals(c.getStatus()))
-                .map(PodCondition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(now);
-        return new PodConditionBuilder().withType(type).withStatus(value).withReason(reason)
-                .withLastTransitionTime(transition).build();
+                .map(PodCondition::getLastTransitionTime)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(now);
+        return new PodConditionBuilder()
+                .withType(type)
+                .withStatus(value)
+                .withReason(reason)
+                .withLastTransitionTime(transition)
+                .build();
     }
 
     /** Writes the pod's status through the status subresource, retrying on conflicts. */
@@ -841,7 +987,8 @@ public final class ProcessKubelet implements AutoCloseable {
 
     /** An argument naming a mapped path, whole or as the value of a {@code --flag=value}, points at the local path. */
     static String rewriteArgument(String arg, Map<String, Path> mapped) {
-        Matcher flag = Pattern.compile("^(--?[A-Za-z0-9][-A-Za-z0-9_.]*=)(/.*)$").matcher(arg);
+        Matcher flag =
+                Pattern.compile("^(--?[A-Za-z0-9][-A-Za-z0-9_.]*=)(/.*)$").matcher(arg);
         if (flag.matches()) {
             return flag.group(1) + rewrite(flag.group(2), mapped);
         }
@@ -853,8 +1000,8 @@ public final class ProcessKubelet implements AutoCloseable {
         Matcher m = VAR_REF.matcher(value);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            String replacement = m.group().equals("$$") ? "$"
-                    : env.containsKey(m.group(1)) ? env.get(m.group(1)) : m.group();
+            String replacement =
+                    m.group().equals("$$") ? "$" : env.containsKey(m.group(1)) ? env.get(m.group(1)) : m.group();
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }
         m.appendTail(out);

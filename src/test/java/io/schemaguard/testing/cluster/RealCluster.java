@@ -1,5 +1,8 @@
 package io.schemaguard.testing.cluster;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.runner.migration.lint.PgQueryParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,14 +16,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
-
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.runner.migration.lint.PgQueryParser;
 
 /**
  * JUnit Jupiter extension: a real control plane ({@link ControlPlane}) with the {@link ProcessKubelet} and
@@ -40,6 +38,7 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
     public static final String RUNNER_IMAGE = "schemaguard.test/schemaguard:it";
     /** An image whose only program is {@code sh} (/bin/sh), for pods that test the kubelet itself. */
     public static final String SHELL_IMAGE = "schemaguard.test/shell:it";
+
     public static final String OPERATOR_NAMESPACE = "schemaguard-system";
     public static final String OPERATOR_SERVICE_ACCOUNT = "schemaguard-operator";
     private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(RealCluster.class);
@@ -63,17 +62,22 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
             ProcessKubelet k = null;
             try {
                 log("control plane ready in " + seconds(cp.startTimes().get("total")) + " ("
-                        + cp.startTimes().entrySet().stream().filter(e -> !e.getKey().equals("total"))
-                                .map(e -> e.getKey() + " " + seconds(e.getValue())).collect(Collectors.joining(", "))
+                        + cp.startTimes().entrySet().stream()
+                                .filter(e -> !e.getKey().equals("total"))
+                                .map(e -> e.getKey() + " " + seconds(e.getValue()))
+                                .collect(Collectors.joining(", "))
                         + "; 'before controllers' = installing crds/ and deploy/) at " + cp.server() + ", data in "
                         + cp.dir());
                 long t = System.nanoTime();
-                k = ProcessKubelet.start(cp.admin(), "process-kubelet", cp.dir().resolve("kubelet"),
+                k = ProcessKubelet.start(
+                        cp.admin(),
+                        "process-kubelet",
+                        cp.dir().resolve("kubelet"),
                         List.of(projectImage(), shellImage()));
-                operatorKubeconfig = cp.serviceAccountKubeconfig(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT,
-                        Duration.ofHours(3));
-                log("node " + k.nodeName() + " registered, operator token issued in "
-                        + seconds(ControlPlane.since(t)) + "; total " + seconds(ControlPlane.since(t0)));
+                operatorKubeconfig =
+                        cp.serviceAccountKubeconfig(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, Duration.ofHours(3));
+                log("node " + k.nodeName() + " registered, operator token issued in " + seconds(ControlPlane.since(t))
+                        + "; total " + seconds(ControlPlane.since(t0)));
             } catch (RuntimeException | Error e) {
                 if (k != null) {
                     k.close();
@@ -103,11 +107,16 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        shared = context.getRoot().getStore(STORE).computeIfAbsent(Shared.class, k -> {
-            Shared s = new Shared();
-            Runtime.getRuntime().addShutdownHook(new Thread(s::close, "real-cluster-shutdown"));
-            return s;
-        }, Shared.class);
+        shared = context.getRoot()
+                .getStore(STORE)
+                .computeIfAbsent(
+                        Shared.class,
+                        k -> {
+                            Shared s = new Shared();
+                            Runtime.getRuntime().addShutdownHook(new Thread(s::close, "real-cluster-shutdown"));
+                            return s;
+                        },
+                        Shared.class);
     }
 
     @Override
@@ -117,11 +126,16 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
         }
         StringBuilder b = new StringBuilder("diagnostics for failed test " + context.getDisplayName() + ":\n");
         for (OperatorProcess o : operators) {
-            b.append("---- operator ").append(o.settings().identity()).append(o.isAlive() ? " (running)" : " (exited)")
-                    .append(", last 60 lines:\n").append(o.logTail(60)).append('\n');
+            b.append("---- operator ")
+                    .append(o.settings().identity())
+                    .append(o.isAlive() ? " (running)" : " (exited)")
+                    .append(", last 60 lines:\n")
+                    .append(o.logTail(60))
+                    .append('\n');
         }
         b.append("---- kube-controller-manager, last 20 lines:\n")
-                .append(shared.controlPlane.logTail("kube-controller-manager", 20)).append('\n');
+                .append(shared.controlPlane.logTail("kube-controller-manager", 20))
+                .append('\n');
         System.out.println(b);
     }
 
@@ -152,7 +166,13 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
     public String namespace(String prefix) {
         String name = prefix + "-" + NAMES.incrementAndGet();
         KubernetesClient admin = admin();
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .build())
+                .create();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (admin.serviceAccounts().inNamespace(name).withName("default").get() == null) {
             if (System.nanoTime() > deadline) {
@@ -165,8 +185,8 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
 
     /** Starts the operator as installed by deploy/: ServiceAccount schemaguard-system/schemaguard-operator, all namespaces. */
     public OperatorProcess startOperator(String identity) {
-        return startOperator(new OperatorProcess.Settings(identity, operatorKubeconfig(), OPERATOR_NAMESPACE, List.of(),
-                RUNNER_IMAGE));
+        return startOperator(new OperatorProcess.Settings(
+                identity, operatorKubeconfig(), OPERATOR_NAMESPACE, List.of(), RUNNER_IMAGE));
     }
 
     public OperatorProcess startOperator(OperatorProcess.Settings settings) {
@@ -187,7 +207,10 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
             return;
         }
         o.close();
-        admin().leases().inNamespace(o.settings().operatorNamespace()).withName(OperatorProcess.LEASE).delete();
+        admin().leases()
+                .inNamespace(o.settings().operatorNamespace())
+                .withName(OperatorProcess.LEASE)
+                .delete();
     }
 
     /**
@@ -198,10 +221,14 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
      */
     public Path installRestricted(String operatorNamespace, List<String> watched) {
         StringBuilder yaml = new StringBuilder();
-        yaml.append("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ").append(operatorNamespace).append('\n');
+        yaml.append("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ")
+                .append(operatorNamespace)
+                .append('\n');
         for (String file : List.of("deploy/020-serviceaccount.yaml", "deploy/040-leader-election-role.yaml")) {
-            yaml.append("---\n").append(read(Path.of(file))
-                    .replace("namespace: " + OPERATOR_NAMESPACE, "namespace: " + operatorNamespace)).append('\n');
+            yaml.append("---\n")
+                    .append(read(Path.of(file))
+                            .replace("namespace: " + OPERATOR_NAMESPACE, "namespace: " + operatorNamespace))
+                    .append('\n');
         }
         for (String ns : watched) {
             yaml.append("""
@@ -222,7 +249,8 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
                     """.formatted(ns, operatorNamespace));
         }
         kubectl().apply(yaml.toString()).orThrow();
-        return controlPlane().serviceAccountKubeconfig(operatorNamespace, OPERATOR_SERVICE_ACCOUNT, Duration.ofHours(1));
+        return controlPlane()
+                .serviceAccountKubeconfig(operatorNamespace, OPERATOR_SERVICE_ACCOUNT, Duration.ofHours(1));
     }
 
     // ------------------------------------------------------------------------------- the project
@@ -230,21 +258,28 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
     /** crds/ and the RBAC of deploy/ (its top-level manifests but the CRD copy and the Deployment), with kubectl. */
     private static void installProject(ControlPlane cp) {
         List<String> args = new ArrayList<>(List.of("apply"));
-        try (Stream<Path> crds = Files.list(Path.of("crds")); Stream<Path> deploy = Files.list(Path.of("deploy"))) {
-            crds.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml")).sorted()
+        try (Stream<Path> crds = Files.list(Path.of("crds"));
+                Stream<Path> deploy = Files.list(Path.of("deploy"))) {
+            crds.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
+                    .sorted()
                     .forEach(p -> args.addAll(List.of("-f", p.toString())));
-            deploy.sorted().filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".yaml")).filter(p -> {
-                String text = read(p);
-                return !text.contains("kind: Deployment") && !text.contains("kind: \"CustomResourceDefinition\"")
-                        && !text.contains("kind: CustomResourceDefinition");
-            }).forEach(p -> args.addAll(List.of("-f", p.toString())));
+            deploy.sorted()
+                    .filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".yaml"))
+                    .filter(p -> {
+                        String text = read(p);
+                        return !text.contains("kind: Deployment")
+                                && !text.contains("kind: \"CustomResourceDefinition\"")
+                                && !text.contains("kind: CustomResourceDefinition");
+                    })
+                    .forEach(p -> args.addAll(List.of("-f", p.toString())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Kubectl kubectl = cp.kubectl();
         Kubectl.Result applied = kubectl.run(null, args.toArray(String[]::new)).orThrow();
         log("kubectl " + String.join(" ", args) + "\n" + applied.stdout().strip());
-        kubectl.run(null, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s").orThrow();
+        kubectl.run(null, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+                .orThrow();
     }
 
     /** This checkout's build as the image the operator names: `schemaguard` is src/main/scripts/schemaguard. */
@@ -263,13 +298,20 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
         } catch (IllegalStateException notBuilt) {
             log("no libpg_query for the pods: " + notBuilt.getMessage());
         }
-        return new ProcessImage(RUNNER_IMAGE,
+        return new ProcessImage(
+                RUNNER_IMAGE,
                 Map.of("schemaguard", Path.of("src/main/scripts/schemaguard").toAbsolutePath()),
-                List.of("schemaguard"), List.of("operator"), Map.copyOf(env));
+                List.of("schemaguard"),
+                List.of("operator"),
+                Map.copyOf(env));
     }
 
     static ProcessImage shellImage() {
-        return new ProcessImage(SHELL_IMAGE, Map.of("sh", Path.of("/bin/sh")), List.of("sh"), List.of(),
+        return new ProcessImage(
+                SHELL_IMAGE,
+                Map.of("sh", Path.of("/bin/sh")),
+                List.of("sh"),
+                List.of(),
                 Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin")));
     }
 

@@ -1,7 +1,8 @@
 package io.schemaguard.testing.cluster;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
@@ -23,12 +24,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.schemaguard.testing.Ports;
 
 /**
  * A real Kubernetes node beside a {@link ControlPlane} started with a host address: kube-scheduler,
@@ -56,6 +55,7 @@ public final class RealNode implements AutoCloseable {
      * second checkout's run (another HOME, another cache) waits here instead of tearing down ours.
      */
     private static final Path HOST_LOCK = Path.of("/run/lock/schemaguard-real-node.lock");
+
     private static final Duration HOST_LOCK_TIMEOUT = Duration.ofMinutes(40);
     /** The tmpfs limit for containerd's images (the project's and the test application's, unpacked: ~1.6 GB). */
     private static final String CONTAINERD_TMPFS_SIZE = "6g";
@@ -105,8 +105,13 @@ public final class RealNode implements AutoCloseable {
         try {
             for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
                 String n = nic.getName();
-                if (!nic.isUp() || nic.isLoopback() || n.startsWith("veth") || n.startsWith("cni") || n.startsWith("podman")
-                        || n.startsWith("docker") || n.equals(BRIDGE)) {
+                if (!nic.isUp()
+                        || nic.isLoopback()
+                        || n.startsWith("veth")
+                        || n.startsWith("cni")
+                        || n.startsWith("podman")
+                        || n.startsWith("docker")
+                        || n.equals(BRIDGE)) {
                     continue;
                 }
                 for (InetAddress a : Collections.list(nic.getInetAddresses())) {
@@ -178,10 +183,18 @@ public final class RealNode implements AutoCloseable {
         kubeProxyKubeconfig = controlPlane.writeKubeconfig("kube-proxy.kubeconfig", certUser(proxyCert));
 
         long t = System.nanoTime();
-        launch("kube-scheduler", List.of(bin("kube-scheduler").toString(), "--kubeconfig=" + schedulerKubeconfig,
-                "--authentication-kubeconfig=" + schedulerKubeconfig, "--authorization-kubeconfig=" + schedulerKubeconfig,
-                "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=" + Ports.free(),
-                "--profiling=false", "--v=1"));
+        launch(
+                "kube-scheduler",
+                List.of(
+                        bin("kube-scheduler").toString(),
+                        "--kubeconfig=" + schedulerKubeconfig,
+                        "--authentication-kubeconfig=" + schedulerKubeconfig,
+                        "--authorization-kubeconfig=" + schedulerKubeconfig,
+                        "--leader-elect=false",
+                        "--bind-address=127.0.0.1",
+                        "--secure-port=" + Ports.free(),
+                        "--profiling=false",
+                        "--v=1"));
         startTimes.put("kube-scheduler", ControlPlane.since(t));
 
         t = System.nanoTime();
@@ -293,21 +306,39 @@ public final class RealNode implements AutoCloseable {
                   nodefs.available: 1%%
                   nodefs.inodesFree: 1%%
                   imagefs.available: 1%%
-                """.formatted(hostAddress, kubeletPort, Ports.free(), pki.caCert, socket, dir.resolve("pod-logs")));
-        launch("kubelet", List.of(bin("kubelet").toString(), "--config=" + kubeletConfig,
-                "--kubeconfig=" + kubeletKubeconfig, "--root-dir=" + dir.resolve("kubelet"),
-                "--hostname-override=" + name, "--node-ip=" + hostAddress, "--v=1"));
-        launch("kube-proxy", List.of(bin("kube-proxy").toString(), "--kubeconfig=" + kubeProxyKubeconfig,
-                "--hostname-override=" + name, "--proxy-mode=iptables", "--cluster-cidr=" + POD_SUBNET,
-                "--healthz-bind-address=127.0.0.1:" + Ports.free(), "--metrics-bind-address=127.0.0.1:" + Ports.free(),
-                // no conntrack sysctls: leave the host's as they are
-                "--conntrack-max-per-core=0", "--conntrack-tcp-timeout-established=0",
-                "--conntrack-tcp-timeout-close-wait=0", "--v=1"));
+                """.formatted(
+                        hostAddress, kubeletPort, Ports.free(), pki.caCert, socket, dir.resolve("pod-logs")));
+        launch(
+                "kubelet",
+                List.of(
+                        bin("kubelet").toString(),
+                        "--config=" + kubeletConfig,
+                        "--kubeconfig=" + kubeletKubeconfig,
+                        "--root-dir=" + dir.resolve("kubelet"),
+                        "--hostname-override=" + name,
+                        "--node-ip=" + hostAddress,
+                        "--v=1"));
+        launch(
+                "kube-proxy",
+                List.of(
+                        bin("kube-proxy").toString(),
+                        "--kubeconfig=" + kubeProxyKubeconfig,
+                        "--hostname-override=" + name,
+                        "--proxy-mode=iptables",
+                        "--cluster-cidr=" + POD_SUBNET,
+                        "--healthz-bind-address=127.0.0.1:" + Ports.free(),
+                        "--metrics-bind-address=127.0.0.1:" + Ports.free(),
+                        // no conntrack sysctls: leave the host's as they are
+                        "--conntrack-max-per-core=0",
+                        "--conntrack-tcp-timeout-established=0",
+                        "--conntrack-tcp-timeout-close-wait=0",
+                        "--v=1"));
         KubernetesClient admin = controlPlane.admin();
         awaitReady("kubelet", () -> {
             Node n = admin.nodes().withName(name).get();
-            return n != null && n.getStatus().getConditions().stream()
-                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+            return n != null
+                    && n.getStatus().getConditions().stream()
+                            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
         });
         startTimes.put("kubelet Ready", ControlPlane.since(t));
         startTimes.put("total", ControlPlane.since(t0));
@@ -324,8 +355,16 @@ public final class RealNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Exec mount = exec(List.of("mount", "-t", "tmpfs", "-o", "size=" + CONTAINERD_TMPFS_SIZE + ",mode=0711",
-                "sg-node-containerd", directory.toString()), Duration.ofSeconds(30));
+        Exec mount = exec(
+                List.of(
+                        "mount",
+                        "-t",
+                        "tmpfs",
+                        "-o",
+                        "size=" + CONTAINERD_TMPFS_SIZE + ",mode=0711",
+                        "sg-node-containerd",
+                        directory.toString()),
+                Duration.ofSeconds(30));
         if (mount.exit != 0) {
             System.err.println("[real-node] no tmpfs for containerd (" + mount.output.strip() + "): on disk");
         }
@@ -356,14 +395,14 @@ public final class RealNode implements AutoCloseable {
 
     /** {@code ctr -n k8s.io} against this node's containerd. */
     public Exec ctr(String... args) {
-        List<String> command = new ArrayList<>(List.of(bin("ctr").toString(), "--address", socket.toString(), "-n", "k8s.io"));
+        List<String> command =
+                new ArrayList<>(List.of(bin("ctr").toString(), "--address", socket.toString(), "-n", "k8s.io"));
         command.addAll(List.of(args));
         return exec(command, Duration.ofMinutes(3));
     }
 
     /** How a command ended. */
-    public record Exec(int exit, String output) {
-    }
+    public record Exec(int exit, String output) {}
 
     static Exec exec(List<String> command, Duration timeout) {
         try {
@@ -410,10 +449,14 @@ public final class RealNode implements AutoCloseable {
 
     private void launch(String component, List<String> command) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(dir.resolve(component + ".log").toFile());
             // containerd finds its shim, and everyone finds iptables, mount and runc here.
-            pb.environment().put("PATH", nodeDir.resolve("bin") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            pb.environment()
+                    .put(
+                            "PATH",
+                            nodeDir.resolve("bin") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
             Process p = pb.start();
             p.getOutputStream().close();
             processes.put(component, p);
@@ -434,11 +477,13 @@ public final class RealNode implements AutoCloseable {
                 // not yet
             }
             if (!p.isAlive()) {
-                throw new IllegalStateException(component + " exited with code " + p.exitValue() + ":\n" + logTail(component, 40));
+                throw new IllegalStateException(
+                        component + " exited with code " + p.exitValue() + ":\n" + logTail(component, 40));
             }
             ControlPlane.sleep(200);
         }
-        throw new IllegalStateException(component + " not ready after " + READY_TIMEOUT + ":\n" + logTail(component, 40));
+        throw new IllegalStateException(
+                component + " not ready after " + READY_TIMEOUT + ":\n" + logTail(component, 40));
     }
 
     // ---------------------------------------------------------------------------------- teardown
@@ -544,7 +589,8 @@ public final class RealNode implements AutoCloseable {
                 }
                 if (System.nanoTime() > deadline) {
                     channel.close();
-                    throw new IllegalStateException("another real node held " + HOST_LOCK + " for " + HOST_LOCK_TIMEOUT);
+                    throw new IllegalStateException(
+                            "another real node held " + HOST_LOCK + " for " + HOST_LOCK_TIMEOUT);
                 }
                 Thread.sleep(2000);
             }
@@ -571,7 +617,10 @@ public final class RealNode implements AutoCloseable {
     }
 
     private static List<String> lines(String text) {
-        return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.contains(" ")).toList();
+        return text.lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.contains(" "))
+                .toList();
     }
 
     /** The KUBE-* chains the kubelet (and kube-proxy, if --cleanup missed any) made, and the jumps to them. */
@@ -586,7 +635,9 @@ public final class RealNode implements AutoCloseable {
                 for (String line : rules.output.lines().toList()) {
                     if (line.startsWith("-N KUBE-")) {
                         chains.add(line.substring(3).strip());
-                    } else if (line.startsWith("-A ") && line.matches(".* -j KUBE-\\S+.*") && !line.startsWith("-A KUBE-")) {
+                    } else if (line.startsWith("-A ")
+                            && line.matches(".* -j KUBE-\\S+.*")
+                            && !line.startsWith("-A KUBE-")) {
                         List<String> delete = new ArrayList<>(List.of(tool, "-w", "-t", table, "-D"));
                         delete.addAll(List.of(line.substring(3).strip().split("\\s+")));
                         exec(delete, Duration.ofSeconds(30));
@@ -608,7 +659,9 @@ public final class RealNode implements AutoCloseable {
             String prefix = root.toRealPath().toString() + "/";
             List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .map(l -> l.split(" ")[4].replace("\\040", " "))
-                    .filter(m -> m.startsWith(prefix)).sorted(Comparator.reverseOrder()).toList();
+                    .filter(m -> m.startsWith(prefix))
+                    .sorted(Comparator.reverseOrder())
+                    .toList();
             for (String m : mounts) {
                 exec(List.of("umount", "-l", m), Duration.ofSeconds(30));
             }
@@ -624,7 +677,8 @@ public final class RealNode implements AutoCloseable {
         }
         try (Stream<Path> s = Files.list(NETNS)) {
             for (Path ns : s.filter(p -> p.getFileName().toString().startsWith("cni-"))
-                    .filter(p -> !netnsBefore.contains(p.getFileName().toString())).toList()) {
+                    .filter(p -> !netnsBefore.contains(p.getFileName().toString()))
+                    .toList()) {
                 exec(List.of("umount", "-l", ns.toString()), Duration.ofSeconds(10));
                 Files.deleteIfExists(ns);
             }
@@ -648,7 +702,9 @@ public final class RealNode implements AutoCloseable {
                 continue;
             }
             try (Stream<Path> s = Files.walk(root)) {
-                for (Path d : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                for (Path d : s.filter(Files::isDirectory)
+                        .sorted(Comparator.reverseOrder())
+                        .toList()) {
                     if (!d.toFile().delete()) {
                         System.err.println("[real-node] could not remove cgroup " + d);
                     }
@@ -683,11 +739,15 @@ public final class RealNode implements AutoCloseable {
         for (String tool : List.of("iptables", "ip6tables")) {
             for (String table : List.of("filter", "nat", "mangle")) {
                 Exec rules = exec(List.of(tool, "-w", "-t", table, "-S"), Duration.ofSeconds(30));
-                rules.output.lines().filter(l -> l.contains("KUBE-")).forEach(l -> found.add(tool + " -t " + table + " " + l));
+                rules.output
+                        .lines()
+                        .filter(l -> l.contains("KUBE-"))
+                        .forEach(l -> found.add(tool + " -t " + table + " " + l));
             }
         }
         try {
-            Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(l -> l.split(" ")[4])
+            Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(l -> l.split(" ")[4])
                     .filter(m -> m.startsWith("/tmp/sg-node-") || m.matches("(/var)?/run/netns/cni-.*"))
                     .forEach(m -> found.add("mount " + m));
         } catch (IOException e) {
@@ -695,7 +755,8 @@ public final class RealNode implements AutoCloseable {
         }
         if (Files.isDirectory(NETNS)) {
             try (Stream<Path> s = Files.list(NETNS)) {
-                s.filter(p -> p.getFileName().toString().startsWith("cni-")).forEach(p -> found.add("network namespace " + p));
+                s.filter(p -> p.getFileName().toString().startsWith("cni-"))
+                        .forEach(p -> found.add("network namespace " + p));
             } catch (IOException e) {
                 found.add("cannot list " + NETNS + ": " + e.getMessage());
             }
@@ -709,13 +770,18 @@ public final class RealNode implements AutoCloseable {
 
     /** containerd shims whose -address names a socket starting with {@code socketPrefix}. */
     private static List<ProcessHandle> shims(String socketPrefix) {
-        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive).filter(h -> {
-            String command = h.info().command().orElse("");
-            List<String> args = List.of(h.info().arguments().orElse(new String[0]));
-            int i = args.indexOf("-address");
-            return command.endsWith("containerd-shim-runc-v2") && i >= 0 && i + 1 < args.size()
-                    && args.get(i + 1).startsWith(socketPrefix);
-        }).toList();
+        return ProcessHandle.allProcesses()
+                .filter(ProcessHandle::isAlive)
+                .filter(h -> {
+                    String command = h.info().command().orElse("");
+                    List<String> args = List.of(h.info().arguments().orElse(new String[0]));
+                    int i = args.indexOf("-address");
+                    return command.endsWith("containerd-shim-runc-v2")
+                            && i >= 0
+                            && i + 1 < args.size()
+                            && args.get(i + 1).startsWith(socketPrefix);
+                })
+                .toList();
     }
 
     /** The value of {@code variable}, else the last line {@code script} prints on stdout (its progress goes to stderr). */
@@ -725,7 +791,9 @@ public final class RealNode implements AutoCloseable {
             return configured;
         }
         try {
-            Process p = new ProcessBuilder(script).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process p = new ProcessBuilder(script)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (p.waitFor() != 0 || out.isEmpty()) {

@@ -1,6 +1,6 @@
 package io.schemaguard.runner.migration.engine;
 
-import java.util.regex.Pattern;
+import io.schemaguard.runner.postgres.PgTarget;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
@@ -16,9 +16,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
-
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.CoreErrorCode;
 import org.flywaydb.core.api.FlywayException;
@@ -31,8 +31,6 @@ import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.core.api.output.ValidateOutput;
 import org.flywaydb.core.api.output.ValidateResult;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
-
-import io.schemaguard.runner.postgres.PgTarget;
 
 /**
  * Flyway through its Java API, with Flyway's defaults as an application's Flyway would use them:
@@ -83,13 +81,17 @@ public final class FlywayEngine implements MigrationEngine {
                 byte[] bytes = Files.readAllBytes(file);
                 String sql = new String(bytes, StandardCharsets.UTF_8);
                 if (isVersioned) {
-                    String version = MigrationVersion.fromVersion(stem.substring(0, separator)).getVersion();
+                    String version = MigrationVersion.fromVersion(stem.substring(0, separator))
+                            .getVersion();
                     String previous = versions.put(version, relative);
                     if (previous != null) {
-                        throw new MigrationException("version " + version + " is used by two files: " + previous
-                                + " and " + relative, relative, null);
+                        throw new MigrationException(
+                                "version " + version + " is used by two files: " + previous + " and " + relative,
+                                relative,
+                                null);
                     }
-                    versioned.add(new Migration(version, description, relative, sql, Integer.toString(checksum(bytes))));
+                    versioned.add(
+                            new Migration(version, description, relative, sql, Integer.toString(checksum(bytes))));
                 } else {
                     repeatable.add(new Migration("", description, relative, sql, Integer.toString(checksum(bytes))));
                 }
@@ -110,7 +112,9 @@ public final class FlywayEngine implements MigrationEngine {
     public List<Migration> pending(PgTarget target, Path dir) {
         Map<String, Migration> files = byKey(all(dir));
         try {
-            return Arrays.stream(flyway(target, dir, null).info().pending()).map(i -> toMigration(i, files)).toList();
+            return Arrays.stream(flyway(target, dir, null).info().pending())
+                    .map(i -> toMigration(i, files))
+                    .toList();
         } catch (FlywayException e) {
             throw new MigrationException(SessionSettings.firstLine(e.getMessage()), null, e);
         }
@@ -139,11 +143,12 @@ public final class FlywayEngine implements MigrationEngine {
             throw new MigrationException(SessionSettings.firstLine(message), null, null);
         }
         ValidateOutput first = result.invalidMigrations.get(0);
-        MigrationInfo info = history.get(first.version == null || first.version.isEmpty() ? "R:" + first.description
-                : "V:" + first.version);
+        MigrationInfo info = history.get(
+                first.version == null || first.version.isEmpty() ? "R:" + first.description : "V:" + first.version);
         String file = fileOf(first, info, files);
         String more = result.invalidMigrations.size() > 1
-                ? " (and " + (result.invalidMigrations.size() - 1) + " more problems)" : "";
+                ? " (and " + (result.invalidMigrations.size() - 1) + " more problems)"
+                : "";
         throw new MigrationException(invalid(first, info, file, dir) + more, file, null);
     }
 
@@ -154,7 +159,7 @@ public final class FlywayEngine implements MigrationEngine {
     @Override
     public List<Migration> migrate(PgTarget target, Path dir, Settings settings) {
         List<Migration> applied = new ArrayList<>();
-        for (int attempt = 1;; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             List<Migration> before = pending(target, dir);
             try {
                 applied.addAll(migrateOnce(target, dir, settings));
@@ -162,11 +167,13 @@ public final class FlywayEngine implements MigrationEngine {
             } catch (MigrationException e) {
                 // Only a migration that ran in a transaction rolled back whole and can simply run again.
                 boolean rolledBack = e.getCause() instanceof FlywayMigrateException f && f.isExecutableInTransaction();
-                if (!rolledBack || !SessionSettings.lockTimeout(e)
+                if (!rolledBack
+                        || !SessionSettings.lockTimeout(e)
                         || !SessionSettings.retryAfterLockTimeout(settings, attempt, e.file(), e.getMessage())) {
                     throw e;
                 }
-                List<String> still = pending(target, dir).stream().map(Migration::version).toList();
+                List<String> still =
+                        pending(target, dir).stream().map(Migration::version).toList();
                 before.stream().filter(m -> !still.contains(m.version())).forEach(applied::add);
             }
         }
@@ -222,23 +229,27 @@ public final class FlywayEngine implements MigrationEngine {
         MigrationInfo info = e.getMigration();
         String file = info == null ? null : info.getScript();
         SQLException sql = SessionSettings.sqlCause(e);
-        String reason = sql != null ? SessionSettings.explain(sql, settings) : SessionSettings.firstLine(e.getMessage());
+        String reason =
+                sql != null ? SessionSettings.explain(sql, settings) : SessionSettings.firstLine(e.getMessage());
         String line = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
         String outcome = e.isExecutableInTransaction()
                 ? "it was rolled back; the migrations before it stay applied"
                 : "it ran outside a transaction, so its completed statements stay and " + HISTORY_TABLE
                         + " records it as failed: clean up by hand, then run flyway repair";
-        return new MigrationException((file == null ? "a migration" : file) + " failed" + line + ": " + reason + "; "
-                + outcome, file, e);
+        return new MigrationException(
+                (file == null ? "a migration" : file) + " failed" + line + ": " + reason + "; " + outcome, file, e);
     }
 
     private static String invalid(ValidateOutput out, MigrationInfo info, String file, Path dir) {
-        String code = out.errorDetails == null || out.errorDetails.errorCode == null ? ""
+        String code = out.errorDetails == null || out.errorDetails.errorCode == null
+                ? ""
                 : out.errorDetails.errorCode.toString();
         String flywaySays = out.errorDetails == null ? "" : SessionSettings.firstLine(out.errorDetails.errorMessage);
         if (code.equals(CoreErrorCode.CHECKSUM_MISMATCH.name())) {
-            String checksums = info == null ? ""
-                    : " (checksum " + info.getResolvedChecksum() + ", " + HISTORY_TABLE + " recorded " + info.getAppliedChecksum() + ")";
+            String checksums = info == null
+                    ? ""
+                    : " (checksum " + info.getResolvedChecksum() + ", " + HISTORY_TABLE + " recorded "
+                            + info.getAppliedChecksum() + ")";
             return file + " was changed after it was applied" + checksums
                     + ": revert the edit and put the change in a new migration";
         }
@@ -291,8 +302,12 @@ public final class FlywayEngine implements MigrationEngine {
         if (m != null) {
             return m;
         }
-        return new Migration(info.getVersion() == null ? "" : info.getVersion().getVersion(), info.getDescription(),
-                info.getScript(), "", info.getChecksum() == null ? "" : info.getChecksum().toString());
+        return new Migration(
+                info.getVersion() == null ? "" : info.getVersion().getVersion(),
+                info.getDescription(),
+                info.getScript(),
+                "",
+                info.getChecksum() == null ? "" : info.getChecksum().toString());
     }
 
     private static Map<String, Migration> byKey(List<Migration> migrations) {
@@ -304,7 +319,9 @@ public final class FlywayEngine implements MigrationEngine {
     }
 
     private static String key(MigrationInfo info) {
-        return info.getVersion() == null ? "R:" + info.getDescription() : "V:" + info.getVersion().getVersion();
+        return info.getVersion() == null
+                ? "R:" + info.getDescription()
+                : "V:" + info.getVersion().getVersion();
     }
 
     /**
@@ -313,13 +330,17 @@ public final class FlywayEngine implements MigrationEngine {
      */
     public static List<String> misnamed(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).map(f -> dir.relativize(f).toString().replace('\\', '/'))
+            return files.filter(Files::isRegularFile)
+                    .map(f -> dir.relativize(f).toString().replace('\\', '/'))
                     .filter(relative -> !relative.startsWith("..") && !relative.contains("/.."))
                     .filter(relative -> {
                         String name = relative.substring(relative.lastIndexOf('/') + 1);
-                        return name.endsWith(".sql") && MEANT_AS_MIGRATION.matcher(name).find()
+                        return name.endsWith(".sql")
+                                && MEANT_AS_MIGRATION.matcher(name).find()
                                 && !WELL_NAMED.matcher(name).matches();
-                    }).sorted().toList();
+                    })
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read migrations in " + dir, e);
         }

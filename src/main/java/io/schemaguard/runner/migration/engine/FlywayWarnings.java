@@ -2,7 +2,6 @@ package io.schemaguard.runner.migration.engine;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-
 import org.flywaydb.core.api.logging.Log;
 import org.flywaydb.core.api.logging.LogCreator;
 
@@ -23,16 +22,13 @@ public final class FlywayWarnings implements LogCreator {
             }
 
             @Override
-            public void debug(String message) {
-            }
+            public void debug(String message) {}
 
             @Override
-            public void info(String message) {
-            }
+            public void info(String message) {}
 
             @Override
-            public void notice(String message) {
-            }
+            public void notice(String message) {}
 
             @Override
             public void warn(String message) {
@@ -40,12 +36,10 @@ public final class FlywayWarnings implements LogCreator {
             }
 
             @Override
-            public void error(String message) {
-            }
+            public void error(String message) {}
 
             @Override
-            public void error(String message, Exception e) {
-            }
+            public void error(String message, Exception e) {}
         };
     }
 }

@@ -1,10 +1,9 @@
 package io.schemaguard.runner.migration.engine;
 
+import io.schemaguard.runner.postgres.PgTarget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import io.schemaguard.runner.postgres.PgTarget;
 
 /**
  * Applies a directory of migrations to a database and keeps the engine's own history table, so the
@@ -17,7 +16,11 @@ public interface MigrationEngine {
      * {@code lock_timeout} (and was rolled back whole) is tried again: after {@code retryBackoff}, then
      * twice as long each time, each attempt told to {@code listener}.
      */
-    record Settings(Duration lockTimeout, Duration statementTimeout, int lockRetries, Duration retryBackoff,
+    record Settings(
+            Duration lockTimeout,
+            Duration statementTimeout,
+            int lockRetries,
+            Duration retryBackoff,
             RetryListener listener) {
         public Settings {
             if (lockRetries < 0) {
@@ -40,8 +43,7 @@ public interface MigrationEngine {
 
     /** Told of each retry after a lock timeout. */
     interface RetryListener {
-        RetryListener NONE = (file, attempt, of, wait, reason) -> {
-        };
+        RetryListener NONE = (file, attempt, of, wait, reason) -> {};
 
         void retrying(String file, int attempt, int of, Duration wait, String reason);
     }

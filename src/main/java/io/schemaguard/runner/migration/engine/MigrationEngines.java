@@ -7,8 +7,7 @@ import java.util.Locale;
 public final class MigrationEngines {
     public static final List<String> NAMES = List.of("flyway", "prisma");
 
-    private MigrationEngines() {
-    }
+    private MigrationEngines() {}
 
     /** {@code flyway} or {@code prisma} (case-insensitive); anything else is an IllegalArgumentException. */
     public static MigrationEngine of(String name) {
@@ -16,8 +15,9 @@ public final class MigrationEngines {
         return switch (n) {
             case "flyway" -> new FlywayEngine();
             case "prisma" -> new PrismaEngine();
-            default -> throw new IllegalArgumentException("unknown migration engine '" + name + "': expected one of "
-                    + String.join(", ", NAMES));
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown migration engine '" + name + "': expected one of " + String.join(", ", NAMES));
         };
     }
 }

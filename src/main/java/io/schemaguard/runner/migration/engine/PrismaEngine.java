@@ -1,6 +1,7 @@
 package io.schemaguard.runner.migration.engine;
 
-import java.util.regex.Pattern;
+import io.schemaguard.runner.postgres.DatabaseInspector;
+import io.schemaguard.runner.postgres.PgTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -24,11 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import io.schemaguard.runner.postgres.DatabaseInspector;
-import io.schemaguard.runner.postgres.PgTarget;
 
 /**
  * Applies a Prisma {@code migrations/} directory ({@code <timestamp>_<name>/migration.sql}, in the
@@ -52,6 +51,7 @@ public final class PrismaEngine implements MigrationEngine {
     public static final String SCRIPT = "migration.sql";
     /** The advisory lock Prisma's schema engine takes before it migrates ("a number we chose to identify Migrate"). */
     static final long ADVISORY_LOCK = 72707369L;
+
     private final Duration advisoryLockWait;
 
     /** Prisma's DDL for PostgreSQL (schema-engine, sql-schema-connector, flavour/postgres.rs). */
@@ -68,8 +68,15 @@ public final class PrismaEngine implements MigrationEngine {
             )""";
 
     /** A row of {@code _prisma_migrations}. */
-    record Row(String id, String checksum, OffsetDateTime finishedAt, String name, String logs,
-            OffsetDateTime rolledBackAt, OffsetDateTime startedAt, int appliedSteps) {
+    record Row(
+            String id,
+            String checksum,
+            OffsetDateTime finishedAt,
+            String name,
+            String logs,
+            OffsetDateTime rolledBackAt,
+            OffsetDateTime startedAt,
+            int appliedSteps) {
         boolean failed() {
             return finishedAt == null && rolledBackAt == null;
         }
@@ -125,7 +132,10 @@ public final class PrismaEngine implements MigrationEngine {
             }
             String sql;
             try {
-                sql = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+                sql = StandardCharsets.UTF_8
+                        .newDecoder()
+                        .decode(ByteBuffer.wrap(bytes))
+                        .toString();
             } catch (CharacterCodingException e) {
                 throw new MigrationException(file + " is not valid UTF-8", file, e);
             }
@@ -141,10 +151,12 @@ public final class PrismaEngine implements MigrationEngine {
     public List<Migration> pending(PgTarget target, Path dir) {
         List<Migration> files = all(dir);
         try (Connection c = DatabaseInspector.connect(target)) {
-            Set<String> applied = history(c).stream().filter(Row::applied).map(Row::name).collect(Collectors.toSet());
+            Set<String> applied =
+                    history(c).stream().filter(Row::applied).map(Row::name).collect(Collectors.toSet());
             return files.stream().filter(m -> !applied.contains(m.version())).toList();
         } catch (SQLException e) {
-            throw new MigrationException("cannot read " + HISTORY_TABLE + ": " + SessionSettings.explain(e, null), null, e);
+            throw new MigrationException(
+                    "cannot read " + HISTORY_TABLE + ": " + SessionSettings.explain(e, null), null, e);
         }
     }
 
@@ -165,7 +177,8 @@ public final class PrismaEngine implements MigrationEngine {
             }
             rows = history(c);
         } catch (SQLException e) {
-            throw new MigrationException("cannot read " + HISTORY_TABLE + ": " + SessionSettings.explain(e, null), null, e);
+            throw new MigrationException(
+                    "cannot read " + HISTORY_TABLE + ": " + SessionSettings.explain(e, null), null, e);
         }
         refuseFailed(rows);
         Map<String, Migration> byName = new HashMap<>();
@@ -177,13 +190,19 @@ public final class PrismaEngine implements MigrationEngine {
             Migration m = byName.get(row.name());
             String file = row.name() + "/" + SCRIPT;
             if (m == null) {
-                throw new MigrationException(row.name() + " is recorded as applied in " + HISTORY_TABLE
-                        + " but its directory is missing from " + dir, file, null);
+                throw new MigrationException(
+                        row.name() + " is recorded as applied in " + HISTORY_TABLE
+                                + " but its directory is missing from " + dir,
+                        file,
+                        null);
             }
             if (!scriptMatchesChecksum(m.sql(), row.checksum())) {
-                throw new MigrationException(file + " was changed after it was applied (SHA-256 " + m.checksum() + ", "
-                        + HISTORY_TABLE + " recorded " + row.checksum()
-                        + "): revert the edit and put the change in a new migration", file, null);
+                throw new MigrationException(
+                        file + " was changed after it was applied (SHA-256 " + m.checksum() + ", "
+                                + HISTORY_TABLE + " recorded " + row.checksum()
+                                + "): revert the edit and put the change in a new migration",
+                        file,
+                        null);
             }
         }
     }
@@ -210,7 +229,9 @@ public final class PrismaEngine implements MigrationEngine {
                 List<Row> rows = history(c);
                 refuseFailed(rows);
                 // Prisma's rule: a migration is applied when it has a row that was not rolled back.
-                Set<String> done = rows.stream().filter(r -> r.rolledBackAt() == null).map(Row::name)
+                Set<String> done = rows.stream()
+                        .filter(r -> r.rolledBackAt() == null)
+                        .map(Row::name)
                         .collect(Collectors.toSet());
                 List<Migration> applied = new ArrayList<>();
                 for (Migration m : files) {
@@ -243,16 +264,17 @@ public final class PrismaEngine implements MigrationEngine {
             insert.executeUpdate();
         }
         try {
-            for (int attempt = 1;; attempt++) {
+            for (int attempt = 1; ; attempt++) {
                 try {
                     applyOnce(c, m, id);
                     break;
                 } catch (SQLException e) {
                     c.rollback();
                     // A script with its own COMMIT may have kept part of itself: only a whole rollback reruns.
-                    if (!SessionSettings.LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || OWN_TRANSACTION.matcher(m.sql()).find()
-                            || !SessionSettings.retryAfterLockTimeout(settings, attempt, m.file(),
-                                    SessionSettings.explain(e, settings))) {
+                    if (!SessionSettings.LOCK_NOT_AVAILABLE.equals(e.getSQLState())
+                            || OWN_TRANSACTION.matcher(m.sql()).find()
+                            || !SessionSettings.retryAfterLockTimeout(
+                                    settings, attempt, m.file(), SessionSettings.explain(e, settings))) {
                         throw e;
                     }
                 }
@@ -270,7 +292,10 @@ public final class PrismaEngine implements MigrationEngine {
                 e.addSuppressed(recording);
             }
             // The remedy concerns this database's history: a rehearsal's scratch copy is dropped, so it leaves it out.
-            throw new MigrationException(m.file() + " failed: " + reason + "; it was rolled back", m.file(), e,
+            throw new MigrationException(
+                    m.file() + " failed: " + reason + "; it was rolled back",
+                    m.file(),
+                    e,
                     "it is recorded as failed in " + HISTORY_TABLE + ", which blocks further migrations until it is"
                             + " resolved (prisma migrate resolve --rolled-back " + m.version() + ")");
         } finally {
@@ -278,8 +303,8 @@ public final class PrismaEngine implements MigrationEngine {
         }
     }
 
-    private static final Pattern OWN_TRANSACTION = Pattern.compile(
-            "(?im)^\\s*(BEGIN|COMMIT|END|ROLLBACK|START\\s+TRANSACTION)\\b");
+    private static final Pattern OWN_TRANSACTION =
+            Pattern.compile("(?im)^\\s*(BEGIN|COMMIT|END|ROLLBACK|START\\s+TRANSACTION)\\b");
 
     private static void applyOnce(Connection c, Migration m, String id) throws SQLException {
         c.setAutoCommit(false);
@@ -302,7 +327,8 @@ public final class PrismaEngine implements MigrationEngine {
         String logs = "A migration failed to apply. New migrations cannot be applied before the error is recovered"
                 + " from. Read more about how to resolve migration issues in a production database:"
                 + " https://pris.ly/d/migrate-resolve\n\nMigration name: " + m.version() + "\n\nDatabase error code: "
-                + (e.getSQLState() == null ? "none" : e.getSQLState()) + "\n\nDatabase error:\n" + e.getMessage() + "\n";
+                + (e.getSQLState() == null ? "none" : e.getSQLState()) + "\n\nDatabase error:\n" + e.getMessage()
+                + "\n";
         try (PreparedStatement update = c.prepareStatement("UPDATE _prisma_migrations SET logs = ? WHERE id = ?")) {
             update.setString(1, logs);
             update.setString(2, id);
@@ -315,34 +341,42 @@ public final class PrismaEngine implements MigrationEngine {
             if (row.failed()) {
                 String logs = row.logs() == null ? "" : row.logs();
                 int error = logs.indexOf("Database error:\n");
-                String cause = SessionSettings.firstLine(error < 0 ? logs : logs.substring(error + "Database error:\n".length()));
-                throw new MigrationException("migration " + row.name() + " started at " + row.startedAt()
-                        + " failed" + (cause.isEmpty() ? "" : " (" + cause + ")")
-                        + " and blocks further migrations (Prisma P3009): repair the database, then mark it with"
-                        + " prisma migrate resolve --rolled-back " + row.name() + " (or --applied)",
-                        row.name() + "/" + SCRIPT, null);
+                String cause = SessionSettings.firstLine(
+                        error < 0 ? logs : logs.substring(error + "Database error:\n".length()));
+                throw new MigrationException(
+                        "migration " + row.name() + " started at " + row.startedAt()
+                                + " failed" + (cause.isEmpty() ? "" : " (" + cause + ")")
+                                + " and blocks further migrations (Prisma P3009): repair the database, then mark it with"
+                                + " prisma migrate resolve --rolled-back " + row.name() + " (or --applied)",
+                        row.name() + "/" + SCRIPT,
+                        null);
             }
         }
     }
 
     /** Prisma's P3005: it will not start a history in a schema that already has tables. */
     private static void refuseNonEmptySchema(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_class t"
-                + " JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema()"
-                + " AND t.relkind = 'r' AND lower(t.relname) NOT IN ('spatial_ref_sys', 'geometry_columns')")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_class t"
+                        + " JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema()"
+                        + " AND t.relkind = 'r' AND lower(t.relname) NOT IN ('spatial_ref_sys', 'geometry_columns')")) {
             rs.next();
             if (rs.getInt(1) > 0) {
-                throw new MigrationException("the database schema is not empty but has no " + HISTORY_TABLE
-                        + " table, so Prisma would refuse it (P3005): baseline it first (prisma migrate resolve"
-                        + " --applied <the migrations it already has>)", null, null);
+                throw new MigrationException(
+                        "the database schema is not empty but has no " + HISTORY_TABLE
+                                + " table, so Prisma would refuse it (P3005): baseline it first (prisma migrate resolve"
+                                + " --applied <the migrations it already has>)",
+                        null,
+                        null);
             }
         }
     }
 
     private static boolean historyExists(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_class t"
-                + " JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema()"
-                + " AND t.relname = '_prisma_migrations' AND t.relkind IN ('r', 'p'))")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_class t"
+                        + " JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema()"
+                        + " AND t.relname = '_prisma_migrations' AND t.relkind IN ('r', 'p'))")) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -354,12 +388,19 @@ public final class PrismaEngine implements MigrationEngine {
         if (!historyExists(c)) {
             return rows;
         }
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, checksum, finished_at,"
-                + " migration_name, logs, rolled_back_at, started_at, applied_steps_count FROM _prisma_migrations"
-                + " ORDER BY started_at")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT id, checksum, finished_at,"
+                        + " migration_name, logs, rolled_back_at, started_at, applied_steps_count FROM _prisma_migrations"
+                        + " ORDER BY started_at")) {
             while (rs.next()) {
-                rows.add(new Row(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class), rs.getString(4),
-                        rs.getString(5), rs.getObject(6, OffsetDateTime.class), rs.getObject(7, OffsetDateTime.class),
+                rows.add(new Row(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getObject(3, OffsetDateTime.class),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getObject(6, OffsetDateTime.class),
+                        rs.getObject(7, OffsetDateTime.class),
                         rs.getInt(8)));
             }
         }
@@ -379,9 +420,12 @@ public final class PrismaEngine implements MigrationEngine {
                     }
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new MigrationException("another migration run (Schemaguard's or prisma migrate's) holds"
-                            + " Prisma's advisory lock " + ADVISORY_LOCK + " for more than "
-                            + SessionSettings.millis(advisoryLockWait), null, null);
+                    throw new MigrationException(
+                            "another migration run (Schemaguard's or prisma migrate's) holds"
+                                    + " Prisma's advisory lock " + ADVISORY_LOCK + " for more than "
+                                    + SessionSettings.millis(advisoryLockWait),
+                            null,
+                            null);
                 }
                 try {
                     Thread.sleep(200);
@@ -411,7 +455,9 @@ public final class PrismaEngine implements MigrationEngine {
     static boolean scriptMatchesChecksum(String script, String checksum) {
         for (String variant : List.of(script, script.replace("\r\n", "\n"), script.replace("\n", "\r\n"))) {
             byte[] digest = digest(variant.getBytes(StandardCharsets.UTF_8));
-            String expected = checksum.length() != 64 && !checksum.isEmpty() ? unpadded(digest) : HexFormat.of().formatHex(digest);
+            String expected = checksum.length() != 64 && !checksum.isEmpty()
+                    ? unpadded(digest)
+                    : HexFormat.of().formatHex(digest);
             if (expected.equals(checksum)) {
                 return true;
             }

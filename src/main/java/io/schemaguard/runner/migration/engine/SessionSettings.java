@@ -4,7 +4,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -14,8 +13,7 @@ final class SessionSettings {
     static final String QUERY_CANCELED = "57014";
     static final String ACTIVE_SQL_TRANSACTION = "25001";
 
-    private SessionSettings() {
-    }
+    private SessionSettings() {}
 
     /** {@code SET lock_timeout = '500ms'; SET statement_timeout = '0'}; empty when nothing is set. */
     static String sql(MigrationEngine.Settings settings) {
@@ -37,7 +35,8 @@ final class SessionSettings {
         String state = e.getSQLState();
         String server = firstLine(e.getMessage());
         if (LOCK_NOT_AVAILABLE.equals(state)) {
-            return "could not get a lock within lock_timeout " + describe(settings == null ? null : settings.lockTimeout())
+            return "could not get a lock within lock_timeout "
+                    + describe(settings == null ? null : settings.lockTimeout())
                     + ": another session holds a conflicting lock on an object this migration changes (" + server + ")";
         }
         if (QUERY_CANCELED.equals(state) && server.contains("statement timeout")) {

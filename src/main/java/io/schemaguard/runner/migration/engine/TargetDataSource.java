@@ -1,15 +1,13 @@
 package io.schemaguard.runner.migration.engine;
 
+import io.schemaguard.runner.postgres.DatabaseInspector;
+import io.schemaguard.runner.postgres.PgTarget;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.logging.Logger;
-
 import javax.sql.DataSource;
-
-import io.schemaguard.runner.postgres.DatabaseInspector;
-import io.schemaguard.runner.postgres.PgTarget;
 
 /**
  * A {@link PgTarget} as the DataSource Flyway asks for: connections come from
@@ -38,12 +36,10 @@ final class TargetDataSource implements DataSource {
     }
 
     @Override
-    public void setLogWriter(PrintWriter out) {
-    }
+    public void setLogWriter(PrintWriter out) {}
 
     @Override
-    public void setLoginTimeout(int seconds) {
-    }
+    public void setLoginTimeout(int seconds) {}
 
     @Override
     public int getLoginTimeout() {

@@ -1,8 +1,7 @@
 package io.schemaguard.runner.migration.lint;
 
-import java.util.List;
-
 import io.schemaguard.runner.migration.lint.Finding.Loss;
+import java.util.List;
 
 /**
  * What the lint may ask the target database before the pending migrations run: what a CASCADE drop

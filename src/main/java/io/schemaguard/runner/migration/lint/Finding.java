@@ -18,8 +18,16 @@ import java.util.List;
  * @param losses the tables and columns the statement removes, as far as the lint can tell; after the
  *        migration, a table or column that is gone and named by no approved finding fails the check
  */
-public record Finding(String file, int line, String rule, Severity severity, boolean serverWide, String statementHash,
-        String statement, String message, List<Loss> losses) {
+public record Finding(
+        String file,
+        int line,
+        String rule,
+        Severity severity,
+        boolean serverWide,
+        String statementHash,
+        String statement,
+        String message,
+        List<Loss> losses) {
 
     public Finding {
         losses = losses == null ? List.of() : List.copyOf(losses);
@@ -55,7 +63,8 @@ public record Finding(String file, int line, String rule, Severity severity, boo
 
         /** {@code orders}, {@code sales.orders}, {@code orders.note}, as the schema diff shows them. */
         public String display() {
-            String t = "public".equals(schema) ? SqlLint.quote(table) : SqlLint.quote(schema) + "." + SqlLint.quote(table);
+            String t =
+                    "public".equals(schema) ? SqlLint.quote(table) : SqlLint.quote(schema) + "." + SqlLint.quote(table);
             return column == null ? t : t + "." + SqlLint.quote(column);
         }
     }

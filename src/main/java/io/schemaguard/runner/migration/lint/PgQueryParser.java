@@ -2,14 +2,6 @@ package io.schemaguard.runner.migration.lint;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.jna.Library;
@@ -17,6 +9,13 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Splits SQL into statements and parses each with PostgreSQL's own parser: libpg_query 18.1.0, the
@@ -74,6 +73,7 @@ public final class PgQueryParser {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Scanner tokens that are comments (pg_query.proto, enum Token). */
     private static final int SQL_COMMENT = 275;
+
     private static final int C_COMMENT = 276;
 
     private static volatile PgQueryParser shared;
@@ -108,8 +108,11 @@ public final class PgQueryParser {
         int nul = sql.indexOf('\0');
         if (nul >= 0) {
             // C strings end at NUL: the parser would see only a prefix, so the file cannot be analysed.
-            return List.of(source.rejected(0, bytes.length, "contains a NUL character (line "
-                    + source.line(sql.substring(0, nul).getBytes(UTF_8).length) + ")"));
+            return List.of(source.rejected(
+                    0,
+                    bytes.length,
+                    "contains a NUL character (line "
+                            + source.line(sql.substring(0, nul).getBytes(UTF_8).length) + ")"));
         }
         Outcome whole = parse(bytes, 0, bytes.length);
         if (whole.error == null) {
@@ -157,7 +160,8 @@ public final class PgQueryParser {
                 return new PlpgsqlResult(null, new Source(bytes).withLine(string(error.message), offset));
             }
             String functions = string(result.plpgsql_funcs);
-            return functions == null ? new PlpgsqlResult(null, "libpg_query returned no PL/pgSQL tree")
+            return functions == null
+                    ? new PlpgsqlResult(null, "libpg_query returned no PL/pgSQL tree")
                     : new PlpgsqlResult(JSON.readTree(functions), null);
         } catch (IOException e) {
             throw new UncheckedIOException("libpg_query returned a PL/pgSQL tree that is not JSON", e);
@@ -169,15 +173,12 @@ public final class PgQueryParser {
     // --- libpg_query calls --------------------------------------------------------------------------
 
     /** A statement the parser returned: its byte range in the file (comments around included) and tree. */
-    private record Parsed(int start, int end, JsonNode tree) {
-    }
+    private record Parsed(int start, int end, JsonNode tree) {}
 
     /** Parsed statements, or the parser's error and its byte offset in the file (-1 when unknown). */
-    private record Outcome(List<Parsed> statements, String error, int errorOffset) {
-    }
+    private record Outcome(List<Parsed> statements, String error, int errorOffset) {}
 
-    private record Split(List<int[]> pieces, String error) {
-    }
+    private record Split(List<int[]> pieces, String error) {}
 
     private Outcome parse(byte[] bytes, int from, int to) {
         PgQuery.ParseResult.ByValue result = lib.pg_query_parse(cString(bytes, from, to));
@@ -215,7 +216,7 @@ public final class PgQueryParser {
             for (Pointer stmt : stmts) {
                 int location = stmt.getInt(0);
                 int len = stmt.getInt(4);
-                pieces.add(new int[] { location, len == 0 ? bytes.length : location + len });
+                pieces.add(new int[] {location, len == 0 ? bytes.length : location + len});
             }
             return new Split(pieces, null);
         } finally {
@@ -309,7 +310,7 @@ public final class PgQueryParser {
             if (first == tokens.length || last == first) {
                 return trimWhitespace(from, to); // no scan: whitespace is the best we know
             }
-            return new int[] { tokens[first][0], tokens[last - 1][1] };
+            return new int[] {tokens[first][0], tokens[last - 1][1]};
         }
 
         private static int firstTokenAtOrAfter(int[][] tokens, int offset) {
@@ -333,7 +334,7 @@ public final class PgQueryParser {
             while (to > from && Character.isWhitespace(bytes[to - 1])) {
                 to--;
             }
-            return new int[] { from, to };
+            return new int[] {from, to};
         }
 
         private String text(int[] range) {
@@ -369,12 +370,11 @@ public final class PgQueryParser {
                             case 1 -> token[0] = (int) value;
                             case 2 -> token[1] = (int) value;
                             case 4 -> token[2] = (int) value;
-                            default -> {
-                            }
+                            default -> {}
                         }
                     }
                     if (Arrays.stream(skipped).noneMatch(kind -> kind == token[2])) {
-                        tokens.add(new int[] { token[0], token[1] });
+                        tokens.add(new int[] {token[0], token[1]});
                     }
                 } else {
                     in.skip(tag);
@@ -385,7 +385,7 @@ public final class PgQueryParser {
 
         private long varint() {
             long value = 0;
-            for (int shift = 0;; shift += 7) {
+            for (int shift = 0; ; shift += 7) {
                 byte b = buf[pos++];
                 value |= (long) (b & 0x7F) << shift;
                 if (b >= 0) {
@@ -419,8 +419,11 @@ public final class PgQueryParser {
             lib = Native.load(path.toString(), PgQuery.class);
         } catch (UnsatisfiedLinkError e) {
             // JNA's message lists every place it tried, over several lines; the finding's message is one line.
-            throw new IllegalStateException("cannot load libpg_query from " + path + ": "
-                    + e.getMessage().replaceAll("\\s+", " ") + " (scripts/build-pg-query.sh builds it for this machine)", e);
+            throw new IllegalStateException(
+                    "cannot load libpg_query from " + path + ": "
+                            + e.getMessage().replaceAll("\\s+", " ")
+                            + " (scripts/build-pg-query.sh builds it for this machine)",
+                    e);
         }
         byte[] probeSql = GRAMMAR_PROBE.getBytes(UTF_8);
         PgQuery.ParseResult.ByValue probe = lib.pg_query_parse(cString(probeSql, 0, probeSql.length));
@@ -456,7 +459,8 @@ public final class PgQueryParser {
             }
         }
         throw new IllegalStateException("libpg_query " + VERSION + " (PostgreSQL 18's parser), which the migration "
-                + "lint needs, is not at " + imageLibrary + " or " + cached + ": build it with scripts/build-pg-query.sh "
+                + "lint needs, is not at " + imageLibrary + " or " + cached
+                + ": build it with scripts/build-pg-query.sh "
                 + "(or set " + LIBRARY_ENV + " to the path it prints)");
     }
 
@@ -478,7 +482,7 @@ public final class PgQueryParser {
 
         void pg_query_free_plpgsql_parse_result(PlpgsqlParseResult.ByValue result);
 
-        @Structure.FieldOrder({ "message", "funcname", "filename", "lineno", "cursorpos", "context" })
+        @Structure.FieldOrder({"message", "funcname", "filename", "lineno", "cursorpos", "context"})
         class Error extends Structure {
             public Pointer message;
             public Pointer funcname;
@@ -486,10 +490,10 @@ public final class PgQueryParser {
             public int lineno;
             /** 1-based character position of the error in the input, 0 when unknown. */
             public int cursorpos;
+
             public Pointer context;
 
-            public Error() {
-            }
+            public Error() {}
 
             Error(Pointer p) {
                 super(p);
@@ -497,50 +501,46 @@ public final class PgQueryParser {
             }
         }
 
-        @Structure.FieldOrder({ "parse_tree", "stderr_buffer", "error" })
+        @Structure.FieldOrder({"parse_tree", "stderr_buffer", "error"})
         class ParseResult extends Structure {
             public Pointer parse_tree;
             public Pointer stderr_buffer;
             public Pointer error;
 
-            public static class ByValue extends ParseResult implements Structure.ByValue {
-            }
+            public static class ByValue extends ParseResult implements Structure.ByValue {}
         }
 
-        @Structure.FieldOrder({ "stmts", "n_stmts", "stderr_buffer", "error" })
+        @Structure.FieldOrder({"stmts", "n_stmts", "stderr_buffer", "error"})
         class SplitResult extends Structure {
             public Pointer stmts;
             public int n_stmts;
             public Pointer stderr_buffer;
             public Pointer error;
 
-            public static class ByValue extends SplitResult implements Structure.ByValue {
-            }
+            public static class ByValue extends SplitResult implements Structure.ByValue {}
         }
 
-        @Structure.FieldOrder({ "plpgsql_funcs", "error" })
+        @Structure.FieldOrder({"plpgsql_funcs", "error"})
         class PlpgsqlParseResult extends Structure {
             public Pointer plpgsql_funcs;
             public Pointer error;
 
-            public static class ByValue extends PlpgsqlParseResult implements Structure.ByValue {
-            }
+            public static class ByValue extends PlpgsqlParseResult implements Structure.ByValue {}
         }
 
-        @Structure.FieldOrder({ "len", "data" })
+        @Structure.FieldOrder({"len", "data"})
         class Protobuf extends Structure {
             public NativeLong len; // size_t
             public Pointer data;
         }
 
-        @Structure.FieldOrder({ "pbuf", "stderr_buffer", "error" })
+        @Structure.FieldOrder({"pbuf", "stderr_buffer", "error"})
         class ScanResult extends Structure {
             public Protobuf pbuf;
             public Pointer stderr_buffer;
             public Pointer error;
 
-            public static class ByValue extends ScanResult implements Structure.ByValue {
-            }
+            public static class ByValue extends ScanResult implements Structure.ByValue {}
         }
     }
 }

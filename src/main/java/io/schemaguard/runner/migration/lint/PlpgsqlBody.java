@@ -1,12 +1,10 @@
 package io.schemaguard.runner.migration.lint;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.schemaguard.runner.migration.lint.PgQueryParser.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.schemaguard.runner.migration.lint.PgQueryParser.Statement;
 
 /**
  * The SQL a {@code DO} block runs, read from libpg_query's PL/pgSQL parse tree: each embedded
@@ -20,11 +18,25 @@ import io.schemaguard.runner.migration.lint.PgQueryParser.Statement;
 public record PlpgsqlBody(List<Statement> statements, List<Integer> dynamic, String error) {
 
     /** Statement kinds whose {@code query}/{@code sqlstmt} expression is SQL run as written. */
-    private static final Map<String, String> STATIC = Map.of("PLpgSQL_stmt_execsql", "sqlstmt",
-            "PLpgSQL_stmt_fors", "query", "PLpgSQL_stmt_return_query", "query", "PLpgSQL_stmt_forc", "query");
+    private static final Map<String, String> STATIC = Map.of(
+            "PLpgSQL_stmt_execsql",
+            "sqlstmt",
+            "PLpgSQL_stmt_fors",
+            "query",
+            "PLpgSQL_stmt_return_query",
+            "query",
+            "PLpgSQL_stmt_forc",
+            "query");
     /** Statement kinds whose expression is a string that is run as SQL. */
-    private static final Map<String, String> DYNAMIC = Map.of("PLpgSQL_stmt_dynexecute", "query",
-            "PLpgSQL_stmt_dynfors", "query", "PLpgSQL_stmt_return_query", "dynquery", "PLpgSQL_stmt_open", "dynquery");
+    private static final Map<String, String> DYNAMIC = Map.of(
+            "PLpgSQL_stmt_dynexecute",
+            "query",
+            "PLpgSQL_stmt_dynfors",
+            "query",
+            "PLpgSQL_stmt_return_query",
+            "dynquery",
+            "PLpgSQL_stmt_open",
+            "dynquery");
 
     public static PlpgsqlBody failed(String error) {
         return new PlpgsqlBody(List.of(), List.of(), error);
@@ -48,8 +60,8 @@ public record PlpgsqlBody(List<Statement> statements, List<Integer> dynamic, Str
         return new PlpgsqlBody(statements, dynamic, null);
     }
 
-    private static void walk(PgQueryParser parser, JsonNode node, int firstLine, List<Statement> statements,
-            List<Integer> dynamic) {
+    private static void walk(
+            PgQueryParser parser, JsonNode node, int firstLine, List<Statement> statements, List<Integer> dynamic) {
         if (node.isArray()) {
             node.forEach(child -> walk(parser, child, firstLine, statements, dynamic));
             return;
@@ -62,14 +74,18 @@ public record PlpgsqlBody(List<Statement> statements, List<Integer> dynamic, Str
             int line = firstLine + Math.max(0, value.path("lineno").asInt(1) - 1);
             String staticKey = STATIC.get(field.getKey());
             if (staticKey != null && value.has(staticKey)) {
-                String sql = value.path(staticKey).path("PLpgSQL_expr").path("query").asText("");
+                String sql =
+                        value.path(staticKey).path("PLpgSQL_expr").path("query").asText("");
                 for (Statement s : parser.parse(sql)) {
                     statements.add(new Statement(line, s.text(), s.tree(), s.error()));
                 }
             }
             String dynamicKey = DYNAMIC.get(field.getKey());
             if (dynamicKey != null && value.has(dynamicKey)) {
-                String expression = value.path(dynamicKey).path("PLpgSQL_expr").path("query").asText("");
+                String expression = value.path(dynamicKey)
+                        .path("PLpgSQL_expr")
+                        .path("query")
+                        .asText("");
                 String literal = literal(parser, expression);
                 if (literal == null) {
                     dynamic.add(line);

@@ -1,8 +1,13 @@
 package io.schemaguard.runner.migration.lint;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.schemaguard.runner.migration.lint.Catalog.DropTarget;
+import io.schemaguard.runner.migration.lint.Finding.Loss;
+import io.schemaguard.runner.migration.lint.Finding.Severity;
+import io.schemaguard.runner.migration.lint.PgQueryParser.Statement;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -18,13 +23,6 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.schemaguard.runner.migration.lint.Catalog.DropTarget;
-import io.schemaguard.runner.migration.lint.Finding.Loss;
-import io.schemaguard.runner.migration.lint.Finding.Severity;
-import io.schemaguard.runner.migration.lint.PgQueryParser.Statement;
 
 /**
  * Finds what pending migrations do that may lose data, hold locks the application waits on, or act
@@ -94,21 +92,53 @@ public final class SqlLint {
 
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private static final Pattern PLAIN_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_$]*");
-    private static final Map<String, String> TYPE_NAMES = Map.ofEntries(Map.entry("int2", "smallint"),
-            Map.entry("int4", "integer"), Map.entry("int8", "bigint"), Map.entry("float4", "real"),
-            Map.entry("float8", "double precision"), Map.entry("bool", "boolean"), Map.entry("bpchar", "char"),
-            Map.entry("timestamptz", "timestamp with time zone"), Map.entry("timetz", "time with time zone"));
+    private static final Map<String, String> TYPE_NAMES = Map.ofEntries(
+            Map.entry("int2", "smallint"),
+            Map.entry("int4", "integer"),
+            Map.entry("int8", "bigint"),
+            Map.entry("float4", "real"),
+            Map.entry("float8", "double precision"),
+            Map.entry("bool", "boolean"),
+            Map.entry("bpchar", "char"),
+            Map.entry("timestamptz", "timestamp with time zone"),
+            Map.entry("timetz", "time with time zone"));
     /** Built-in functions whose value differs per row: as a new column's default they rewrite the table. */
-    private static final Set<String> VOLATILE_FUNCTIONS = Set.of("random", "gen_random_uuid", "uuid_generate_v1",
-            "uuid_generate_v1mc", "uuid_generate_v4", "uuidv4", "uuidv7", "clock_timestamp", "timeofday", "nextval",
-            "random_normal", "txid_current");
-    private static final Set<String> SERIAL_TYPES = Set.of("serial", "serial4", "bigserial", "serial8", "smallserial",
-            "serial2");
+    private static final Set<String> VOLATILE_FUNCTIONS = Set.of(
+            "random",
+            "gen_random_uuid",
+            "uuid_generate_v1",
+            "uuid_generate_v1mc",
+            "uuid_generate_v4",
+            "uuidv4",
+            "uuidv7",
+            "clock_timestamp",
+            "timeofday",
+            "nextval",
+            "random_normal",
+            "txid_current");
+
+    private static final Set<String> SERIAL_TYPES =
+            Set.of("serial", "serial4", "bigserial", "serial8", "smallserial", "serial2");
     /** Kinds of object whose CASCADE drop is asked of the catalog. */
-    private static final Set<String> CASCADING_KINDS = Set.of("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_EXTENSION",
-            "OBJECT_SCHEMA", "OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE", "OBJECT_TABLE",
-            "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_FOREIGN_TABLE", "OBJECT_COLLATION",
-            "OBJECT_OPERATOR", "OBJECT_CAST", "OBJECT_FOREIGN_SERVER", "OBJECT_FDW");
+    private static final Set<String> CASCADING_KINDS = Set.of(
+            "OBJECT_TYPE",
+            "OBJECT_DOMAIN",
+            "OBJECT_EXTENSION",
+            "OBJECT_SCHEMA",
+            "OBJECT_FUNCTION",
+            "OBJECT_PROCEDURE",
+            "OBJECT_ROUTINE",
+            "OBJECT_AGGREGATE",
+            "OBJECT_TABLE",
+            "OBJECT_VIEW",
+            "OBJECT_MATVIEW",
+            "OBJECT_SEQUENCE",
+            "OBJECT_FOREIGN_TABLE",
+            "OBJECT_COLLATION",
+            "OBJECT_OPERATOR",
+            "OBJECT_CAST",
+            "OBJECT_FOREIGN_SERVER",
+            "OBJECT_FDW");
 
     /** A migration file already parsed: its statements, and the bodies of its DO blocks by statement index. */
     public record ParsedFile(String name, List<Statement> statements, Map<Integer, PlpgsqlBody> bodies) {
@@ -117,8 +147,7 @@ public final class SqlLint {
         }
     }
 
-    private SqlLint() {
-    }
+    private SqlLint() {}
 
     /**
      * Lints {@code files} in apply order, asking {@code catalog} what the database holds; findings in
@@ -135,7 +164,8 @@ public final class SqlLint {
             for (int i = 0; i < statements.size(); i++) {
                 Statement s = statements.get(i);
                 if (s.parsed() && s.tree().has("DoStmt")) {
-                    bodies.put(i, PlpgsqlBody.read(parser, s, doLanguage(s.tree().path("DoStmt"))));
+                    bodies.put(
+                            i, PlpgsqlBody.read(parser, s, doLanguage(s.tree().path("DoStmt"))));
                 }
             }
             parsed.add(new ParsedFile(file.name(), statements, bodies));
@@ -185,7 +215,8 @@ public final class SqlLint {
 
     public static String statementHash(String statement) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(normalize(statement).getBytes(UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(normalize(statement).getBytes(UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
@@ -209,8 +240,8 @@ public final class SqlLint {
      * names (its hash is what an approval takes), the line reported, and the tree the rules read (a
      * statement inside a DO block is reported on the block).
      */
-    private record Site(int fileIndex, int index, String file, Statement statement, int line, JsonNode tree,
-            String error) {
+    private record Site(
+            int fileIndex, int index, String file, Statement statement, int line, JsonNode tree, String error) {
         static Site of(int fileIndex, int index, String file, Statement statement) {
             return new Site(fileIndex, index, file, statement, statement.line(), statement.tree(), statement.error());
         }
@@ -224,13 +255,14 @@ public final class SqlLint {
         }
     }
 
-    private record Anchored(Site site, Finding finding) {
-    }
+    private record Anchored(Site site, Finding finding) {}
 
     private record Table(String schema, String name) {
         static Table of(JsonNode rangeVar) {
             String schema = rangeVar.path("schemaname").asText("");
-            return new Table(schema.isEmpty() ? "public" : schema, rangeVar.path("relname").asText());
+            return new Table(
+                    schema.isEmpty() ? "public" : schema,
+                    rangeVar.path("relname").asText());
         }
 
         /** From a DROP's name list: [[catalog.]schema.]name. */
@@ -264,6 +296,7 @@ public final class SqlLint {
         final List<Anchored> found = new ArrayList<>();
         /** Created by a pending file and not filled from existing data since, so they hold none. */
         final Set<Table> newTables = new HashSet<>();
+
         final Set<Column> newColumns = new HashSet<>();
         /** Indexes created by a pending file (on any table): dropping one again locks nothing in use. */
         final Set<String> newIndexes = new HashSet<>();
@@ -282,15 +315,23 @@ public final class SqlLint {
 
         void doBlock(Site site, PlpgsqlBody body) {
             if (body.error() != null) {
-                add(site, OPAQUE_BLOCK, Severity.DATA_LOSS, "DO block: " + body.error()
-                        + "; what it changes cannot be checked, so it needs an approval after review");
+                add(
+                        site,
+                        OPAQUE_BLOCK,
+                        Severity.DATA_LOSS,
+                        "DO block: " + body.error()
+                                + "; what it changes cannot be checked, so it needs an approval after review");
                 return;
             }
             for (Statement embedded : body.statements()) {
                 check(site.inner(embedded));
             }
             for (int line : body.dynamic()) {
-                add(site.at(line), DYNAMIC_SQL, Severity.DATA_LOSS, "DO block runs EXECUTE of a computed string: what it runs is "
+                add(
+                        site.at(line),
+                        DYNAMIC_SQL,
+                        Severity.DATA_LOSS,
+                        "DO block runs EXECUTE of a computed string: what it runs is "
                                 + "known only at run time, so it needs an approval after review");
             }
         }
@@ -309,10 +350,17 @@ public final class SqlLint {
                 case "AlterTableStmt" -> alterTable(site, node);
                 case "RenameStmt" -> rename(site, node);
                 case "AlterObjectSchemaStmt" -> setSchema(site, node);
-                case "CreateStmt" -> created(site, node.path("relation"), node.path("if_not_exists").asBoolean());
+                case "CreateStmt" ->
+                    created(
+                            site,
+                            node.path("relation"),
+                            node.path("if_not_exists").asBoolean());
                 case "CreateTableAsStmt" -> {
                     if ("OBJECT_TABLE".equals(node.path("objtype").asText())) {
-                        created(site, node.path("into").path("rel"), node.path("if_not_exists").asBoolean());
+                        created(
+                                site,
+                                node.path("into").path("rel"),
+                                node.path("if_not_exists").asBoolean());
                         fillIfReadsExisting(Table.of(node.path("into").path("rel")), node.path("query"));
                     }
                 }
@@ -330,10 +378,17 @@ public final class SqlLint {
                 case "IndexStmt" -> createIndex(site, node);
                 case "ReindexStmt" -> reindex(site, node);
                 case "VacuumStmt" -> vacuum(site, node);
-                case "ClusterStmt" -> add(site, TABLE_REWRITE, Severity.HAZARD, "CLUSTER rewrites "
-                        + (node.has("relation") ? Table.of(node.path("relation")).display() : "every clustered table")
-                        + " under an ACCESS EXCLUSIVE lock: reads and writes wait until it ends; use pg_repack or"
-                        + " pg_squeeze, or run it in a maintenance window");
+                case "ClusterStmt" ->
+                    add(
+                            site,
+                            TABLE_REWRITE,
+                            Severity.HAZARD,
+                            "CLUSTER rewrites "
+                                    + (node.has("relation")
+                                            ? Table.of(node.path("relation")).display()
+                                            : "every clustered table")
+                                    + " under an ACCESS EXCLUSIVE lock: reads and writes wait until it ends; use pg_repack or"
+                                    + " pg_squeeze, or run it in a maintenance window");
                 case "TransactionStmt" -> transaction(site, node);
                 default -> serverWide(site, type, node);
             }
@@ -351,37 +406,88 @@ public final class SqlLint {
             String beyond = ": it acts on the server, not the migrated database, so no backup of this database"
                     + " covers it and it is never rehearsed on a shared server";
             switch (type) {
-                case "DropdbStmt" -> add(site, DROP_DATABASE, Severity.DATA_LOSS, true, List.of(),
-                        "drops database " + quote(node.path("dbname").asText()) + beyond);
-                case "CreatedbStmt" -> add(site, CREATE_DATABASE, Severity.HAZARD, true, List.of(),
-                        "creates database " + quote(node.path("dbname").asText()) + beyond);
-                case "AlterDatabaseStmt", "AlterDatabaseSetStmt", "AlterDatabaseRefreshCollStmt" -> add(site,
-                        ALTER_DATABASE, Severity.HAZARD, true, List.of(),
-                        "changes database " + quote(node.path("dbname").asText()) + beyond);
-                case "DropOwnedStmt" -> add(site, DROP_OWNED, Severity.DATA_LOSS, true, List.of(),
-                        "drops every object owned by " + roles(node.path("roles"))
-                                + " in this database, tables and their rows included, and revokes their privileges"
-                                + " on shared objects" + beyond);
-                case "ReassignOwnedStmt" -> add(site, REASSIGN_OWNED, Severity.HAZARD, true, List.of(),
-                        "gives what " + roles(node.path("roles")) + " own, databases and tablespaces included, to "
-                                + roles(List.of(node.path("newrole"))) + beyond);
-                case "CreateRoleStmt", "AlterRoleStmt", "AlterRoleSetStmt", "DropRoleStmt", "GrantRoleStmt" -> add(site,
-                        ROLE_CHANGE, Severity.HAZARD, true, List.of(), "changes roles (" + type.replace("Stmt", "")
-                                + "), which every database of the server shares" + beyond);
-                case "AlterSystemStmt" -> add(site, ALTER_SYSTEM, Severity.HAZARD, true, List.of(),
-                        "changes the server's configuration (postgresql.auto.conf) for every database" + beyond);
-                case "CreateTableSpaceStmt", "DropTableSpaceStmt", "AlterTableSpaceOptionsStmt" -> add(site,
-                        TABLESPACE_CHANGE, Severity.HAZARD, true, List.of(), "changes tablespace "
-                                + quote(node.path("tablespacename").asText()) + beyond);
+                case "DropdbStmt" ->
+                    add(
+                            site,
+                            DROP_DATABASE,
+                            Severity.DATA_LOSS,
+                            true,
+                            List.of(),
+                            "drops database " + quote(node.path("dbname").asText()) + beyond);
+                case "CreatedbStmt" ->
+                    add(
+                            site,
+                            CREATE_DATABASE,
+                            Severity.HAZARD,
+                            true,
+                            List.of(),
+                            "creates database " + quote(node.path("dbname").asText()) + beyond);
+                case "AlterDatabaseStmt", "AlterDatabaseSetStmt", "AlterDatabaseRefreshCollStmt" ->
+                    add(
+                            site,
+                            ALTER_DATABASE,
+                            Severity.HAZARD,
+                            true,
+                            List.of(),
+                            "changes database " + quote(node.path("dbname").asText()) + beyond);
+                case "DropOwnedStmt" ->
+                    add(
+                            site,
+                            DROP_OWNED,
+                            Severity.DATA_LOSS,
+                            true,
+                            List.of(),
+                            "drops every object owned by " + roles(node.path("roles"))
+                                    + " in this database, tables and their rows included, and revokes their privileges"
+                                    + " on shared objects" + beyond);
+                case "ReassignOwnedStmt" ->
+                    add(
+                            site,
+                            REASSIGN_OWNED,
+                            Severity.HAZARD,
+                            true,
+                            List.of(),
+                            "gives what " + roles(node.path("roles")) + " own, databases and tablespaces included, to "
+                                    + roles(List.of(node.path("newrole"))) + beyond);
+                case "CreateRoleStmt", "AlterRoleStmt", "AlterRoleSetStmt", "DropRoleStmt", "GrantRoleStmt" ->
+                    add(
+                            site,
+                            ROLE_CHANGE,
+                            Severity.HAZARD,
+                            true,
+                            List.of(),
+                            "changes roles (" + type.replace("Stmt", "")
+                                    + "), which every database of the server shares" + beyond);
+                case "AlterSystemStmt" ->
+                    add(
+                            site,
+                            ALTER_SYSTEM,
+                            Severity.HAZARD,
+                            true,
+                            List.of(),
+                            "changes the server's configuration (postgresql.auto.conf) for every database" + beyond);
+                case "CreateTableSpaceStmt", "DropTableSpaceStmt", "AlterTableSpaceOptionsStmt" ->
+                    add(
+                            site,
+                            TABLESPACE_CHANGE,
+                            Severity.HAZARD,
+                            true,
+                            List.of(),
+                            "changes tablespace "
+                                    + quote(node.path("tablespacename").asText()) + beyond);
                 case "AlterOwnerStmt" -> {
                     String kind = node.path("objectType").asText();
                     if ("OBJECT_DATABASE".equals(kind) || "OBJECT_TABLESPACE".equals(kind)) {
-                        add(site, "OBJECT_DATABASE".equals(kind) ? ALTER_DATABASE : TABLESPACE_CHANGE, Severity.HAZARD,
-                                true, List.of(), "changes the owner of a " + kind.substring(7).toLowerCase() + beyond);
+                        add(
+                                site,
+                                "OBJECT_DATABASE".equals(kind) ? ALTER_DATABASE : TABLESPACE_CHANGE,
+                                Severity.HAZARD,
+                                true,
+                                List.of(),
+                                "changes the owner of a " + kind.substring(7).toLowerCase() + beyond);
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
 
@@ -390,7 +496,13 @@ public final class SqlLint {
             for (JsonNode role : roles) {
                 JsonNode spec = role.has("RoleSpec") ? role.path("RoleSpec") : role;
                 String name = spec.path("rolename").asText("");
-                names.add(name.isEmpty() ? spec.path("roletype").asText().replace("ROLESPEC_", "").toLowerCase() : quote(name));
+                names.add(
+                        name.isEmpty()
+                                ? spec.path("roletype")
+                                        .asText()
+                                        .replace("ROLESPEC_", "")
+                                        .toLowerCase()
+                                : quote(name));
             }
             return String.join(", ", names);
         }
@@ -413,7 +525,12 @@ public final class SqlLint {
                         }
                     }
                     if (!existing.isEmpty()) {
-                        add(site, DROP_TABLE, Severity.DATA_LOSS, false, existing.stream().map(Table::loss).toList(),
+                        add(
+                                site,
+                                DROP_TABLE,
+                                Severity.DATA_LOSS,
+                                false,
+                                existing.stream().map(Table::loss).toList(),
                                 "drops " + plural("table", existing.size()) + " " + displayAll(existing, Table::display)
                                         + ": " + their(existing.size()) + " rows are lost");
                     }
@@ -423,7 +540,8 @@ public final class SqlLint {
                     List<Loss> losses = new ArrayList<>();
                     boolean known = true;
                     for (String schema : schemas) {
-                        List<Loss> lost = cascade ? catalog.cascadeLosses(new DropTarget(kind, List.of(schema), null))
+                        List<Loss> lost = cascade
+                                ? catalog.cascadeLosses(new DropTarget(kind, List.of(schema), null))
                                 : List.of();
                         if (lost == null) {
                             known = false;
@@ -431,12 +549,22 @@ public final class SqlLint {
                             losses.addAll(lost);
                         }
                     }
-                    String what = !cascade ? ": it fails unless empty, and with CASCADE every table in it would go"
-                            : !known ? " with everything in it: the rows of its tables are lost"
-                                    : losses.isEmpty() ? " with everything in it (it holds no table today)"
-                                            : " with everything in it: " + lossList(losses) + " and their rows are lost";
-                    add(site, DROP_SCHEMA, Severity.DATA_LOSS, false, losses,
-                            "drops " + plural("schema", schemas.size()) + " " + displayAll(schemas, SqlLint::quote) + what);
+                    String what = !cascade
+                            ? ": it fails unless empty, and with CASCADE every table in it would go"
+                            : !known
+                                    ? " with everything in it: the rows of its tables are lost"
+                                    : losses.isEmpty()
+                                            ? " with everything in it (it holds no table today)"
+                                            : " with everything in it: " + lossList(losses)
+                                                    + " and their rows are lost";
+                    add(
+                            site,
+                            DROP_SCHEMA,
+                            Severity.DATA_LOSS,
+                            false,
+                            losses,
+                            "drops " + plural("schema", schemas.size()) + " " + displayAll(schemas, SqlLint::quote)
+                                    + what);
                     return;
                 }
                 case "OBJECT_INDEX" -> {
@@ -450,14 +578,17 @@ public final class SqlLint {
                             }
                         }
                         if (!names.isEmpty()) {
-                            add(site, INDEX_WITHOUT_CONCURRENTLY, Severity.HAZARD, "drops index " + String.join(", ", names)
-                                    + " under an ACCESS EXCLUSIVE lock on its table: reads and writes wait; use DROP INDEX"
-                                    + " CONCURRENTLY (outside a transaction)");
+                            add(
+                                    site,
+                                    INDEX_WITHOUT_CONCURRENTLY,
+                                    Severity.HAZARD,
+                                    "drops index " + String.join(", ", names)
+                                            + " under an ACCESS EXCLUSIVE lock on its table: reads and writes wait; use DROP INDEX"
+                                            + " CONCURRENTLY (outside a transaction)");
                         }
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
             if (cascade && CASCADING_KINDS.contains(kind)) {
                 cascade(site, kind, drop.path("objects"));
@@ -476,25 +607,38 @@ public final class SqlLint {
                 String through = verb + " " + target.display() + " CASCADE";
                 if (lost == null) {
                     if (!"OBJECT_TABLE".equals(kind)) { // a table's own drop already blocks
-                        add(site, CASCADE_DROP, Severity.DATA_LOSS, "drops " + target.display() + " with CASCADE: every"
-                                + " column and table that depends on it goes too, and without the database's catalog"
-                                + " which ones is unknown");
+                        add(
+                                site,
+                                CASCADE_DROP,
+                                Severity.DATA_LOSS,
+                                "drops " + target.display() + " with CASCADE: every"
+                                        + " column and table that depends on it goes too, and without the database's catalog"
+                                        + " which ones is unknown");
                     }
                     continue;
                 }
                 for (Loss loss : lost) {
-                    if ("OBJECT_TABLE".equals(kind) && loss.isTable() && Table.ofNames(target.names()).loss().equals(loss)) {
+                    if ("OBJECT_TABLE".equals(kind)
+                            && loss.isTable()
+                            && Table.ofNames(target.names()).loss().equals(loss)) {
                         continue; // the named table: drop-table reports it
                     }
-                    add(site, CASCADE_DROP, Severity.DATA_LOSS, false, List.of(loss), "drops " + (loss.isTable()
-                            ? "table " : "column ") + loss.display() + " through " + through + ": its data is lost");
+                    add(
+                            site,
+                            CASCADE_DROP,
+                            Severity.DATA_LOSS,
+                            false,
+                            List.of(loss),
+                            "drops " + (loss.isTable() ? "table " : "column ") + loss.display() + " through " + through
+                                    + ": its data is lost");
                 }
             }
         }
 
         private static DropTarget target(String kind, JsonNode object) {
             if (object.has("String")) {
-                return new DropTarget(kind, List.of(object.path("String").path("sval").asText()), null);
+                return new DropTarget(
+                        kind, List.of(object.path("String").path("sval").asText()), null);
             }
             if (object.has("List")) {
                 return new DropTarget(kind, strings(object.path("List").path("items")), null);
@@ -527,8 +671,11 @@ public final class SqlLint {
                 }
             }
             if (!existing.isEmpty()) {
-                add(site, TRUNCATE, Severity.DATA_LOSS, "truncates " + displayAll(existing, Table::display)
-                        + ": every row is deleted");
+                add(
+                        site,
+                        TRUNCATE,
+                        Severity.DATA_LOSS,
+                        "truncates " + displayAll(existing, Table::display) + ": every row is deleted");
             }
         }
 
@@ -558,45 +705,64 @@ public final class SqlLint {
                         JsonNode def = cmd.path("def").path("ColumnDef");
                         String to = typeName(def.path("typeName"));
                         // Without USING, a change the old type's values all fit is a catalog-only change.
-                        boolean kept = !def.has("raw_default") && TypeChanges.preservesValues(
-                                catalog.columnType(table.schema(), table.name(), column.name()), to);
+                        boolean kept = !def.has("raw_default")
+                                && TypeChanges.preservesValues(
+                                        catalog.columnType(table.schema(), table.name(), column.name()), to);
                         if (!isNew(column) && !kept) {
                             retyped.put(column, to);
                         }
                     }
                     case "AT_SetNotNull" -> {
-                        if (!isNew(column) && !provenNotNull.contains(column)
+                        if (!isNew(column)
+                                && !provenNotNull.contains(column)
                                 && !catalog.provenNotNull(table.schema(), table.name(), column.name())) {
                             notNull.add(column);
                         }
                     }
-                    case "AT_AddConstraint" -> addConstraint(site, table, existingTable, cmd.path("def").path("Constraint"));
+                    case "AT_AddConstraint" ->
+                        addConstraint(
+                                site, table, existingTable, cmd.path("def").path("Constraint"));
                     case "AT_ValidateConstraint" -> {
-                        Column proven = pendingNotNullChecks.remove(table.display() + "." + cmd.path("name").asText());
+                        Column proven = pendingNotNullChecks.remove(
+                                table.display() + "." + cmd.path("name").asText());
                         if (proven != null) {
                             provenNotNull.add(proven);
                         }
                     }
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
             if (!droppedColumns.isEmpty()) {
-                add(site, DROP_COLUMN, Severity.DATA_LOSS, false, droppedColumns.stream().map(Column::loss).toList(),
-                        "drops " + plural("column", droppedColumns.size()) + " " + displayAll(droppedColumns, Column::display)
-                                + ": " + their(droppedColumns.size()) + " data is lost");
+                add(
+                        site,
+                        DROP_COLUMN,
+                        Severity.DATA_LOSS,
+                        false,
+                        droppedColumns.stream().map(Column::loss).toList(),
+                        "drops " + plural("column", droppedColumns.size()) + " "
+                                + displayAll(droppedColumns, Column::display) + ": " + their(droppedColumns.size())
+                                + " data is lost");
             }
             if (!retyped.isEmpty()) {
-                String changes = retyped.entrySet().stream().map(e -> e.getKey().display() + " to " + e.getValue())
+                String changes = retyped.entrySet().stream()
+                        .map(e -> e.getKey().display() + " to " + e.getValue())
                         .collect(Collectors.joining(", "));
-                add(site, ALTER_COLUMN_TYPE, Severity.DATA_LOSS, "changes the type of " + changes
-                        + ": values are converted (they may be cut, rounded or refused) and the table is rewritten under an exclusive lock");
+                add(
+                        site,
+                        ALTER_COLUMN_TYPE,
+                        Severity.DATA_LOSS,
+                        "changes the type of " + changes
+                                + ": values are converted (they may be cut, rounded or refused) and the table is rewritten under an exclusive lock");
             }
             if (!notNull.isEmpty()) {
-                add(site, SET_NOT_NULL, Severity.HAZARD, "sets " + displayAll(notNull, Column::display)
-                        + " NOT NULL: scans the whole table under an ACCESS EXCLUSIVE lock and fails if a row holds NULL;"
-                        + " first ADD CONSTRAINT ... CHECK (column IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT,"
-                        + " then SET NOT NULL uses the constraint and does not scan");
+                add(
+                        site,
+                        SET_NOT_NULL,
+                        Severity.HAZARD,
+                        "sets " + displayAll(notNull, Column::display)
+                                + " NOT NULL: scans the whole table under an ACCESS EXCLUSIVE lock and fails if a row holds NULL;"
+                                + " first ADD CONSTRAINT ... CHECK (column IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT,"
+                                + " then SET NOT NULL uses the constraint and does not scan");
             }
         }
 
@@ -639,18 +805,25 @@ public final class SqlLint {
                             volatileBy = "a stored generated column";
                         }
                     }
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
             if (volatileBy != null) {
-                add(site, VOLATILE_DEFAULT, Severity.HAZARD, "adds " + column.display() + " with " + volatileBy
-                        + ": the whole table is rewritten under an ACCESS EXCLUSIVE lock; add the column without a"
-                        + " default (or with a constant one), then fill it in batches");
+                add(
+                        site,
+                        VOLATILE_DEFAULT,
+                        Severity.HAZARD,
+                        "adds " + column.display() + " with " + volatileBy
+                                + ": the whole table is rewritten under an ACCESS EXCLUSIVE lock; add the column without a"
+                                + " default (or with a constant one), then fill it in batches");
             } else if (notNull && !hasDefault) {
-                add(site, NOT_NULL_WITHOUT_DEFAULT, Severity.HAZARD, "adds " + column.display() + " NOT NULL without a"
-                        + " default: fails as soon as the table holds a row; add it with a DEFAULT, or nullable, fill"
-                        + " it, then make it NOT NULL");
+                add(
+                        site,
+                        NOT_NULL_WITHOUT_DEFAULT,
+                        Severity.HAZARD,
+                        "adds " + column.display() + " NOT NULL without a"
+                                + " default: fails as soon as the table holds a row; add it with a DEFAULT, or nullable, fill"
+                                + " it, then make it NOT NULL");
             }
         }
 
@@ -674,25 +847,36 @@ public final class SqlLint {
             switch (type) {
                 case "CONSTR_FOREIGN", "CONSTR_CHECK" -> {
                     if (!notValid) {
-                        add(site, CONSTRAINT_WITHOUT_NOT_VALID, Severity.HAZARD, "adds "
-                                + ("CONSTR_FOREIGN".equals(type) ? "a foreign key" : "a CHECK constraint")
-                                + (name.isEmpty() ? "" : " " + quote(name)) + " to " + table.display()
-                                + " and checks every row while holding a lock that blocks writes"
-                                + ("CONSTR_FOREIGN".equals(type) ? " (on both tables)" : "")
-                                + "; add it NOT VALID, then VALIDATE CONSTRAINT in a later statement (which lets writes on)");
+                        add(
+                                site,
+                                CONSTRAINT_WITHOUT_NOT_VALID,
+                                Severity.HAZARD,
+                                "adds "
+                                        + ("CONSTR_FOREIGN".equals(type) ? "a foreign key" : "a CHECK constraint")
+                                        + (name.isEmpty() ? "" : " " + quote(name)) + " to " + table.display()
+                                        + " and checks every row while holding a lock that blocks writes"
+                                        + ("CONSTR_FOREIGN".equals(type) ? " (on both tables)" : "")
+                                        + "; add it NOT VALID, then VALIDATE CONSTRAINT in a later statement (which lets writes on)");
                     }
                 }
                 case "CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION" -> {
                     if (!constraint.has("indexname")) {
-                        add(site, UNIQUE_WITHOUT_INDEX, Severity.HAZARD, "adds a "
-                                + ("CONSTR_PRIMARY".equals(type) ? "primary key" : "CONSTR_UNIQUE".equals(type)
-                                        ? "unique constraint" : "exclusion constraint")
-                                + " to " + table.display() + " and builds its index under an ACCESS EXCLUSIVE lock;"
-                                + " CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX");
+                        add(
+                                site,
+                                UNIQUE_WITHOUT_INDEX,
+                                Severity.HAZARD,
+                                "adds a "
+                                        + ("CONSTR_PRIMARY".equals(type)
+                                                ? "primary key"
+                                                : "CONSTR_UNIQUE".equals(type)
+                                                        ? "unique constraint"
+                                                        : "exclusion constraint")
+                                        + " to " + table.display()
+                                        + " and builds its index under an ACCESS EXCLUSIVE lock;"
+                                        + " CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX");
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
 
@@ -735,13 +919,21 @@ public final class SqlLint {
             }
             boolean concurrent = index.path("concurrent").asBoolean();
             if (concurrent && inTransaction) {
-                add(site, CONCURRENTLY_IN_TRANSACTION, Severity.HAZARD, "CREATE INDEX CONCURRENTLY inside BEGIN ... COMMIT:"
-                        + " PostgreSQL refuses it in a transaction block and the migration fails half-way; run it"
-                        + " in a migration of its own, outside a transaction");
+                add(
+                        site,
+                        CONCURRENTLY_IN_TRANSACTION,
+                        Severity.HAZARD,
+                        "CREATE INDEX CONCURRENTLY inside BEGIN ... COMMIT:"
+                                + " PostgreSQL refuses it in a transaction block and the migration fails half-way; run it"
+                                + " in a migration of its own, outside a transaction");
             } else if (!concurrent && !newTables.contains(table)) {
-                add(site, INDEX_WITHOUT_CONCURRENTLY, Severity.HAZARD, "builds an index on " + table.display()
-                        + " under a SHARE lock: every write to the table waits until the build ends; use CREATE INDEX"
-                        + " CONCURRENTLY (outside a transaction)");
+                add(
+                        site,
+                        INDEX_WITHOUT_CONCURRENTLY,
+                        Severity.HAZARD,
+                        "builds an index on " + table.display()
+                                + " under a SHARE lock: every write to the table waits until the build ends; use CREATE INDEX"
+                                + " CONCURRENTLY (outside a transaction)");
             }
         }
 
@@ -751,15 +943,23 @@ public final class SqlLint {
                     return;
                 }
             }
-            add(site, INDEX_WITHOUT_CONCURRENTLY, Severity.HAZARD, "REINDEX without CONCURRENTLY locks out writes"
-                    + " (and reads that use the index) until it ends; use REINDEX ... CONCURRENTLY");
+            add(
+                    site,
+                    INDEX_WITHOUT_CONCURRENTLY,
+                    Severity.HAZARD,
+                    "REINDEX without CONCURRENTLY locks out writes"
+                            + " (and reads that use the index) until it ends; use REINDEX ... CONCURRENTLY");
         }
 
         private void vacuum(Site site, JsonNode vacuum) {
             for (JsonNode option : vacuum.path("options")) {
                 if ("full".equals(option.path("DefElem").path("defname").asText())) {
-                    add(site, TABLE_REWRITE, Severity.HAZARD, "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE"
-                            + " lock: reads and writes wait until it ends; use pg_repack or pg_squeeze, or plain VACUUM");
+                    add(
+                            site,
+                            TABLE_REWRITE,
+                            Severity.HAZARD,
+                            "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE"
+                                    + " lock: reads and writes wait until it ends; use pg_repack or pg_squeeze, or plain VACUUM");
                     return;
                 }
             }
@@ -774,9 +974,13 @@ public final class SqlLint {
                     return; // savepoints and the like stay inside the engine's transaction
                 }
             }
-            add(site, TRANSACTION_CONTROL, Severity.HAZARD, kind.substring("TRANS_STMT_".length())
-                    + " inside a migration file ends or starts a transaction the engine does not know of: a failure"
-                    + " after it leaves the migration half-applied; let the engine run each file in its transaction");
+            add(
+                    site,
+                    TRANSACTION_CONTROL,
+                    Severity.HAZARD,
+                    kind.substring("TRANS_STMT_".length())
+                            + " inside a migration file ends or starts a transaction the engine does not know of: a failure"
+                            + " after it leaves the migration half-applied; let the engine run each file in its transaction");
         }
 
         // --- renames -----------------------------------------------------------------------------------
@@ -791,9 +995,16 @@ public final class SqlLint {
                         newTables.add(to);
                         moveColumns(from, to);
                     } else {
-                        add(site, RENAME_TABLE, Severity.DATA_LOSS, false, List.of(from.loss()), "renames table "
-                                + from.display() + " to " + quote(to.name()) + ": the running application's queries on "
-                                + from.display() + " fail");
+                        add(
+                                site,
+                                RENAME_TABLE,
+                                Severity.DATA_LOSS,
+                                false,
+                                List.of(from.loss()),
+                                "renames table "
+                                        + from.display() + " to " + quote(to.name())
+                                        + ": the running application's queries on "
+                                        + from.display() + " fail");
                     }
                 }
                 case "OBJECT_COLUMN" -> {
@@ -808,29 +1019,60 @@ public final class SqlLint {
                             newColumns.add(new Column(table, to));
                         }
                     } else {
-                        add(site, RENAME_COLUMN, Severity.DATA_LOSS, false, List.of(from.loss()), "renames column "
-                                + from.display() + " to " + quote(to) + ": the running application's queries that name "
-                                + quote(from.name()) + " fail");
+                        add(
+                                site,
+                                RENAME_COLUMN,
+                                Severity.DATA_LOSS,
+                                false,
+                                List.of(from.loss()),
+                                "renames column "
+                                        + from.display() + " to " + quote(to)
+                                        + ": the running application's queries that name "
+                                        + quote(from.name()) + " fail");
                     }
                 }
-                case "OBJECT_SCHEMA" -> add(site, RENAME_SCHEMA, Severity.DATA_LOSS, "renames schema "
-                        + quote(rename.path("subname").asText()) + " to " + quote(rename.path("newname").asText())
-                        + ": the running application's queries on every table in it fail");
-                case "OBJECT_DATABASE", "OBJECT_ROLE", "OBJECT_TABLESPACE" -> add(site,
-                        "OBJECT_DATABASE".equals(kind) ? ALTER_DATABASE : "OBJECT_ROLE".equals(kind) ? ROLE_CHANGE
-                                : TABLESPACE_CHANGE, Severity.HAZARD, true, List.of(), "renames "
-                                        + kind.substring(7).toLowerCase() + " " + quote(rename.path("subname").asText())
-                                        + ": it acts on the server, not the migrated database, and is never rehearsed on a shared server");
-                case "OBJECT_INDEX", "OBJECT_TABCONSTRAINT", "OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE",
+                case "OBJECT_SCHEMA" ->
+                    add(
+                            site,
+                            RENAME_SCHEMA,
+                            Severity.DATA_LOSS,
+                            "renames schema "
+                                    + quote(rename.path("subname").asText()) + " to "
+                                    + quote(rename.path("newname").asText())
+                                    + ": the running application's queries on every table in it fail");
+                case "OBJECT_DATABASE", "OBJECT_ROLE", "OBJECT_TABLESPACE" ->
+                    add(
+                            site,
+                            "OBJECT_DATABASE".equals(kind)
+                                    ? ALTER_DATABASE
+                                    : "OBJECT_ROLE".equals(kind) ? ROLE_CHANGE : TABLESPACE_CHANGE,
+                            Severity.HAZARD,
+                            true,
+                            List.of(),
+                            "renames "
+                                    + kind.substring(7).toLowerCase() + " "
+                                    + quote(rename.path("subname").asText())
+                                    + ": it acts on the server, not the migrated database, and is never rehearsed on a shared server");
+                case "OBJECT_INDEX",
+                        "OBJECT_TABCONSTRAINT",
+                        "OBJECT_TRIGGER",
+                        "OBJECT_POLICY",
+                        "OBJECT_RULE",
                         "OBJECT_STATISTIC_EXT" -> {
                     // names only the database itself uses
                 }
                 default -> {
                     if (kind.startsWith("OBJECT_")) {
-                        String what = kind.substring("OBJECT_".length()).toLowerCase().replace('_', ' ');
-                        add(site, RENAME_OBJECT, Severity.HAZARD, "renames a " + what + " to "
-                                + quote(rename.path("newname").asText()) + ": the running application's queries that"
-                                + " name it by its old name fail; keep the old name until no reader uses it");
+                        String what =
+                                kind.substring("OBJECT_".length()).toLowerCase().replace('_', ' ');
+                        add(
+                                site,
+                                RENAME_OBJECT,
+                                Severity.HAZARD,
+                                "renames a " + what + " to "
+                                        + quote(rename.path("newname").asText())
+                                        + ": the running application's queries that"
+                                        + " name it by its old name fail; keep the old name until no reader uses it");
                     }
                 }
             }
@@ -847,12 +1089,23 @@ public final class SqlLint {
                     moveColumns(from, to);
                     return;
                 }
-                add(site, SET_SCHEMA, Severity.DATA_LOSS, false, List.of(from.loss()), "moves table " + from.display()
-                        + " to schema " + quote(schema) + ": the running application's queries on " + from.display()
-                        + " fail");
+                add(
+                        site,
+                        SET_SCHEMA,
+                        Severity.DATA_LOSS,
+                        false,
+                        List.of(from.loss()),
+                        "moves table " + from.display()
+                                + " to schema " + quote(schema) + ": the running application's queries on "
+                                + from.display()
+                                + " fail");
             } else if (kind.startsWith("OBJECT_")) {
-                add(site, RENAME_OBJECT, Severity.HAZARD, "moves a " + kind.substring(7).toLowerCase().replace('_', ' ')
-                        + " to schema " + quote(schema) + ": queries that name it by its old schema fail");
+                add(
+                        site,
+                        RENAME_OBJECT,
+                        Severity.HAZARD,
+                        "moves a " + kind.substring(7).toLowerCase().replace('_', ' ') + " to schema " + quote(schema)
+                                + ": queries that name it by its old schema fail");
             }
         }
 
@@ -863,11 +1116,17 @@ public final class SqlLint {
             Table table = Table.of(relation);
             Site drop = dropped.remove(table);
             if (drop != null) {
-                String where = drop.file().equals(site.file()) ? "line " + site.line()
-                        : site.file() + " line " + site.line();
-                add(drop, RECREATE_TABLE, Severity.DATA_LOSS, false, List.of(table.loss()), "drops table "
-                        + table.display() + " (line " + drop.line() + ") and creates it again (" + where
-                        + "): every existing row is lost, the new table starts empty");
+                String where =
+                        drop.file().equals(site.file()) ? "line " + site.line() : site.file() + " line " + site.line();
+                add(
+                        drop,
+                        RECREATE_TABLE,
+                        Severity.DATA_LOSS,
+                        false,
+                        List.of(table.loss()),
+                        "drops table "
+                                + table.display() + " (line " + drop.line() + ") and creates it again (" + where
+                                + "): every existing row is lost, the new table starts empty");
                 newTables.add(table);
             } else if (!ifNotExists) {
                 newTables.add(table); // IF NOT EXISTS may keep an existing table: not known to be new
@@ -937,7 +1196,11 @@ public final class SqlLint {
                 return;
             }
             if ("DeleteStmt".equals(type)) {
-                add(site, DELETE_WITHOUT_WHERE, Severity.DATA_LOSS, "deletes every row of " + table.display() + " (no WHERE)");
+                add(
+                        site,
+                        DELETE_WITHOUT_WHERE,
+                        Severity.DATA_LOSS,
+                        "deletes every row of " + table.display() + " (no WHERE)");
             } else {
                 List<String> assigned = new ArrayList<>();
                 for (JsonNode target : node.path("targetList")) {
@@ -945,8 +1208,12 @@ public final class SqlLint {
                 }
                 // Filling columns this migration added (a backfill) overwrites no existing data.
                 if (!assigned.stream().allMatch(column -> newColumns.contains(new Column(table, column)))) {
-                    add(site, UPDATE_WITHOUT_WHERE, Severity.DATA_LOSS, "updates every row of " + table.display()
-                            + " (no WHERE): the old values of " + displayAll(assigned, SqlLint::quote) + " are lost");
+                    add(
+                            site,
+                            UPDATE_WITHOUT_WHERE,
+                            Severity.DATA_LOSS,
+                            "updates every row of " + table.display() + " (no WHERE): the old values of "
+                                    + displayAll(assigned, SqlLint::quote) + " are lost");
                 }
             }
         }
@@ -990,7 +1257,8 @@ public final class SqlLint {
         }
 
         private void moveColumns(Table from, Table to) {
-            List<Column> moved = newColumns.stream().filter(c -> c.table().equals(from)).toList();
+            List<Column> moved =
+                    newColumns.stream().filter(c -> c.table().equals(from)).toList();
             moved.forEach(c -> {
                 newColumns.remove(c);
                 newColumns.add(new Column(to, c.name()));
@@ -1001,14 +1269,25 @@ public final class SqlLint {
             add(site, rule, severity, false, List.of(), message);
         }
 
-        private void add(Site site, String rule, Severity severity, boolean serverWide, List<Loss> losses, String message) {
+        private void add(
+                Site site, String rule, Severity severity, boolean serverWide, List<Loss> losses, String message) {
             String text = site.statement().text();
             String display = normalize(text);
             if (display.length() > STATEMENT_DISPLAY_LENGTH) {
                 display = display.substring(0, STATEMENT_DISPLAY_LENGTH - 1) + "…";
             }
-            found.add(new Anchored(site, new Finding(site.file(), site.line(), rule, severity, serverWide,
-                    statementHash(text), display, WHITESPACE.matcher(message).replaceAll(" "), losses)));
+            found.add(new Anchored(
+                    site,
+                    new Finding(
+                            site.file(),
+                            site.line(),
+                            rule,
+                            severity,
+                            serverWide,
+                            statementHash(text),
+                            display,
+                            WHITESPACE.matcher(message).replaceAll(" "),
+                            losses)));
         }
     }
 
@@ -1028,7 +1307,8 @@ public final class SqlLint {
         if (names.size() > 1 && "pg_catalog".equals(names.get(0))) {
             names.remove(0);
         }
-        String name = names.size() == 1 ? TYPE_NAMES.getOrDefault(names.get(0), quote(names.get(0)))
+        String name = names.size() == 1
+                ? TYPE_NAMES.getOrDefault(names.get(0), quote(names.get(0)))
                 : names.stream().map(SqlLint::quote).collect(Collectors.joining("."));
         List<String> modifiers = new ArrayList<>();
         for (JsonNode modifier : typeName.path("typmods")) {
@@ -1046,7 +1326,8 @@ public final class SqlLint {
     }
 
     static String quote(String identifier) {
-        return PLAIN_IDENTIFIER.matcher(identifier).matches() ? identifier
+        return PLAIN_IDENTIFIER.matcher(identifier).matches()
+                ? identifier
                 : '"' + identifier.replace("\"", "\"\"") + '"';
     }
 

@@ -15,8 +15,7 @@ final class TypeChanges {
 
     private static final Pattern TYPE = Pattern.compile("^([a-z ]+?)(?:\\((\\d+)(?:,\\s*(\\d+))?\\))?(\\[\\])*$");
 
-    private TypeChanges() {
-    }
+    private TypeChanges() {}
 
     static boolean preservesValues(String from, String to) {
         if (from == null || to == null) {
@@ -34,8 +33,9 @@ final class TypeChanges {
             case "varchar" -> (b.name.equals("varchar") && wider(a.length, b.length)) || b.name.equals("text");
             case "text" -> b.name.equals("varchar") && b.length < 0;
             case "varbit" -> b.name.equals("varbit") && wider(a.length, b.length);
-            case "numeric" -> b.name.equals("numeric") && (b.length < 0
-                    || (a.length >= 0 && a.scale == b.scale && b.length >= a.length));
+            case "numeric" ->
+                b.name.equals("numeric")
+                        && (b.length < 0 || (a.length >= 0 && a.scale == b.scale && b.length >= a.length));
             case "cidr" -> b.name.equals("inet");
             default -> false;
         };
@@ -65,7 +65,9 @@ final class TypeChanges {
                 default -> m.group(1).trim();
             };
             int length = m.group(2) == null ? -1 : Integer.parseInt(m.group(2));
-            int scale = m.group(3) == null ? (length >= 0 && name.equals("numeric") ? 0 : -1) : Integer.parseInt(m.group(3));
+            int scale = m.group(3) == null
+                    ? (length >= 0 && name.equals("numeric") ? 0 : -1)
+                    : Integer.parseInt(m.group(3));
             return new Parsed(name, length, scale, arrays);
         }
     }

@@ -1,8 +1,8 @@
 package io.schemaguard.runner.migration.engine;
 
+import io.schemaguard.runner.postgres.PgTarget;
+import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.TableLock;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,13 +13,12 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import io.schemaguard.runner.postgres.PgTarget;
-import io.schemaguard.testing.PostgresServer;
+import java.util.concurrent.CountDownLatch;
 
 /** A fresh database on the shared test server, as a PgTarget, with small query helpers. */
 final class EngineDatabase {
@@ -38,7 +37,9 @@ final class EngineDatabase {
 
     /** Every row of {@code sql}, each as column name to value. */
     List<Map<String, Object>> rows(String sql) {
-        try (Connection c = pg.connect(name); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = pg.connect(name);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             ResultSetMetaData md = rs.getMetaData();
             List<Map<String, Object>> rows = new ArrayList<>();
             while (rs.next()) {
@@ -59,12 +60,14 @@ final class EngineDatabase {
     }
 
     boolean tableExists(String table) {
-        return !column("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = '" + table + "'").isEmpty();
+        return !column("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = '" + table + "'")
+                .isEmpty();
     }
 
     List<Object> columns(String table) {
-        return column("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '"
-                + table + "' ORDER BY ordinal_position");
+        return column(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '"
+                        + table + "' ORDER BY ordinal_position");
     }
 
     static Path write(Path dir, String relative, String content) {
@@ -80,9 +83,13 @@ final class EngineDatabase {
 
     /** Settings that retry a lock timeout up to 4 times, 300 ms apart at first, recording each attempt. */
     static MigrationEngine.Settings retrying(List<String> attempts) {
-        return new MigrationEngine.Settings(Duration.ofMillis(300), Duration.ofSeconds(30), 4,
+        return new MigrationEngine.Settings(
                 Duration.ofMillis(300),
-                (file, attempt, of, wait, reason) -> attempts.add(file + " " + attempt + "/" + of + " " + wait.toMillis()));
+                Duration.ofSeconds(30),
+                4,
+                Duration.ofMillis(300),
+                (file, attempt, of, wait, reason) ->
+                        attempts.add(file + " " + attempt + "/" + of + " " + wait.toMillis()));
     }
 
     /** Holds the table's lock for {@code millis} from another thread, then lets go; returns once it is held. */

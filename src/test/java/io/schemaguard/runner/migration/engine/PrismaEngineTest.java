@@ -1,29 +1,27 @@
 package io.schemaguard.runner.migration.engine;
 
-import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.schemaguard.testing.TableLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.schemaguard.testing.TableLock;
-
 /** PrismaEngine against a real PostgreSQL, checking _prisma_migrations as Prisma's schema engine writes it. */
 class PrismaEngineTest {
-    static final MigrationEngine.Settings SETTINGS = new MigrationEngine.Settings(Duration.ofMillis(500),
-            Duration.ofSeconds(30));
+    static final MigrationEngine.Settings SETTINGS =
+            new MigrationEngine.Settings(Duration.ofMillis(500), Duration.ofSeconds(30));
     static final String INIT = "20240101000000_init";
     static final String ADD_REFERENCE = "20240102000000_add_customer_reference";
     static final String INDEX = "20240103000000_index_customer_reference";
@@ -65,9 +63,11 @@ class PrismaEngineTest {
         history();
 
         assertThat(engine.all(dir)).extracting(Migration::version).containsExactly(INIT, ADD_REFERENCE, INDEX);
-        assertThat(engine.all(dir)).extracting(Migration::description)
+        assertThat(engine.all(dir))
+                .extracting(Migration::description)
                 .containsExactly("init", "add_customer_reference", "index_customer_reference");
-        assertThat(engine.pending(db.target, dir)).extracting(Migration::file)
+        assertThat(engine.pending(db.target, dir))
+                .extracting(Migration::file)
                 .containsExactly(INIT + "/migration.sql", ADD_REFERENCE + "/migration.sql", INDEX + "/migration.sql");
         engine.validate(db.target, dir);
 
@@ -84,13 +84,16 @@ class PrismaEngineTest {
         assertThat(rows).extracting(r -> r.get("migration_name")).containsExactly(INIT, ADD_REFERENCE, INDEX);
         for (Map<String, Object> row : rows) {
             String name = (String) row.get("migration_name");
-            assertThat(row.get("checksum")).as(name).isEqualTo(sha256sum(dir.resolve(name).resolve("migration.sql")));
+            assertThat(row.get("checksum"))
+                    .as(name)
+                    .isEqualTo(sha256sum(dir.resolve(name).resolve("migration.sql")));
             assertThat(UUID.fromString((String) row.get("id")).version()).isEqualTo(4);
             assertThat(row.get("applied_steps_count")).isEqualTo(1);
             assertThat(row.get("finished_at")).isNotNull();
             assertThat(row.get("rolled_back_at")).isNull();
             assertThat(row.get("logs")).isNull();
-            assertThat(db.column("SELECT finished_at >= started_at FROM _prisma_migrations WHERE id = '" + row.get("id") + "'"))
+            assertThat(db.column("SELECT finished_at >= started_at FROM _prisma_migrations WHERE id = '" + row.get("id")
+                            + "'"))
                     .containsExactly(true);
         }
 
@@ -98,9 +101,12 @@ class PrismaEngineTest {
                 -- AlterTable
                 ALTER TABLE "orders" ADD COLUMN     "note" TEXT;
                 """);
-        assertThat(engine.pending(db.target, dir)).extracting(Migration::version).containsExactly("20240104000000_add_note");
+        assertThat(engine.pending(db.target, dir))
+                .extracting(Migration::version)
+                .containsExactly("20240104000000_add_note");
         engine.validate(db.target, dir);
-        assertThat(engine.migrate(db.target, dir, SETTINGS)).extracting(Migration::version)
+        assertThat(engine.migrate(db.target, dir, SETTINGS))
+                .extracting(Migration::version)
                 .containsExactly("20240104000000_add_note");
         assertThat(engine.pending(db.target, dir)).isEmpty();
     }
@@ -115,10 +121,13 @@ class PrismaEngineTest {
         List<Map<String, Object>> columns = db.rows("SELECT column_name, data_type, character_maximum_length,"
                 + " is_nullable, column_default FROM information_schema.columns"
                 + " WHERE table_schema = 'public' AND table_name = '_prisma_migrations' ORDER BY ordinal_position");
-        assertThat(columns).extracting(c -> c.get("column_name") + " " + c.get("data_type")
-                + (c.get("character_maximum_length") == null ? "" : "(" + c.get("character_maximum_length") + ")")
-                + ("NO".equals(c.get("is_nullable")) ? " NOT NULL" : "")
-                + (c.get("column_default") == null ? "" : " DEFAULT " + c.get("column_default")))
+        assertThat(columns)
+                .extracting(c -> c.get("column_name") + " " + c.get("data_type")
+                        + (c.get("character_maximum_length") == null
+                                ? ""
+                                : "(" + c.get("character_maximum_length") + ")")
+                        + ("NO".equals(c.get("is_nullable")) ? " NOT NULL" : "")
+                        + (c.get("column_default") == null ? "" : " DEFAULT " + c.get("column_default")))
                 .containsExactly(
                         "id character varying(36) NOT NULL",
                         "checksum character varying(64) NOT NULL",
@@ -129,8 +138,8 @@ class PrismaEngineTest {
                         "started_at timestamp with time zone NOT NULL DEFAULT now()",
                         "applied_steps_count integer NOT NULL DEFAULT 0");
         assertThat(db.rows("SELECT tc.constraint_name, kcu.column_name FROM information_schema.table_constraints tc"
-                + " JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name"
-                + " WHERE tc.table_name = '_prisma_migrations' AND tc.constraint_type = 'PRIMARY KEY'"))
+                        + " JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name"
+                        + " WHERE tc.table_name = '_prisma_migrations' AND tc.constraint_type = 'PRIMARY KEY'"))
                 .containsExactly(Map.of("constraint_name", "_prisma_migrations_pkey", "column_name", "id"));
     }
 
@@ -145,10 +154,12 @@ class PrismaEngineTest {
         Files.writeString(file, Files.readString(file).replace("\n", "\r\n"));
         engine.validate(db.target, dir);
 
-        Files.writeString(file, "-- AlterTable\nALTER TABLE \"orders\" ADD COLUMN \"customer_reference\" VARCHAR(64);\n");
+        Files.writeString(
+                file, "-- AlterTable\nALTER TABLE \"orders\" ADD COLUMN \"customer_reference\" VARCHAR(64);\n");
         MigrationException e = catchThrowableOfType(MigrationException.class, () -> engine.validate(db.target, dir));
         assertThat(e.file()).isEqualTo(ADD_REFERENCE + "/migration.sql");
-        assertThat(e.getMessage()).startsWith(ADD_REFERENCE + "/migration.sql was changed after it was applied")
+        assertThat(e.getMessage())
+                .startsWith(ADD_REFERENCE + "/migration.sql was changed after it was applied")
                 .doesNotContain("\n");
     }
 
@@ -160,8 +171,10 @@ class PrismaEngineTest {
         Files.delete(dir.resolve(INDEX).resolve("migration.sql"));
         Files.delete(dir.resolve(INDEX));
 
-        assertThatThrownBy(() -> engine.validate(db.target, dir)).isInstanceOf(MigrationException.class)
-                .hasMessageStartingWith(INDEX + " is recorded as applied in _prisma_migrations but its directory is missing");
+        assertThatThrownBy(() -> engine.validate(db.target, dir))
+                .isInstanceOf(MigrationException.class)
+                .hasMessageStartingWith(
+                        INDEX + " is recorded as applied in _prisma_migrations but its directory is missing");
     }
 
     @Test
@@ -177,37 +190,50 @@ class PrismaEngineTest {
                 ALTER TABLE "orders" ADD COLUMN "note" TEXT;
                 ALTER TABL "orders" ADD COLUMN "oops" TEXT;
                 """);
-        EngineDatabase.write(dir, "20240105000000_later/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"later\" TEXT;\n");
+        EngineDatabase.write(
+                dir, "20240105000000_later/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"later\" TEXT;\n");
 
-        MigrationException e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, SETTINGS));
+        MigrationException e =
+                catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, SETTINGS));
 
         assertThat(e.file()).isEqualTo(broken + "/migration.sql");
-        assertThat(e.getMessage()).startsWith(broken + "/migration.sql failed: ERROR: syntax error at or near \"TABL\"")
-                .contains("rolled back").doesNotContain("\n");
+        assertThat(e.getMessage())
+                .startsWith(broken + "/migration.sql failed: ERROR: syntax error at or near \"TABL\"")
+                .contains("rolled back")
+                .doesNotContain("\n");
         assertThat(db.tableExists("v4_marker")).isFalse();
         assertThat(db.columns("orders")).doesNotContain("note", "oops", "later");
-        Map<String, Object> row = db.rows("SELECT * FROM _prisma_migrations WHERE migration_name = '" + broken + "'").get(0);
+        Map<String, Object> row = db.rows("SELECT * FROM _prisma_migrations WHERE migration_name = '" + broken + "'")
+                .get(0);
         assertThat(row.get("finished_at")).isNull();
         assertThat(row.get("rolled_back_at")).isNull();
         assertThat(row.get("applied_steps_count")).isEqualTo(0);
-        assertThat((String) row.get("logs")).contains("Migration name: " + broken).contains("Database error code: 42601")
+        assertThat((String) row.get("logs"))
+                .contains("Migration name: " + broken)
+                .contains("Database error code: 42601")
                 .contains("syntax error");
         assertThat(db.column("SELECT count(*) FROM _prisma_migrations WHERE migration_name LIKE '20240105%'"))
                 .containsExactly(0L);
 
         // blocked, as Prisma's P3009, until it is resolved
-        assertThat(engine.pending(db.target, dir)).extracting(Migration::version)
+        assertThat(engine.pending(db.target, dir))
+                .extracting(Migration::version)
                 .containsExactly(broken, "20240105000000_later");
-        assertThatThrownBy(() -> engine.validate(db.target, dir)).isInstanceOf(MigrationException.class)
-                .hasMessageStartingWith("migration " + broken + " started at").hasMessageContaining("P3009");
-        assertThatThrownBy(() -> engine.migrate(db.target, dir, SETTINGS)).isInstanceOf(MigrationException.class)
+        assertThatThrownBy(() -> engine.validate(db.target, dir))
+                .isInstanceOf(MigrationException.class)
+                .hasMessageStartingWith("migration " + broken + " started at")
+                .hasMessageContaining("P3009");
+        assertThatThrownBy(() -> engine.migrate(db.target, dir, SETTINGS))
+                .isInstanceOf(MigrationException.class)
                 .hasMessageContaining("P3009");
         assertThat(db.column("SELECT count(*) FROM _prisma_migrations")).containsExactly(4L);
 
         // `prisma migrate resolve --rolled-back` sets rolled_back_at; the fixed migration then applies
         db.execute("UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '" + broken + "'");
-        Files.writeString(dir.resolve(broken).resolve("migration.sql"), "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
-        assertThat(engine.migrate(db.target, dir, SETTINGS)).extracting(Migration::version)
+        Files.writeString(
+                dir.resolve(broken).resolve("migration.sql"), "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
+        assertThat(engine.migrate(db.target, dir, SETTINGS))
+                .extracting(Migration::version)
                 .containsExactly(broken, "20240105000000_later");
         engine.validate(db.target, dir);
         assertThat(db.column("SELECT count(*) FROM _prisma_migrations WHERE migration_name = '" + broken + "'"))
@@ -218,13 +244,17 @@ class PrismaEngineTest {
     void createIndexConcurrentlyFailsWithAMessageSayingWhy() {
         EngineDatabase db = new EngineDatabase("prisma_concurrently");
         history();
-        EngineDatabase.write(dir, INDEX + "/migration.sql",
+        EngineDatabase.write(
+                dir,
+                INDEX + "/migration.sql",
                 "CREATE INDEX CONCURRENTLY \"orders_customer_reference_idx\" ON \"orders\"(\"customer_reference\");\n");
 
-        MigrationException e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, SETTINGS));
+        MigrationException e =
+                catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, SETTINGS));
 
         assertThat(e.file()).isEqualTo(INDEX + "/migration.sql");
-        assertThat(e.getMessage()).contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
+        assertThat(e.getMessage())
+                .contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
                 .contains("applies each migration in one transaction");
         assertThat(db.column("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL"))
                 .containsExactly(INIT, ADD_REFERENCE);
@@ -247,11 +277,14 @@ class PrismaEngineTest {
 
         assertThat(took).isLessThan(Duration.ofSeconds(5));
         assertThat(e.file()).isEqualTo(addNote + "/migration.sql");
-        assertThat(e.getMessage()).contains("could not get a lock within lock_timeout 500ms")
+        assertThat(e.getMessage())
+                .contains("could not get a lock within lock_timeout 500ms")
                 .contains("another session holds a conflicting lock");
         assertThat(db.columns("orders")).doesNotContain("note");
-        assertThat(db.column("SELECT logs FROM _prisma_migrations WHERE migration_name = '" + addNote + "'").get(0))
-                .asString().contains("Database error code: 55P03");
+        assertThat(db.column("SELECT logs FROM _prisma_migrations WHERE migration_name = '" + addNote + "'")
+                        .get(0))
+                .asString()
+                .contains("Database error code: 55P03");
     }
 
     @Test
@@ -261,12 +294,15 @@ class PrismaEngineTest {
         EngineDatabase.write(dir, "20240104000000_slow/migration.sql", "SELECT pg_sleep(30);\n");
 
         long start = System.nanoTime();
-        MigrationException e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir,
-                new MigrationEngine.Settings(Duration.ofMillis(500), Duration.ofSeconds(1))));
+        MigrationException e = catchThrowableOfType(
+                MigrationException.class,
+                () -> engine.migrate(
+                        db.target, dir, new MigrationEngine.Settings(Duration.ofMillis(500), Duration.ofSeconds(1))));
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-        assertThat(e.getMessage()).startsWith("20240104000000_slow/migration.sql failed: a statement ran longer than"
-                + " statement_timeout 1000ms");
+        assertThat(e.getMessage())
+                .startsWith("20240104000000_slow/migration.sql failed: a statement ran longer than"
+                        + " statement_timeout 1000ms");
     }
 
     /** Two runs, or a run beside `prisma migrate deploy`, never migrate at once: both take Prisma's advisory lock. */
@@ -274,7 +310,8 @@ class PrismaEngineTest {
     void anotherRunHoldingPrismasAdvisoryLockIsWaitedForThenReported() throws Exception {
         EngineDatabase db = new EngineDatabase("prisma_advisory");
         history();
-        try (var other = db.pg.connect(db.name); var s = other.createStatement()) {
+        try (var other = db.pg.connect(db.name);
+                var s = other.createStatement()) {
             s.execute("SELECT pg_advisory_lock(72707369)");
             assertThatThrownBy(() -> new PrismaEngine(Duration.ofMillis(600)).migrate(db.target, dir, SETTINGS))
                     .isInstanceOf(MigrationException.class)
@@ -291,9 +328,11 @@ class PrismaEngineTest {
         history();
         db.execute("CREATE TABLE legacy (id int)");
 
-        assertThatThrownBy(() -> engine.validate(db.target, dir)).isInstanceOf(MigrationException.class)
+        assertThatThrownBy(() -> engine.validate(db.target, dir))
+                .isInstanceOf(MigrationException.class)
                 .hasMessageContaining("P3005");
-        assertThatThrownBy(() -> engine.migrate(db.target, dir, SETTINGS)).isInstanceOf(MigrationException.class)
+        assertThatThrownBy(() -> engine.migrate(db.target, dir, SETTINGS))
+                .isInstanceOf(MigrationException.class)
                 .hasMessageContaining("P3005");
         assertThat(db.tableExists("_prisma_migrations")).isFalse();
         assertThat(db.tableExists("orders")).isFalse();
@@ -302,7 +341,8 @@ class PrismaEngineTest {
     @Test
     void aDirectoryWithoutMigrationSqlIsAnError() {
         EngineDatabase.write(dir, INIT + "/notes.txt", "nothing\n");
-        assertThatThrownBy(() -> engine.all(dir)).isInstanceOf(MigrationException.class)
+        assertThatThrownBy(() -> engine.all(dir))
+                .isInstanceOf(MigrationException.class)
                 .hasMessage(INIT + " has no migration.sql");
     }
 
@@ -313,9 +353,12 @@ class PrismaEngineTest {
                 .isEqualTo("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
         String lf = "ab\ncd\n";
         String crlf = "ab\r\ncd\r\n";
-        assertThat(PrismaEngine.scriptMatchesChecksum(crlf, PrismaEngine.sha256(lf.getBytes(StandardCharsets.UTF_8)))).isTrue();
-        assertThat(PrismaEngine.scriptMatchesChecksum(lf, PrismaEngine.sha256(crlf.getBytes(StandardCharsets.UTF_8)))).isTrue();
-        assertThat(PrismaEngine.scriptMatchesChecksum("abc\n", PrismaEngine.sha256("abc".getBytes(StandardCharsets.UTF_8))))
+        assertThat(PrismaEngine.scriptMatchesChecksum(crlf, PrismaEngine.sha256(lf.getBytes(StandardCharsets.UTF_8))))
+                .isTrue();
+        assertThat(PrismaEngine.scriptMatchesChecksum(lf, PrismaEngine.sha256(crlf.getBytes(StandardCharsets.UTF_8))))
+                .isTrue();
+        assertThat(PrismaEngine.scriptMatchesChecksum(
+                        "abc\n", PrismaEngine.sha256("abc".getBytes(StandardCharsets.UTF_8))))
                 .isFalse();
         // checksums written by old schema engines lost the leading zero of each byte
         String padded = PrismaEngine.sha256("hello".getBytes(StandardCharsets.UTF_8));
@@ -324,12 +367,15 @@ class PrismaEngineTest {
             unpadded.append(Integer.toHexString(Integer.parseInt(padded.substring(i, i + 2), 16)));
         }
         assertThat(unpadded.length()).isLessThan(64);
-        assertThat(PrismaEngine.scriptMatchesChecksum("hello", unpadded.toString())).isTrue();
+        assertThat(PrismaEngine.scriptMatchesChecksum("hello", unpadded.toString()))
+                .isTrue();
     }
 
     /** The coreutils tool, so the expected checksum does not come from the code under test. */
     static String sha256sum(Path file) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sha256sum", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("sha256sum", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
@@ -341,17 +387,24 @@ class PrismaEngineTest {
         EngineDatabase db = new EngineDatabase("prisma_lock_retry");
         history();
         engine.migrate(db.target, dir, SETTINGS);
-        EngineDatabase.write(dir, "20240104000000_add_note/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
+        EngineDatabase.write(
+                dir, "20240104000000_add_note/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
         List<String> attempts = new ArrayList<>();
         Thread lock = db.lockFor("orders", 1500);
         List<Migration> applied = engine.migrate(db.target, dir, EngineDatabase.retrying(attempts));
         lock.join();
         assertThat(applied).hasSize(1);
         assertThat(db.columns("orders")).contains("note");
-        assertThat(attempts).as("300 ms lock_timeout, then waits of 300, 600, 1200 ms").isNotEmpty()
-                .first().isEqualTo("20240104000000_add_note/migration.sql 1/4 300");
-        assertThat(db.column("SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NULL").get(0))
-                .as("no failed row: the retry reused the started one").asString().isEqualTo("0");
+        assertThat(attempts)
+                .as("300 ms lock_timeout, then waits of 300, 600, 1200 ms")
+                .isNotEmpty()
+                .first()
+                .isEqualTo("20240104000000_add_note/migration.sql 1/4 300");
+        assertThat(db.column("SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NULL")
+                        .get(0))
+                .as("no failed row: the retry reused the started one")
+                .asString()
+                .isEqualTo("0");
     }
 
     @Test
@@ -359,11 +412,13 @@ class PrismaEngineTest {
         EngineDatabase db = new EngineDatabase("prisma_lock_bounded");
         history();
         engine.migrate(db.target, dir, SETTINGS);
-        EngineDatabase.write(dir, "20240104000000_add_note/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
+        EngineDatabase.write(
+                dir, "20240104000000_add_note/migration.sql", "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT;\n");
         List<String> attempts = new ArrayList<>();
         MigrationException e;
         try (TableLock lock = TableLock.exclusive(db.pg, db.name, "orders")) {
-            e = catchThrowableOfType(MigrationException.class, () -> engine.migrate(db.target, dir, EngineDatabase.retrying(attempts)));
+            e = catchThrowableOfType(
+                    MigrationException.class, () -> engine.migrate(db.target, dir, EngineDatabase.retrying(attempts)));
         }
         assertThat(attempts).hasSize(4);
         assertThat(e.getMessage()).contains("could not get a lock within lock_timeout 300ms");

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.schemaguard.runner.migration.lint.PgQueryParser.PlpgsqlResult;
+import io.schemaguard.runner.migration.lint.PgQueryParser.Statement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +15,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.schemaguard.runner.migration.lint.PgQueryParser.PlpgsqlResult;
-import io.schemaguard.runner.migration.lint.PgQueryParser.Statement;
 
 /**
  * PostgreSQL's parser through JNA: statements, their lines and texts, errors, PL/pgSQL bodies, threads,
@@ -35,12 +32,22 @@ class SqlLintParserTest {
                 CREATE TABLE "Bestellungen" ("Straße" text, "заметка" text); SELECT '€€€';
                   /* c */ DROP TABLE "Bestellungen"   -- bye
                 """);
-        assertThat(statements).extracting(Statement::line, Statement::text, s -> s.tree().fieldNames().next())
+        assertThat(statements)
+                .extracting(
+                        Statement::line,
+                        Statement::text,
+                        s -> s.tree().fieldNames().next())
                 .containsExactly(
                         tuple(2, "CREATE TABLE \"Bestellungen\" (\"Straße\" text, \"заметка\" text)", "CreateStmt"),
                         tuple(2, "SELECT '€€€'", "SelectStmt"),
                         tuple(3, "DROP TABLE \"Bestellungen\"", "DropStmt"));
-        assertThat(statements.get(0).tree().path("CreateStmt").path("relation").path("relname").asText())
+        assertThat(statements
+                        .get(0)
+                        .tree()
+                        .path("CreateStmt")
+                        .path("relation")
+                        .path("relname")
+                        .asText())
                 .isEqualTo("Bestellungen");
     }
 
@@ -55,7 +62,8 @@ class SqlLintParserTest {
                 $fn$ LANGUAGE plpgsql;
                 DO $$ BEGIN NULL; END $$;
                 """);
-        assertThat(statements).extracting(Statement::line, s -> s.tree().fieldNames().next())
+        assertThat(statements)
+                .extracting(Statement::line, s -> s.tree().fieldNames().next())
                 .containsExactly(tuple(1, "CreateFunctionStmt"), tuple(7, "DoStmt"));
     }
 
@@ -72,10 +80,18 @@ class SqlLintParserTest {
 
     @Test
     void whatTheOwnerFoundJSqlParserRejectsParses() {
-        for (String sql : List.of("CREATE INDEX CONCURRENTLY idx ON t (c)", "CREATE TYPE mood AS ENUM ('a','b')",
-                "DO $$ BEGIN NULL; END $$", "CREATE EXTENSION IF NOT EXISTS pgcrypto", "CREATE SEQUENCE s START 10",
+        for (String sql : List.of(
+                "CREATE INDEX CONCURRENTLY idx ON t (c)",
+                "CREATE TYPE mood AS ENUM ('a','b')",
+                "DO $$ BEGIN NULL; END $$",
+                "CREATE EXTENSION IF NOT EXISTS pgcrypto",
+                "CREATE SEQUENCE s START 10",
                 "ALTER TABLE t ALTER COLUMN c SET DATA TYPE DECIMAL(65,30)")) {
-            assertThat(parser.parse(sql)).as(sql).singleElement().extracting(Statement::parsed).isEqualTo(true);
+            assertThat(parser.parse(sql))
+                    .as(sql)
+                    .singleElement()
+                    .extracting(Statement::parsed)
+                    .isEqualTo(true);
         }
     }
 
@@ -93,17 +109,27 @@ class SqlLintParserTest {
         assertThat(result.functions().isArray()).isTrue();
         assertThat(result.functions().size()).isEqualTo(1);
         // [{"PLpgSQL_function": {"datums": [...], "action": {"PLpgSQL_stmt_block": {"body": [...]}}}}]
-        JsonNode body = result.functions().get(0).path("PLpgSQL_function").path("action").path("PLpgSQL_stmt_block")
+        JsonNode body = result.functions()
+                .get(0)
+                .path("PLpgSQL_function")
+                .path("action")
+                .path("PLpgSQL_stmt_block")
                 .path("body");
         List<String> kinds = new ArrayList<>();
         body.forEach(stmt -> kinds.add(stmt.fieldNames().next()));
         // The block's implicit RETURN comes last.
         assertThat(kinds).containsExactly("PLpgSQL_stmt_execsql", "PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_return");
         JsonNode drop = body.get(0).path("PLpgSQL_stmt_execsql");
-        assertThat(drop.path("sqlstmt").path("PLpgSQL_expr").path("query").asText()).isEqualTo("DROP TABLE x");
+        assertThat(drop.path("sqlstmt").path("PLpgSQL_expr").path("query").asText())
+                .isEqualTo("DROP TABLE x");
         assertThat(drop.path("lineno").asInt()).isEqualTo(3);
         // EXECUTE keeps its argument as an expression: here a string literal, quotes included.
-        assertThat(body.get(1).path("PLpgSQL_stmt_dynexecute").path("query").path("PLpgSQL_expr").path("query").asText())
+        assertThat(body.get(1)
+                        .path("PLpgSQL_stmt_dynexecute")
+                        .path("query")
+                        .path("PLpgSQL_expr")
+                        .path("query")
+                        .asText())
                 .isEqualTo("'DROP TABLE y'");
     }
 
@@ -113,7 +139,9 @@ class SqlLintParserTest {
         assertThat(result.parsed()).isFalse();
         assertThat(result.functions()).isNull();
         assertThat(result.error()).isNotBlank();
-        assertThat(parser.parsePlpgsql("SELECT 1").functions().size()).as("no PL/pgSQL in it").isZero();
+        assertThat(parser.parsePlpgsql("SELECT 1").functions().size())
+                .as("no PL/pgSQL in it")
+                .isZero();
     }
 
     @Test
@@ -121,8 +149,10 @@ class SqlLintParserTest {
         Path image = dir.resolve("usr/lib/schemaguard/libpg_query.so");
         Path home = dir.resolve("home");
         Path cached = home.resolve(".cache/schemaguard/pg-query/18.1.0/libpg_query.so");
-        assertThatThrownBy(() -> PgQueryParser.locate(null, image, home)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("scripts/build-pg-query.sh").hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> PgQueryParser.locate(null, image, home))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("scripts/build-pg-query.sh")
+                .hasMessageNotContaining("\n");
 
         Files.createDirectories(cached.getParent());
         Files.createFile(cached);
@@ -134,7 +164,8 @@ class SqlLintParserTest {
         assertThat(PgQueryParser.locate(own.toString(), image, home)).isEqualTo(own);
         // A variable that names no file is a mistake to report, not a reason to load another build.
         assertThatThrownBy(() -> PgQueryParser.locate(dir.resolve("gone.so").toString(), image, home))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("SCHEMAGUARD_PG_QUERY_LIB");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("SCHEMAGUARD_PG_QUERY_LIB");
     }
 
     @Test
@@ -173,10 +204,16 @@ class SqlLintParserTest {
         StringBuilder sql = new StringBuilder();
         for (int i = 0; i < n; i++) {
             if (i % 5 == 4) {
-                sql.append("-- statement ").append(i).append("\nALTER TABLE orders_").append(i)
+                sql.append("-- statement ")
+                        .append(i)
+                        .append("\nALTER TABLE orders_")
+                        .append(i)
                         .append("\n  DROP COLUMN note;\n\n");
             } else {
-                sql.append("-- statement ").append(i).append("\nCREATE INDEX CONCURRENTLY idx_").append(i)
+                sql.append("-- statement ")
+                        .append(i)
+                        .append("\nCREATE INDEX CONCURRENTLY idx_")
+                        .append(i)
                         .append(" ON orders (customer_reference)\n  WHERE customer_reference IS NOT NULL;\n\n");
             }
         }
