@@ -28,4 +28,14 @@ public enum MigrationEngineType {
     public String cliName() {
         return cliName;
     }
+
+    /** The engine a runner's {@code --engine} names (any case), or IllegalArgumentException saying which exist. */
+    public static MigrationEngineType fromCli(String value) {
+        for (MigrationEngineType e : values()) {
+            if (e.cliName.equalsIgnoreCase(value)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("unknown engine '" + value + "' (flyway, prisma, command)");
+    }
 }

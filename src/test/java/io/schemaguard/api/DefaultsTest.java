@@ -1,6 +1,7 @@
 package io.schemaguard.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -119,5 +120,17 @@ class DefaultsTest {
         // and written the new way
         assertThat(JSON.writeValueAsString(backup)).contains("\"format\":\"Directory\"", "\"compression\":\"None\"");
         assertThat(JSON.writeValueAsString(db)).contains("\"sslMode\":\"VerifyFull\"");
+    }
+
+    @Test
+    void theRunnersEngineOptionKeepsItsLowercaseSpelling() {
+        // the job factory passes cliName(); the runner must read it back (it once used valueOf on it)
+        for (MigrationEngineType e : MigrationEngineType.values()) {
+            assertThat(MigrationEngineType.fromCli(e.cliName())).isEqualTo(e);
+            assertThat(e.cliName()).matches("[a-z]+");
+        }
+        assertThat(MigrationEngineType.fromCli("Prisma")).isEqualTo(MigrationEngineType.PRISMA);
+        assertThatThrownBy(() -> MigrationEngineType.fromCli("liquibase"))
+                .hasMessageContaining("unknown engine 'liquibase'");
     }
 }
