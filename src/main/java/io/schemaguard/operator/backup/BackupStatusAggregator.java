@@ -82,7 +82,11 @@ public final class BackupStatusAggregator {
             observation = Observation.blocked("StorageNotConfigured", e.getMessage());
         }
         Result result = aggregate(backup, observation, now);
-        return new Step<>(result.status(), result.events(), actions, null);
+        return new Step<>(
+                result.status(),
+                result.events(),
+                actions,
+                observation.state().failedPodPending(now).orElse(null));
     }
 
     private static String describe(DatabaseBackup backup) {
@@ -158,6 +162,14 @@ public final class BackupStatusAggregator {
                         time,
                         events);
             }
+            return new Result(s, events);
+        }
+
+        if (state.failedPodPending(now).isPresent()) {
+            // the attempt's count and Event wait with the verdict, so both carry the runner's reason
+            s.setFailedAttempts(previous.getFailedAttempts());
+            String message = "Job " + observation.jobName() + " failed; reading its pod's result";
+            setConditions(s, Outcome.reconciling("ReadingResult", message), generation, time);
             return new Result(s, events);
         }
 

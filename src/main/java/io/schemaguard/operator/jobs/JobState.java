@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.schemaguard.contract.RunnerResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -57,6 +60,64 @@ public record JobState(Job job, List<Pod> pods) {
 
     public boolean failed() {
         return hasCondition("Failed");
+    }
+
+    /**
+     * How long the Job's failure still waits for its failed pod to reach the informer: the Job
+     * controller can mark a Job Failed before our pod cache shows the pod it counted, and a reason read
+     * then would be the Job's (BackoffLimitExceeded) instead of the runner's. Empty when the failure
+     * can be told now: every failed attempt's pod is visible, or {@link #FAILED_POD_GRACE} has passed
+     * since the Job failed (a pod deleted by someone never shows).
+     */
+    public Optional<Duration> failedPodPending(Instant now) {
+        if (!failed() || visibleFailedPods() >= failedAttempts()) {
+            return Optional.empty();
+        }
+        Optional<Instant> since =
+                failedCondition().map(JobCondition::getLastTransitionTime).flatMap(JobState::instant);
+        if (since.isEmpty()) {
+            return Optional.empty();
+        }
+        Duration left = FAILED_POD_GRACE.minus(Duration.between(since.get(), now));
+        // capped: an operator clock behind the API server's must not stretch the wait
+        return left.isNegative() || left.isZero()
+                ? Optional.empty()
+                : Optional.of(left.compareTo(FAILED_POD_GRACE) > 0 ? FAILED_POD_GRACE : left);
+    }
+
+    /** The Job failed and why can be told now (see {@link #failedPodPending}). */
+    public boolean failureKnown(Instant now) {
+        return failed() && failedPodPending(now).isEmpty();
+    }
+
+    /** How long a failed Job waits for its failed pod to show in the cache before its own reason is used. */
+    public static final Duration FAILED_POD_GRACE = Duration.ofSeconds(10);
+
+    /** The soonest of these Jobs' {@link #failedPodPending} waits; null Jobs are skipped. */
+    public static Optional<Duration> soonestPending(Instant now, JobState... states) {
+        Optional<Duration> soonest = Optional.empty();
+        for (JobState s : states) {
+            if (s == null) {
+                continue;
+            }
+            Optional<Duration> wait = s.failedPodPending(now);
+            if (wait.isPresent() && (soonest.isEmpty() || wait.get().compareTo(soonest.get()) < 0)) {
+                soonest = wait;
+            }
+        }
+        return soonest;
+    }
+
+    private long visibleFailedPods() {
+        return pods.stream().filter(p -> "Failed".equals(phase(p))).count();
+    }
+
+    private static Optional<Instant> instant(String time) {
+        try {
+            return time == null ? Optional.empty() : Optional.of(Instant.parse(time));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     public Optional<JobCondition> failedCondition() {

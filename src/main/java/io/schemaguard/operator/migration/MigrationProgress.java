@@ -73,7 +73,12 @@ public final class MigrationProgress {
             JobState migrate,
             JobState check,
             DatabaseRestore restore,
-            boolean databaseBusy) {}
+            boolean databaseBusy) {
+        /** How long a failed Job of this run still waits for its pod's result (see {@link JobState#failedPodPending}). */
+        public Optional<Duration> failedPodPending(Instant now) {
+            return JobState.soonestPending(now, plan, rehearse, migrate, check);
+        }
+    }
 
     public record Result(SafeMigrationStatus status, List<Event> events, Create create, int attempt) {}
 
@@ -113,7 +118,20 @@ public final class MigrationProgress {
             // One run per generation: re-applying the same manifest (a GitOps sync) does nothing.
             return new Result(s, events, Create.NOTHING, attempt);
         }
-        return switch (run.getPhase() == null ? MigrationPhase.Planning : run.getPhase()) {
+        MigrationPhase phase = run.getPhase() == null ? MigrationPhase.Planning : run.getPhase();
+        if (o.failedPodPending(now).isPresent()) {
+            // the verdict on a failed Job (restore or not, a fresh backup or not) waits for its pod's result
+            return finish(
+                    s,
+                    run,
+                    phase,
+                    "a Job of this run failed; reading its pod's result",
+                    events,
+                    Create.NOTHING,
+                    attempt,
+                    time);
+        }
+        return switch (phase) {
             case Planning -> planning(m, o, s, run, events, time);
             case BackingUp -> backingUp(m, o, s, run, attempt, events, now, time);
             case Rehearsing -> rehearsing(m, o, s, run, attempt, events, time);

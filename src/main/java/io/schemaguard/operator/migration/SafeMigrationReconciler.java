@@ -24,6 +24,7 @@ import io.schemaguard.operator.kube.Applier;
 import io.schemaguard.operator.kube.Step;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -116,7 +117,8 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
                         context.getPrimaryCache()
                                 .list(m.getMetadata().getNamespace())
                                 .toList()));
-        var result = MigrationProgress.next(m, observation, clock.instant());
+        Instant now = clock.instant();
+        var result = MigrationProgress.next(m, observation, now);
         var step = new Step<>(
                 result.status(),
                 result.events(),
@@ -127,7 +129,7 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
                                 .toList(),
                         config.defaultStorage(),
                         config.runner()),
-                null);
+                observation.failedPodPending(now).orElse(null));
         return applier.apply(m, context, step);
     }
 

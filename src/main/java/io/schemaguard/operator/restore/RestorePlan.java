@@ -76,9 +76,13 @@ public final class RestorePlan {
             return Step.of(seen, List.of());
         }
         List<Action> actions = new ArrayList<>();
-        var result = RestoreStatusAggregator.aggregate(
-                restore, observe(restore, related, job, pods, defaultStorage, runner, actions), now);
-        return new Step<>(result.status(), result.events(), actions, null);
+        var observation = observe(restore, related, job, pods, defaultStorage, runner, actions);
+        var result = RestoreStatusAggregator.aggregate(restore, observation, now);
+        return new Step<>(
+                result.status(),
+                result.events(),
+                actions,
+                JobState.soonestPending(now, observation.state()).orElse(null));
     }
 
     /** What the restore waits for or runs; adds to {@code actions} the child to create, if any. */

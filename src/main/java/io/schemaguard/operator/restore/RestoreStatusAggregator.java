@@ -148,6 +148,16 @@ public final class RestoreStatusAggregator {
             }
             return new Result(s, events);
         }
+        if (state.failedPodPending(now).isPresent()) {
+            // the attempt's count and Event wait with the verdict, so both carry the runner's reason
+            s.setFailedAttempts(previous.getFailedAttempts());
+            set(
+                    s,
+                    Outcome.reconciling("ReadingResult", "the restore Job failed; reading its pod's result"),
+                    generation,
+                    time);
+            return new Result(s, events);
+        }
         state.newFailedAttempt(previous.getFailedAttempts() == null ? 0 : previous.getFailedAttempts())
                 .ifPresent(detail -> events.add(Event.warning("RestoreAttemptFailed", detail)));
         if (state.failed()) {

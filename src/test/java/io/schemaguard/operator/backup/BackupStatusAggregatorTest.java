@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.api.Phase;
@@ -14,6 +15,7 @@ import io.schemaguard.operator.jobs.Conditions;
 import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.testing.Fixtures;
 import io.schemaguard.testing.JobFixtures;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
@@ -227,6 +229,74 @@ class BackupStatusAggregatorTest {
                         .getMessage())
                 .isEqualTo("bucket 'bk' does not exist");
         assertThat(result.events()).last().extracting(Event::type).isEqualTo(EventRecorder.Type.Warning);
+    }
+
+    @Test
+    void aFailedJobWaitsForItsFailedPodBeforeNamingTheReason() {
+        // the Job controller failed the Job at NOW; the pod it counted is not in our cache yet
+        Job failed = new JobBuilder(JobFixtures.failed("b-backup", 1, "BackoffLimitExceeded", "limit"))
+                .editStatus()
+                .editFirstCondition()
+                .withLastTransitionTime(NOW.toString())
+                .endCondition()
+                .endStatus()
+                .build();
+        DatabaseBackupStatus running = new DatabaseBackupStatus();
+        running.setPhase(Phase.Running);
+        running.setFailedAttempts(0);
+        var observation = Observation.ofJob(
+                new JobState(failed, List.of(JobFixtures.running("p1", T1))), "b-backup", "20261125T031500Z-8f14e45f");
+
+        var early = BackupStatusAggregator.aggregate(backup(running), observation, NOW.plusSeconds(1));
+        assertThat(early.status().getPhase()).isEqualTo(Phase.Running);
+        assertThat(early.status().getFailedAttempts())
+                .as("the attempt is counted with its reason")
+                .isZero();
+        assertThat(Conditions.find(early.status().getConditions(), Conditions.READY)
+                        .getReason())
+                .isEqualTo("ReadingResult");
+        assertThat(early.events()).isEmpty();
+
+        var seen = BackupStatusAggregator.aggregate(
+                backup(running),
+                Observation.ofJob(
+                        new JobState(
+                                failed,
+                                List.of(JobFixtures.terminated(
+                                        "p1", T1, 5, JobFixtures.failure("StorageAccessDenied", "access denied")))),
+                        "b-backup",
+                        "20261125T031500Z-8f14e45f"),
+                NOW.plusSeconds(2));
+        assertThat(seen.status().getPhase()).isEqualTo(Phase.Failed);
+        assertThat(Conditions.find(seen.status().getConditions(), Conditions.READY)
+                        .getReason())
+                .isEqualTo("StorageAccessDenied");
+
+        var late = BackupStatusAggregator.aggregate(backup(running), observation, NOW.plus(JobState.FAILED_POD_GRACE));
+        assertThat(late.status().getPhase())
+                .as("a pod that never shows does not hold the verdict")
+                .isEqualTo(Phase.Failed);
+        assertThat(Conditions.find(late.status().getConditions(), Conditions.READY)
+                        .getReason())
+                .isEqualTo("BackoffLimitExceeded");
+    }
+
+    @Test
+    void theStepLooksAgainWhenTheGraceEnds() {
+        Job failed = new JobBuilder(JobFixtures.failed("b-backup", 1, "BackoffLimitExceeded", "limit"))
+                .editStatus()
+                .editFirstCondition()
+                .withLastTransitionTime(NOW.toString())
+                .endCondition()
+                .endStatus()
+                .build();
+        DatabaseBackup b = backup(null);
+        b.getMetadata().setCreationTimestamp("2026-11-25T03:15:00Z");
+        b.getMetadata().setUid("8f14e45f-ceea-467f-a0e6-3c5b1a2b3c4d");
+        var step = BackupStatusAggregator.step(
+                b, failed, List.of(), Fixtures.noDefaultStorage(), Fixtures.runner(), NOW.plusSeconds(4));
+        assertThat(step.actions()).as("the Job exists: nothing to create").isEmpty();
+        assertThat(step.requeueAfter()).isEqualTo(Duration.ofSeconds(6));
     }
 
     @Test

@@ -293,6 +293,50 @@ class MigrationProgressTest {
                 .contains("confirm: \"shop\"");
     }
 
+    /**
+     * The migrate Job is Failed before its pod reaches the cache: read then, the reason would be the
+     * Job's (BackoffLimitExceeded, "maybe changed") and onFailure: Restore would put the backup over a
+     * database the runner never touched (a lock it could not take).
+     */
+    @Test
+    void aFailedMigrateJobWaitsForItsPodBeforeDecidingToRestore() {
+        toBackedUp();
+        m.getSpec().setRehearsal(false);
+        m.getSpec().setOnFailure(SafeMigrationSpec.OnFailure.Restore);
+        DatabaseBackup ok = backup(Phase.Succeeded, "2026-11-25T10:00:11Z", "2026-11-25T10:02:00Z");
+        step(with(done(PLAN), ok, null, null), T0.plusSeconds(125));
+        Instant failedAt = T0.plusSeconds(140);
+        var job = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder(
+                        JobFixtures.failed("j", 1, "BackoffLimitExceeded", "limit"))
+                .editStatus()
+                .editFirstCondition()
+                .withLastTransitionTime(failedAt.toString())
+                .endCondition()
+                .endStatus()
+                .build();
+        JobState notYetSeen = new JobState(job, List.<Pod>of(JobFixtures.running("p", "2026-11-25T10:02:06Z")));
+
+        Observation early = with(done(PLAN), ok, null, notYetSeen);
+        Result r = step(early, failedAt.plusSeconds(1));
+        assertThat(r.status().getPhase()).isEqualTo(MigrationPhase.Migrating);
+        assertThat(r.create()).isEqualTo(Create.NOTHING);
+        assertThat(early.failedPodPending(failedAt.plusSeconds(1))).contains(java.time.Duration.ofSeconds(9));
+
+        JobState seen = new JobState(
+                job,
+                List.of(JobFixtures.terminated(
+                        "p",
+                        "2026-11-25T10:02:06Z",
+                        6,
+                        JobFixtures.failure("DatabaseBusy", "another migration holds the advisory lock"))));
+        r = step(with(done(PLAN), ok, null, seen), failedAt.plusSeconds(2));
+        assertThat(r.status().getPhase()).isEqualTo(MigrationPhase.Failed);
+        assertThat(r.create())
+                .as("the database was never touched: nothing to restore")
+                .isEqualTo(Create.NOTHING);
+        assertThat(r.status().getCurrentRun().getMessage()).contains("the database is unchanged");
+    }
+
     @Test
     void aMigrationFailingHalfWayRestoresWhenAsked() {
         toBackedUp();
