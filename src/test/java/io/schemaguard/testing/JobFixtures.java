@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import java.time.Instant;
 import java.util.Map;
 
 /** Jobs and pods in the states the Job controller and the kubelet put them in. */
@@ -56,6 +57,17 @@ public final class JobFixtures {
                         .withReason(reason)
                         .withMessage(message)
                         .build())
+                .endStatus()
+                .build();
+    }
+
+    /** A Job the Job controller failed at {@code at}, as it writes it: the condition carries the time. */
+    public static Job failedAt(String name, int failedPods, String reason, String message, Instant at) {
+        return new JobBuilder(failed(name, failedPods, reason, message))
+                .editStatus()
+                .editFirstCondition()
+                .withLastTransitionTime(at == null ? null : at.toString())
+                .endCondition()
                 .endStatus()
                 .build();
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseBackupStatus;
 import io.schemaguard.api.Phase;
@@ -234,13 +233,7 @@ class BackupStatusAggregatorTest {
     @Test
     void aFailedJobWaitsForItsFailedPodBeforeNamingTheReason() {
         // the Job controller failed the Job at NOW; the pod it counted is not in our cache yet
-        Job failed = new JobBuilder(JobFixtures.failed("b-backup", 1, "BackoffLimitExceeded", "limit"))
-                .editStatus()
-                .editFirstCondition()
-                .withLastTransitionTime(NOW.toString())
-                .endCondition()
-                .endStatus()
-                .build();
+        Job failed = JobFixtures.failedAt("b-backup", 1, "BackoffLimitExceeded", "limit", NOW);
         DatabaseBackupStatus running = new DatabaseBackupStatus();
         running.setPhase(Phase.Running);
         running.setFailedAttempts(0);
@@ -283,13 +276,7 @@ class BackupStatusAggregatorTest {
 
     @Test
     void theStepLooksAgainWhenTheGraceEnds() {
-        Job failed = new JobBuilder(JobFixtures.failed("b-backup", 1, "BackoffLimitExceeded", "limit"))
-                .editStatus()
-                .editFirstCondition()
-                .withLastTransitionTime(NOW.toString())
-                .endCondition()
-                .endStatus()
-                .build();
+        Job failed = JobFixtures.failedAt("b-backup", 1, "BackoffLimitExceeded", "limit", NOW);
         DatabaseBackup b = backup(null);
         b.getMetadata().setCreationTimestamp("2026-11-25T03:15:00Z");
         b.getMetadata().setUid("8f14e45f-ceea-467f-a0e6-3c5b1a2b3c4d");

@@ -23,6 +23,7 @@ import io.schemaguard.testing.Fixtures;
 import io.schemaguard.testing.JobFixtures;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,7 +176,12 @@ class DatabaseBackupReconcilerTest {
                         "2026-11-25T03:15:01Z",
                         3,
                         JobFixtures.failure("AuthenticationFailed", "authentication failed for user 'postgres'")));
-        jobStatus(job, JobFixtures.failed("before-migration-backup", 1, "BackoffLimitExceeded", "backoff limit"));
+        // failed now, as the Job controller writes it: if the Job's status reaches the cache before the
+        // pod's, the verdict waits for the pod, so the reason is the runner's
+        jobStatus(
+                job,
+                JobFixtures.failedAt(
+                        "before-migration-backup", 1, "BackoffLimitExceeded", "backoff limit", Instant.now()));
         DatabaseBackup failed = awaitPhase(ns, "before-migration", Phase.Failed);
         var ready = Conditions.find(failed.getStatus().getConditions(), Conditions.READY);
         assertThat(ready.getReason()).isEqualTo("AuthenticationFailed");

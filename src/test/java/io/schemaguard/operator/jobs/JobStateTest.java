@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.schemaguard.testing.JobFixtures;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,16 +21,14 @@ class JobStateTest {
     static final String T1 = "2026-11-25T03:15:01Z";
     static final String T2 = "2026-11-25T03:17:01Z";
 
-    /** A Job the controller failed at {@link #FAILED_AT} after counting {@code failed} failed pods. */
+    /** A Job the controller failed at {@code transition} after counting {@code failed} failed pods. */
     static Job failedAt(int failed, String transition) {
-        Job job = JobFixtures.failed("b-backup", failed, "BackoffLimitExceeded", "limit");
-        return new JobBuilder(job)
-                .editStatus()
-                .editFirstCondition()
-                .withLastTransitionTime(transition)
-                .endCondition()
-                .endStatus()
-                .build();
+        return JobFixtures.failedAt(
+                "b-backup",
+                failed,
+                "BackoffLimitExceeded",
+                "limit",
+                transition == null ? null : Instant.parse(transition));
     }
 
     static Pod failedPod(String name, String created) {

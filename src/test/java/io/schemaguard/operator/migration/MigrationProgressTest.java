@@ -306,14 +306,7 @@ class MigrationProgressTest {
         DatabaseBackup ok = backup(Phase.Succeeded, "2026-11-25T10:00:11Z", "2026-11-25T10:02:00Z");
         step(with(done(PLAN), ok, null, null), T0.plusSeconds(125));
         Instant failedAt = T0.plusSeconds(140);
-        var job = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder(
-                        JobFixtures.failed("j", 1, "BackoffLimitExceeded", "limit"))
-                .editStatus()
-                .editFirstCondition()
-                .withLastTransitionTime(failedAt.toString())
-                .endCondition()
-                .endStatus()
-                .build();
+        var job = JobFixtures.failedAt("j", 1, "BackoffLimitExceeded", "limit", failedAt);
         JobState notYetSeen = new JobState(job, List.<Pod>of(JobFixtures.running("p", "2026-11-25T10:02:06Z")));
 
         Observation early = with(done(PLAN), ok, null, notYetSeen);
