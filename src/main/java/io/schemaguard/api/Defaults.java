@@ -12,8 +12,10 @@ public final class Defaults {
     public static final String MIGRATION_BACKUP_MAX_AGE = "15m";
     /** SafeMigration {@code safety.lockTimeout}. */
     public static final String LOCK_TIMEOUT = "5s";
-    /** SafeMigration {@code safety.statementTimeout}; also how long a migration waits for the database's advisory lock. */
+    /** SafeMigration {@code safety.statementTimeout}. */
     public static final String STATEMENT_TIMEOUT = "15m";
+    /** How long a migration waits for another migration of the same database (its advisory lock). */
+    public static final String ADVISORY_LOCK_WAIT = "15m";
     /** SafeMigration {@code safety.lockRetries}. */
     public static final int LOCK_RETRIES = 3;
     /** BackupSchedule {@code orphanScanInterval}. */

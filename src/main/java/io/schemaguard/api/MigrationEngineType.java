@@ -30,7 +30,7 @@ public enum MigrationEngineType {
     }
 
     /** The engine a runner's {@code --engine} names (any case), or IllegalArgumentException saying which exist. */
-    public static MigrationEngineType fromCli(String value) {
+    public static MigrationEngineType parse(String value) {
         for (MigrationEngineType e : values()) {
             if (e.cliName.equalsIgnoreCase(value)) {
                 return e;

@@ -126,11 +126,11 @@ class DefaultsTest {
     void theRunnersEngineOptionKeepsItsLowercaseSpelling() {
         // the job factory passes cliName(); the runner must read it back (it once used valueOf on it)
         for (MigrationEngineType e : MigrationEngineType.values()) {
-            assertThat(MigrationEngineType.fromCli(e.cliName())).isEqualTo(e);
+            assertThat(MigrationEngineType.parse(e.cliName())).isEqualTo(e);
             assertThat(e.cliName()).matches("[a-z]+");
         }
-        assertThat(MigrationEngineType.fromCli("Prisma")).isEqualTo(MigrationEngineType.PRISMA);
-        assertThatThrownBy(() -> MigrationEngineType.fromCli("liquibase"))
+        assertThat(MigrationEngineType.parse("Prisma")).isEqualTo(MigrationEngineType.PRISMA);
+        assertThatThrownBy(() -> MigrationEngineType.parse("liquibase"))
                 .hasMessageContaining("unknown engine 'liquibase'");
     }
 }

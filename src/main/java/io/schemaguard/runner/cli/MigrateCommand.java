@@ -54,7 +54,7 @@ final class MigrateCommand extends RunnerCommand {
 
     @Option(
             names = "--lock-wait",
-            defaultValue = Defaults.STATEMENT_TIMEOUT,
+            defaultValue = Defaults.ADVISORY_LOCK_WAIT,
             paramLabel = "DURATION",
             description = "how long to wait for another migration of the same database to finish")
     String lockWait;

@@ -197,7 +197,7 @@ final class MigrationOptions {
             throw new IllegalArgumentException("--migrations is required");
         }
         if (assembled == null) {
-            assembled = MigrationFiles.assemble(MigrationEngineType.fromCli(engine), migrations, workDir);
+            assembled = MigrationFiles.assemble(MigrationEngineType.parse(engine), migrations, workDir);
         }
         return assembled;
     }

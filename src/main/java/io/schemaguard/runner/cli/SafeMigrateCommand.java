@@ -120,7 +120,7 @@ final class SafeMigrateCommand extends RunnerCommand {
                 RehearseCommand.rehearse(store, id, target, migration, plan.serverWide());
                 System.out.println("rehearsal passed on a copy of " + id);
             }
-            try (AdvisoryLock lock = AdvisoryLock.acquire(target, Durations.parse(Defaults.STATEMENT_TIMEOUT))) {
+            try (AdvisoryLock lock = AdvisoryLock.acquire(target, Durations.parse(Defaults.ADVISORY_LOCK_WAIT))) {
                 MigrationExecutor.Outcome o = MigrationExecutor.migrate(
                         migration.engine(),
                         target,
