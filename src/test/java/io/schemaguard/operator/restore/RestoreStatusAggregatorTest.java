@@ -88,6 +88,22 @@ class RestoreStatusAggregatorTest {
     }
 
     @Test
+    void aFailedJobWaitsForItsPodsReasonThenUsesTheJobsAfterTheGrace() {
+        Job failed = JobFixtures.failedAt("r-restore", 1, "BackoffLimitExceeded", "limit", NOW.minusSeconds(3));
+        var early = job(null, failed, JobFixtures.running("p", T1));
+        assertThat(early.status().getPhase()).isNotEqualTo(Phase.Failed);
+        assertThat(ready(early.status())).isEqualTo("ReadingResult");
+        assertThat(early.events()).isEmpty();
+
+        var late = RestoreStatusAggregator.aggregate(
+                restore(null),
+                Observation.ofJob(new JobState(failed, List.of()), "r-restore", "20261125T031500Z-8f14e45f", null),
+                NOW.plusSeconds(7));
+        assertThat(late.status().getPhase()).isEqualTo(Phase.Failed);
+        assertThat(ready(late.status())).isEqualTo("BackoffLimitExceeded");
+    }
+
+    @Test
     void failureCarriesTheRunnersReason() {
         var r = job(
                 null,
