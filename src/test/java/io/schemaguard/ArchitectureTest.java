@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * One binary, two sides: the operator ({@code io.schemaguard.operator..}: reconcilers, job factories,
  * decisions, status) and the runner in the Jobs' pods ({@code io.schemaguard.runner..}: CLI, pipelines,
  * migration engines, lint, JDBC, storage) meet only in {@code io.schemaguard.api} and
- * {@code io.schemaguard.contract}. Checked on the main classes; tests may use both sides.
+ * {@code io.schemaguard.contract}. The kubectl plugin ({@code io.schemaguard.kubectl..}) is a third side, an API
+ * client that knows neither. Checked on the main classes; tests may use both sides.
  */
 class ArchitectureTest {
 
@@ -37,7 +38,8 @@ class ArchitectureTest {
                         "io.schemaguard.api",
                         "io.schemaguard.contract",
                         "io.schemaguard.operator..",
-                        "io.schemaguard.runner..")
+                        "io.schemaguard.runner..",
+                        "io.schemaguard.kubectl..")
                 .because("shared code lives in api or contract, where the rules below keep it honest")
                 .check(MAIN);
     }
@@ -63,6 +65,26 @@ class ArchitectureTest {
                 .dependOnClassesThat()
                 .resideInAPackage("io.schemaguard.operator..")
                 .because("the runner never boots Quarkus or the operator")
+                .check(MAIN);
+    }
+
+    @Test
+    void theKubectlPluginIsAClientOfTheApiOnly() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.schemaguard.kubectl..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.schemaguard.operator..", "io.schemaguard.runner..")
+                .because("the plugin sees what any API client sees: the resources (api) and their labels (contract)")
+                .check(MAIN);
+        noClasses()
+                .that()
+                .resideInAnyPackage("io.schemaguard.operator..", "io.schemaguard.runner..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.schemaguard.kubectl..")
+                .because("the plugin runs on a user's machine, never in the operator or a Job")
                 .check(MAIN);
     }
 

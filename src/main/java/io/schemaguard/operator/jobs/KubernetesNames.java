@@ -30,10 +30,7 @@ public final class KubernetesNames {
 
     /** A resource name as a label value (at most 63 characters, shortened with a hash when longer). */
     public static String labelValue(String name) {
-        if (name.length() <= 63) {
-            return name;
-        }
-        return name.substring(0, 57).replaceAll("[-.]+$", "") + "-" + hash(name).substring(0, 5);
+        return io.schemaguard.contract.JobLabels.labelValue(name);
     }
 
     static String hash(String s) {

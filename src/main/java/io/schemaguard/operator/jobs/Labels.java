@@ -1,21 +1,22 @@
 package io.schemaguard.operator.jobs;
 
+import io.schemaguard.contract.JobLabels;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Every label and annotation the operator puts on what it creates, in one place. */
+/** Every label and annotation the operator puts on what it creates, in one place (those clients read: JobLabels). */
 public final class Labels {
-    public static final String NAME = "app.kubernetes.io/name";
-    public static final String COMPONENT = "app.kubernetes.io/component";
-    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
-    public static final String OWNER_KIND = "schemaguard.io/owner-kind";
+    public static final String NAME = JobLabels.NAME;
+    public static final String COMPONENT = JobLabels.COMPONENT;
+    public static final String MANAGED_BY = JobLabels.MANAGED_BY;
+    public static final String OWNER_KIND = JobLabels.OWNER_KIND;
     /** An annotation, not a label: resource names can be longer than a label value may be. */
-    public static final String OWNER_NAME_ANNOTATION = "schemaguard.io/owner-name";
+    public static final String OWNER_NAME_ANNOTATION = JobLabels.OWNER_NAME_ANNOTATION;
 
     /** On a schedule's DatabaseBackups: the schedule's name, shortened to a label value when long. */
-    public static final String SCHEDULE = "schemaguard.io/schedule";
+    public static final String SCHEDULE = JobLabels.SCHEDULE;
     /** On a schedule's DatabaseBackups: the schedule's exact name. */
-    public static final String SCHEDULE_NAME_ANNOTATION = "schemaguard.io/schedule-name";
+    public static final String SCHEDULE_NAME_ANNOTATION = JobLabels.SCHEDULE_NAME_ANNOTATION;
     /** On a schedule's DatabaseBackups: the cron time the backup was created for (ISO-8601, UTC). */
     public static final String SCHEDULED_TIME_ANNOTATION = "schemaguard.io/scheduled-time";
     /** {@code "true"} on a DatabaseBackup a SafeMigration took: retention never deletes it. */
@@ -29,8 +30,8 @@ public final class Labels {
     /** The same key as an annotation, with the DatabaseRestore's exact name. */
     public static final String SAFETY_BACKUP_FOR_ANNOTATION = SAFETY_BACKUP_FOR;
 
-    public static final String APP = "schemaguard";
-    public static final String OPERATOR = "schemaguard-operator";
+    public static final String APP = JobLabels.APP;
+    public static final String OPERATOR = JobLabels.OPERATOR;
 
     private Labels() {}
 
@@ -46,7 +47,7 @@ public final class Labels {
 
     /** Selector matching the Jobs and pods of every component a resource of {@code ownerKind} runs. */
     public static String selector(String ownerKind) {
-        return NAME + "=" + APP + "," + MANAGED_BY + "=" + OPERATOR + "," + OWNER_KIND + "=" + ownerKind;
+        return JobLabels.selector(ownerKind);
     }
 
     /** Selector matching exactly the Jobs and pods {@link #forJob} labels. */

@@ -14,6 +14,7 @@ import io.schemaguard.api.MigrationSource;
 import io.schemaguard.api.SafeMigration;
 import io.schemaguard.api.SafeMigrationSpec;
 import io.schemaguard.api.VerificationServer;
+import io.schemaguard.contract.JobLabels;
 import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.jobs.KubernetesNames;
 import io.schemaguard.operator.jobs.Owners;
@@ -60,7 +61,7 @@ public final class MigrationJobFactory {
     }
 
     public static String component(Step step) {
-        return "migration-" + step;
+        return JobLabels.MIGRATION_COMPONENT_PREFIX + step;
     }
 
     /**
