@@ -56,7 +56,7 @@ public final class MigrationTree {
                     : migrated != null && "True".equals(migrated.getStatus())
                             ? "Succeeded"
                             : ended ? "Skipped" : "Pending";
-            steps.add(new Step("check", state, "", "(in migrate)", List.of()));
+            steps.add(new Step("check", state, "", state.equals("Skipped") ? "" : "(in migrate)", List.of()));
         }
         return steps;
     }
