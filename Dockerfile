@@ -77,6 +77,9 @@ COPY --from=build /src/target/quarkus-app /opt/schemaguard/quarkus-app
 # Where PgQueryParser looks first when SCHEMAGUARD_PG_QUERY_LIB is not set.
 COPY --from=pg-query /out/libpg_query.so /usr/lib/schemaguard/libpg_query.so
 COPY --chmod=0755 src/main/scripts/schemaguard /usr/local/bin/schemaguard
+# The kubectl plugin, from this same build (it finds /opt/schemaguard/quarkus-app): copy it out with
+#   docker run --rm --entrypoint cat IMAGE /usr/local/bin/kubectl-schemaguard
+COPY --chmod=0755 src/main/scripts/kubectl-schemaguard /usr/local/bin/kubectl-schemaguard
 
 # SCHEMAGUARD_PG_BIN pins the runner to this major's tools; HOME and /tmp are the writable emptyDir
 # of a read-only root filesystem.

@@ -18,6 +18,9 @@ public final class ErrorMessages {
      */
     public static String of(int code, String message, String detailsName, String resource, String namespace) {
         String msg = message == null ? "" : message.strip();
+        if (code <= 0) { // Fabric8's code when no answer came
+            return "cannot reach the API server: " + msg;
+        }
         return switch (code) {
             case 404 ->
                 detailsName == null || detailsName.isEmpty()
@@ -32,7 +35,6 @@ public final class ErrorMessages {
                         + (msg.isEmpty() ? "" : " (" + msg + ")");
             case 409 -> "conflict: " + msg;
             case 422 -> "rejected by the API server: " + msg;
-            case 0 -> "cannot reach the API server: " + msg;
             default -> "the API server answered " + code + ": " + msg;
         };
     }

@@ -128,6 +128,7 @@ class KubectlDecisionsTest {
                         "forbidden: safemigrations.schemaguard.io is forbidden: User \"system:serviceaccount:shop:viewer\""
                                 + " cannot list resource \"safemigrations\""),
                 Arguments.of(0, "Connection refused", null, "cannot reach the API server: Connection refused"),
+                Arguments.of(-1, "Connection refused", null, "cannot reach the API server: Connection refused"),
                 Arguments.of(401, "Unauthorized", null, "unauthorized"));
     }
 

@@ -23,7 +23,7 @@ public final class KubectlMain {
         CommandLine cli = new CommandLine(new PluginCommand());
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println("error: " + e.getMessage() + " (see: kubectl schemaguard "
+            err.println("error: " + e.getMessage().replaceFirst("^Error: ", "") + " (see: kubectl schemaguard "
                     + e.getCommandLine()
                             .getCommandSpec()
                             .qualifiedName(" ")
@@ -58,7 +58,7 @@ public final class KubectlMain {
         if (resource == null && status != null && status.getDetails() != null) {
             resource = status.getDetails().getKind();
         }
-        if (k.getCode() == 0) {
+        if (k.getCode() <= 0) {
             Throwable cause = k.getCause() == null ? k : k.getCause();
             while (cause.getCause() != null) {
                 cause = cause.getCause();
