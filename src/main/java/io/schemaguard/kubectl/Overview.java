@@ -182,7 +182,7 @@ public final class Overview {
     }
 
     private static void line(StringBuilder b, String label, String value) {
-        b.append(String.format("  %-13s", label + ":"))
+        b.append(String.format("  %-14s", label + ":"))
                 .append(value == null ? "-" : value)
                 .append('\n');
     }

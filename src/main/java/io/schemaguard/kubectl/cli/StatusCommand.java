@@ -146,7 +146,23 @@ final class StatusCommand implements Callable<Integer> {
                 .toList();
     }
 
-    private void print(Object o) {
-        System.out.print(output.equals("json") ? Serialization.asJson(o) + "\n" : Serialization.asYaml(o));
+    /** As {@code kubectl get -o json|yaml} prints it: indented, without managedFields. */
+    private void print(HasMetadata o) {
+        if (o.getMetadata() != null) {
+            o.getMetadata().setManagedFields(null);
+        }
+        if (o instanceof io.fabric8.kubernetes.api.model.KubernetesList list) {
+            list.getItems().forEach(i -> i.getMetadata().setManagedFields(null));
+        }
+        try {
+            System.out.print(
+                    output.equals("json")
+                            ? Serialization.jsonMapper()
+                                            .writerWithDefaultPrettyPrinter()
+                                            .writeValueAsString(o) + "\n"
+                            : Serialization.asYaml(o));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UserError("cannot print " + o.getKind() + " as JSON: " + e.getOriginalMessage());
+        }
     }
 }
