@@ -147,9 +147,9 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** As {@code kubectl get -o json|yaml} prints it: indented, without managedFields. */
-    private void print(HasMetadata o) {
-        if (o.getMetadata() != null) {
-            o.getMetadata().setManagedFields(null);
+    private void print(io.fabric8.kubernetes.api.model.KubernetesResource o) {
+        if (o instanceof HasMetadata r && r.getMetadata() != null) {
+            r.getMetadata().setManagedFields(null);
         }
         if (o instanceof io.fabric8.kubernetes.api.model.KubernetesList list) {
             list.getItems().forEach(i -> i.getMetadata().setManagedFields(null));
@@ -162,7 +162,7 @@ final class StatusCommand implements Callable<Integer> {
                                             .writeValueAsString(o) + "\n"
                             : Serialization.asYaml(o));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new UserError("cannot print " + o.getKind() + " as JSON: " + e.getOriginalMessage());
+            throw new UserError("cannot print as JSON: " + e.getOriginalMessage());
         }
     }
 }
