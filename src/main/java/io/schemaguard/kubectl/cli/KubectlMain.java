@@ -12,14 +12,17 @@ import picocli.CommandLine;
 public final class KubectlMain {
     private KubectlMain() {}
 
+    static {
+        // Fabric8 and Vert.x log through JBoss LogManager on this classpath; it must be the JUL manager
+        // before the first logger, or its SLF4J binding prints warnings (the script passes it too).
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+    }
+
     /** Held: JUL keeps loggers weakly, and a collected one forgets its level. */
     private static final java.util.logging.Logger FABRIC8_VERSIONS =
             java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils");
 
     public static void main(String[] args) {
-        // Fabric8 and Vert.x log through JBoss LogManager on this classpath; it must be the JUL manager
-        // before first use, or its SLF4J binding prints warnings.
-        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         // Fabric8 warns on every v1alpha1 type it touches: noise on a user's terminal, not news.
         FABRIC8_VERSIONS.setLevel(java.util.logging.Level.OFF);
         System.exit(run(args));
