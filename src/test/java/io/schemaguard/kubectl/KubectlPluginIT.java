@@ -82,6 +82,11 @@ class KubectlPluginIT {
 
     /** The plugin as a process: the script, the admin's kubeconfig file (unless one is given), no $KUBECONFIG. */
     static Run plugin(Path kubeconfig, String... args) throws Exception {
+        return plugin(kubeconfig, "", args);
+    }
+
+    /** With {@code stdin} as what the person types (the prompts' answers). */
+    static Run plugin(Path kubeconfig, String stdin, String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(
                 Path.of("src/main/scripts/kubectl-schemaguard").toAbsolutePath().toString());
@@ -94,14 +99,17 @@ class KubectlPluginIT {
         Process p = pb.start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p, true));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p, false));
-        p.getOutputStream().close();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IllegalStateException("kubectl-schemaguard " + String.join(" ", args) + " did not finish");
         }
         Run r = new Run(p.exitValue(), out.join(), err.join());
-        String shown = "$ kubectl schemaguard " + String.join(" ", args) + "\n" + r.stdout() + r.stderr() + "# exit "
-                + r.exit() + ", " + (System.nanoTime() - t0) / 1_000_000 + " ms\n\n";
+        String shown = "$ kubectl schemaguard " + String.join(" ", args)
+                + (stdin.isEmpty() ? "" : "   # typed: " + stdin.replace("\n", "\\n")) + "\n" + r.stdout() + r.stderr()
+                + "# exit " + r.exit() + ", " + (System.nanoTime() - t0) / 1_000_000 + " ms\n\n";
         System.out.print(shown);
         Files.writeString(EXAMPLES, shown, StandardOpenOption.APPEND);
         return r;
@@ -148,10 +156,9 @@ class KubectlPluginIT {
                                 && Long.valueOf(generation).equals(m.getStatus().getObservedGeneration()));
     }
 
-    @Test
-    void aMigrationBlockedByLintIsApprovedWithThePluginAndThenApplied() throws Exception {
-        String ns = cluster.namespace("plugin-shop");
-        String db = pg.createDatabase("it_plugin_shop");
+    /** A shop database (800 orders, Prisma's history baselined) and SafeMigration drop-customer whose second migration is {@code sql}. */
+    static String shop(String ns, String name, String sql) {
+        String db = pg.createDatabase(name);
         pg.execute(
                 db,
                 INIT,
@@ -209,7 +216,7 @@ class KubectlPluginIT {
                                                 .map(l -> "    " + l)
                                                 .reduce((a, b) -> a + "\n" + b)
                                                 .orElseThrow(),
-                                        DROP_CUSTOMER.strip(),
+                                        sql,
                                         ns,
                                         pg.port(),
                                         db,
@@ -217,6 +224,13 @@ class KubectlPluginIT {
                                         s3.endpoint()))
                 .orThrow();
 
+        return db;
+    }
+
+    @Test
+    void aMigrationBlockedByLintIsApprovedWithThePluginAndThenApplied() throws Exception {
+        String ns = cluster.namespace("plugin-shop");
+        String db = shop(ns, "it_plugin_shop", DROP_CUSTOMER.strip());
         SafeMigration blocked = awaitDone(ns, "drop-customer", 1);
         assertThat(blocked.getStatus().getPhase())
                 .as(blocked.getStatus().getCurrentRun().getMessage())
@@ -269,6 +283,42 @@ class KubectlPluginIT {
         Run again = plugin("-n", ns, "approve", "drop-customer");
         assertThat(again.exit()).isZero();
         assertThat(again.stdout()).contains("no unapproved blocking statements");
+    }
+
+    @Test
+    void approveAsksPerStatementAndWritesOnlyTheStatementsAnsweredYes() throws Exception {
+        String ns = cluster.namespace("plugin-ask");
+        String db = shop(
+                ns,
+                "it_plugin_ask",
+                "ALTER TABLE \"orders\" DROP COLUMN \"customer\";\n    ALTER TABLE \"orders\" DROP COLUMN \"total\";");
+        SafeMigration blocked = awaitDone(ns, "drop-customer", 1);
+        assertThat(blocked.getStatus().getPhase()).isEqualTo(MigrationPhase.Blocked);
+        List<String> hashes = Approval.blocking(blocked).stream()
+                .map(io.schemaguard.api.SafeMigrationStatus.FindingStatus::getStatementHash)
+                .toList();
+        assertThat(hashes).hasSize(2);
+
+        Run ask = plugin(cluster.controlPlane().adminKubeconfig(), "y\nn\n", "-n", ns, "approve", "drop-customer");
+        assertThat(ask.exit()).as(ask.stderr()).isZero();
+        assertThat(ask.stdout()).contains("Approve this statement? [y/N]").contains("Approved 1 statement(s)");
+        assertThat(migration(ns, "drop-customer").getSpec().getSafety().getApprovedStatements())
+                .containsExactly(hashes.get(0));
+        SafeMigration still = awaitDone(ns, "drop-customer", 2);
+        assertThat(still.getStatus().getPhase()).isEqualTo(MigrationPhase.Blocked);
+        assertThat(Approval.blocking(still))
+                .extracting(f -> f.getStatementHash())
+                .containsExactly(hashes.get(1));
+
+        Run noAnswer = plugin("-n", ns, "approve", "drop-customer");
+        assertThat(noAnswer.exit()).isEqualTo(1);
+        assertThat(noAnswer.stderr()).hasLineCount(1).contains("no answer on stdin");
+        Run declined =
+                plugin(cluster.controlPlane().adminKubeconfig(), "n\n", "-n", ns, "approve", "drop-customer", "--all");
+        assertThat(declined.stdout()).contains("Nothing approved");
+        assertThat(migration(ns, "drop-customer").getSpec().getSafety().getApprovedStatements())
+                .containsExactly(hashes.get(0));
+        assertThat(count(db, "SELECT count(*) FROM orders")).isEqualTo(800);
     }
 
     @Test
