@@ -82,11 +82,11 @@ class KubectlPluginIT {
 
     /** The plugin as a process: the script, the admin's kubeconfig file (unless one is given), no $KUBECONFIG. */
     static Run plugin(Path kubeconfig, String... args) throws Exception {
-        return plugin(kubeconfig, "", args);
+        return typing(kubeconfig, "", args);
     }
 
     /** With {@code stdin} as what the person types (the prompts' answers). */
-    static Run plugin(Path kubeconfig, String stdin, String... args) throws Exception {
+    static Run typing(Path kubeconfig, String stdin, String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(
                 Path.of("src/main/scripts/kubectl-schemaguard").toAbsolutePath().toString());
@@ -299,7 +299,7 @@ class KubectlPluginIT {
                 .toList();
         assertThat(hashes).hasSize(2);
 
-        Run ask = plugin(cluster.controlPlane().adminKubeconfig(), "y\nn\n", "-n", ns, "approve", "drop-customer");
+        Run ask = typing(cluster.controlPlane().adminKubeconfig(), "y\nn\n", "-n", ns, "approve", "drop-customer");
         assertThat(ask.exit()).as(ask.stderr()).isZero();
         assertThat(ask.stdout()).contains("Approve this statement? [y/N]").contains("Approved 1 statement(s)");
         assertThat(migration(ns, "drop-customer").getSpec().getSafety().getApprovedStatements())
@@ -314,7 +314,7 @@ class KubectlPluginIT {
         assertThat(noAnswer.exit()).isEqualTo(1);
         assertThat(noAnswer.stderr()).hasLineCount(1).contains("no answer on stdin");
         Run declined =
-                plugin(cluster.controlPlane().adminKubeconfig(), "n\n", "-n", ns, "approve", "drop-customer", "--all");
+                typing(cluster.controlPlane().adminKubeconfig(), "n\n", "-n", ns, "approve", "drop-customer", "--all");
         assertThat(declined.stdout()).contains("Nothing approved");
         assertThat(migration(ns, "drop-customer").getSpec().getSafety().getApprovedStatements())
                 .containsExactly(hashes.get(0));
