@@ -7,7 +7,8 @@
 #   - watchNamespaces=[a,b]: RoleBindings in a and b only, QUARKUS_OPERATOR_SDK_NAMESPACES=a,b,
 #     the default storage passed as SCHEMAGUARD_DEFAULT_STORAGE_*;
 #   - the Deployment: runAsNonRoot, readOnlyRootFilesystem, capabilities drop ALL;
-#   - values.schema.json rejects a bad value.
+#   - values.schema.json rejects a bad value;
+#   - the Grafana dashboard's two JSON copies are identical and render as an opt-in ConfigMap.
 # Builds helm with scripts/build-helm.sh (cached). Needs python3 with PyYAML (Debian: python3-yaml).
 # Exits non-zero with a message on the first failed group of checks; prints PASS at the end.
 set -euo pipefail
@@ -51,6 +52,29 @@ done
 ! "$helm" template schemaguard "$chart" --show-only templates/prometheusrule.yaml >/dev/null 2>&1 \
   || die "the PrometheusRule renders by default (it must be opt-in)"
 log "the PrometheusRule (opt-in) has its three alerts"
+# The Grafana dashboard: one JSON in two places, shipped as an opt-in ConfigMap for Grafana's sidecar.
+cmp -s deploy/grafana/schemaguard-dashboard.json "$chart/files/grafana-dashboard.json" \
+  || die "$chart/files/grafana-dashboard.json differs from deploy/grafana/schemaguard-dashboard.json"
+! "$helm" template schemaguard "$chart" --show-only templates/grafana-dashboard.yaml >/dev/null 2>&1 \
+  || die "the Grafana dashboard ConfigMap renders by default (it must be opt-in)"
+"$helm" template schemaguard "$chart" --namespace schemaguard-system --set metrics.grafanaDashboard.enabled=true \
+  --set metrics.grafanaDashboard.namespace=monitoring --show-only templates/grafana-dashboard.yaml \
+  >"$work/dashboard.yaml" 2>"$work/err" || { cat "$work/err" >&2; die "metrics.grafanaDashboard.enabled=true does not render"; }
+python3 - "$work/dashboard.yaml" deploy/grafana/schemaguard-dashboard.json <<'PY' || die "the Grafana dashboard ConfigMap (see above)"
+import json, sys, yaml
+cm = yaml.safe_load(open(sys.argv[1]))
+problems = []
+if cm["metadata"].get("labels", {}).get("grafana_dashboard") != "1":
+    problems.append("no label grafana_dashboard: \"1\" (the one Grafana's sidecar looks for)")
+if cm["metadata"].get("namespace") != "monitoring":
+    problems.append("metrics.grafanaDashboard.namespace is not its namespace")
+if json.loads(cm["data"]["schemaguard-dashboard.json"]) != json.load(open(sys.argv[2])):
+    problems.append("its JSON is not deploy/grafana/schemaguard-dashboard.json")
+for p in problems:
+    print("[check-chart]   " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+log "the Grafana dashboard (opt-in ConfigMap) is the JSON of deploy/grafana"
 storage=(--set defaultStorage.s3.bucket=backups --set defaultStorage.s3.prefix=pg
   --set defaultStorage.s3.endpoint=http://minio.storage:9000 --set defaultStorage.s3.forcePathStyle=true
   --set defaultStorage.s3.credentialsSecret=backup-bucket)

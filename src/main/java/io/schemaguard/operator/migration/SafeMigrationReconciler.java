@@ -22,6 +22,8 @@ import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.operator.jobs.RunnerJobs;
 import io.schemaguard.operator.kube.Applier;
 import io.schemaguard.operator.kube.Step;
+import io.schemaguard.operator.metrics.RunEnd;
+import io.schemaguard.operator.metrics.RunMetrics;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
@@ -68,6 +70,9 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     @Inject
     Applier applier;
 
+    @Inject
+    RunMetrics metrics;
+
     @Override
     public List<EventSource<?, SafeMigration>> prepareEventSources(EventSourceContext<SafeMigration> context) {
         String selector = Labels.selector(MigrationJobFactory.KIND);
@@ -96,6 +101,7 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
     public UpdateControl<SafeMigration> reconcile(SafeMigration m, Context<SafeMigration> context) {
         SafeMigrationStatus status = m.getStatus();
         var run = status == null ? null : status.getCurrentRun();
+        RunEnd before = runEnd(run);
         if (run != null
                 && Objects.equals(run.getGeneration(), m.getMetadata().getGeneration())
                 && run.getPhase() != null
@@ -130,7 +136,32 @@ public class SafeMigrationReconciler implements Reconciler<SafeMigration> {
                         config.defaultStorage(),
                         config.runner()),
                 observation.failedPodPending(now).orElse(null));
-        return applier.apply(m, context, step);
+        var control = applier.apply(m, context, step);
+        var after = result.status() == null ? null : result.status().getCurrentRun();
+        if (metrics != null && after != null) {
+            String engine = m.getSpec().getEngine() == null
+                    ? ""
+                    : m.getSpec().getEngine().cliName();
+            metrics.migration(
+                    m.getMetadata().getNamespace(),
+                    engine.isEmpty() ? engine : Character.toUpperCase(engine.charAt(0)) + engine.substring(1),
+                    before,
+                    runEnd(after),
+                    after.getStartedAt(),
+                    after.getCompletedAt());
+        }
+        return control;
+    }
+
+    /** A SafeMigration runs once per generation: a run is its generation, ended when its phase is. */
+    static RunEnd runEnd(SafeMigrationStatus.MigrationRun run) {
+        if (run == null || run.getPhase() == null) {
+            return RunEnd.NONE;
+        }
+        return new RunEnd(
+                String.valueOf(run.getGeneration()),
+                run.getPhase().name(),
+                run.getPhase().isTerminal());
     }
 
     private static JobState jobState(Context<SafeMigration> context, String name) {

@@ -12,10 +12,13 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.DatabaseRestore;
+import io.schemaguard.api.DatabaseRestoreStatus;
 import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.operator.jobs.RunnerJobs;
 import io.schemaguard.operator.kube.Applier;
+import io.schemaguard.operator.metrics.RunEnd;
+import io.schemaguard.operator.metrics.RunMetrics;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.util.HashSet;
@@ -57,6 +60,9 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
 
     @Inject
     Applier applier;
+
+    @Inject
+    RunMetrics metrics;
 
     @Override
     public List<EventSource<?, DatabaseRestore>> prepareEventSources(EventSourceContext<DatabaseRestore> context) {
@@ -112,6 +118,7 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     @Override
     public UpdateControl<DatabaseRestore> reconcile(DatabaseRestore restore, Context<DatabaseRestore> context) {
         String namespace = restore.getMetadata().getNamespace();
+        RunEnd before = runEnd(restore.getStatus());
         List<DatabaseBackup> related = context.getSecondaryResourcesAsStream(DatabaseBackup.class)
                 .filter(b -> namespace.equals(b.getMetadata().getNamespace()))
                 .toList();
@@ -123,6 +130,27 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
                 config.defaultStorage(),
                 config.runner(),
                 clock.instant());
-        return applier.apply(restore, context, step);
+        var control = applier.apply(restore, context, step);
+        var after = step.status();
+        if (metrics != null && after != null) {
+            metrics.restore(
+                    namespace,
+                    restore.getSpec().getMode() == null
+                            ? ""
+                            : restore.getSpec().getMode().name(),
+                    before,
+                    runEnd(after),
+                    after.getStartedAt(),
+                    after.getCompletedAt());
+        }
+        return control;
+    }
+
+    /** A restore has one run: its phase alone says whether it has ended. */
+    static RunEnd runEnd(DatabaseRestoreStatus status) {
+        if (status == null || status.getPhase() == null) {
+            return RunEnd.NONE;
+        }
+        return new RunEnd("", status.getPhase().name(), status.getPhase().isTerminal());
     }
 }
