@@ -124,7 +124,11 @@ final class ApproveCommand implements Callable<Integer> {
         System.out.flush();
         String answer = in.readLine();
         if (answer == null) {
+            System.out.println();
             throw new UserError("no answer on stdin (use --yes to approve without asking)");
+        }
+        if (System.console() == null) {
+            System.out.println(answer); // piped answers are not echoed: show what was answered
         }
         return answer.strip().equalsIgnoreCase("y") || answer.strip().equalsIgnoreCase("yes");
     }
