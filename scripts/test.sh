@@ -37,6 +37,9 @@ SCHEMAGUARD_APP_IMAGE_ARCHIVE="$(scripts/build-app-image.sh)"
 export SCHEMAGUARD_APP_IMAGE_ARCHIVE
 SCHEMAGUARD_HELM="$(scripts/build-helm.sh)"
 export SCHEMAGUARD_HELM
+# The real Prisma CLI from npm (scripts/build-prisma.sh), which PrismaCliCompatibilityTest runs
+SCHEMAGUARD_PRISMA="$(scripts/build-prisma.sh)"
+export SCHEMAGUARD_PRISMA
 ./mvnw -B -ntp verify "$@"
 [ -f target/faults/verdicts.tsv ] && echo "test.sh: fault suite (fast half; bench/faults.sh runs all): $(tail -1 target/faults/verdicts.tsv)" >&2
 scripts/check-crds.sh
