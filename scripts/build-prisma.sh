@@ -2,7 +2,7 @@
 # Installs the real Prisma CLI from npm, with the PostgreSQL driver adapter its WebAssembly schema
 # engine needs, into a cache, and prints the path of a wrapper that runs it.
 #
-# Usage:   scripts/build-prisma.sh [PRISMA_VERSION]     (default 6.19.3; 7.10.1 is the newest 7.x)
+# Usage:   scripts/build-prisma.sh [PRISMA_VERSION [ADAPTER_PG_VERSION]]   (default 6.19.3 7.10.1)
 # Output:  progress lines on stderr; the absolute path of the wrapper on stdout, e.g.
 #            SCHEMAGUARD_PRISMA="$(scripts/build-prisma.sh)"
 #          The wrapper is `$DIR/bin/prisma ARGS...`; it runs the CLI in the current directory. A
@@ -10,9 +10,10 @@
 #          `$DIR/node_modules` (the wrapper prints it with --node-modules) may be symlinked there.
 #
 # Cache layout (CACHE = ${SCHEMAGUARD_CACHE:-$HOME/.cache/schemaguard}):
-#   $CACHE/prisma/<VERSION>/node_modules   prisma, @prisma/adapter-pg, pg (npm ci from a pinned list)
-#   $CACHE/prisma/<VERSION>/bin/prisma     the wrapper
-#   $CACHE/prisma/<VERSION>/.stamp         versions and recipe it was installed from (written last)
+#   $CACHE/prisma/<VERSION>-adapter-pg-<ADAPTER_PG_VERSION>/   one install:
+#     node_modules   prisma, @prisma/adapter-pg, pg (pinned versions)
+#     bin/prisma     the wrapper
+#     .stamp         versions and recipe it was installed from (written last)
 #   $CACHE/prisma/.lock                    flock(1) lock serialising concurrent installs
 #
 # Why this way: Prisma's native engines come from the vendor's own download host, which this
@@ -23,20 +24,24 @@
 set -euo pipefail
 
 VERSION="${1:-6.19.3}"
+# 6.19.3's own adapter cannot read PostgreSQL's `name` columns, and its WebAssembly schema engine
+# then fails in `migrate deploy` (prisma/orm#27403); 7.10.1's adapter maps them (as text) and still
+# implements the driver-adapter interface 6.19.3's engine calls.
+ADAPTER_VERSION="${2:-7.10.1}"
 PG_VERSION=8.23.1
 # Bump when the way the CLI is installed changes, to invalidate existing caches.
-RECIPE=1
+RECIPE=2
 
 CACHE="${SCHEMAGUARD_CACHE:-$HOME/.cache/schemaguard}"
 ROOT="$CACHE/prisma"
-DIR="$ROOT/$VERSION"
+DIR="$ROOT/$VERSION-adapter-pg-$ADAPTER_VERSION"
 WRAPPER="$DIR/bin/prisma"
 STAMP="$DIR/.stamp"
 
 log() { printf '[build-prisma] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-stamp_content() { printf 'prisma=%s\nadapter-pg=%s\npg=%s\nrecipe=%s\n' "$VERSION" "$VERSION" "$PG_VERSION" "$RECIPE"; }
+stamp_content() { printf 'prisma=%s\nadapter-pg=%s\npg=%s\nrecipe=%s\n' "$VERSION" "$ADAPTER_VERSION" "$PG_VERSION" "$RECIPE"; }
 cache_is_warm() { [[ -x "$WRAPPER" && -f "$STAMP" && "$(cat "$STAMP")" == "$(stamp_content)" ]]; }
 
 if cache_is_warm; then
@@ -74,12 +79,12 @@ cat >"$OUT/package.json" <<JSON
   "private": true,
   "dependencies": {
     "prisma": "$VERSION",
-    "@prisma/adapter-pg": "$VERSION",
+    "@prisma/adapter-pg": "$ADAPTER_VERSION",
     "pg": "$PG_VERSION"
   }
 }
 JSON
-log "installing prisma@$VERSION, @prisma/adapter-pg@$VERSION, pg@$PG_VERSION from npm"
+log "installing prisma@$VERSION, @prisma/adapter-pg@$ADAPTER_VERSION, pg@$PG_VERSION from npm"
 (cd "$OUT" && CHECKPOINT_DISABLE=1 PRISMA_SKIP_POSTINSTALL_GENERATE=1 \
   npm install --ignore-scripts --no-audit --no-fund --loglevel=error >"$OUT/npm.log" 2>&1) \
   || { tail -n 20 "$OUT/npm.log" >&2; die "npm install failed (last lines above)"; }

@@ -3,14 +3,16 @@
 # and `prisma migrate deploy` on this machine against a real PostgreSQL, and prints what happens.
 # It changes nothing outside a temporary directory; run it again after a Prisma release to retry.
 #
-# Usage:   scripts/probe-prisma.sh [VERSION...]        (default: 7.10.1 6.19.3)
+# Usage:   scripts/probe-prisma.sh [PRISMA_VERSION[:ADAPTER_PG_VERSION]...]
+#          (default: 7.10.1:7.10.1 6.19.3:6.19.3 6.19.3:7.10.1; the adapter matters only for 6.x's
+#          WebAssembly schema engine)
 # Needs:   PostgreSQL's binaries (scripts/test-setup.sh) and, as root, its unprivileged user.
 # Output:  for each version and engine set-up, the commands, their exit codes and their output,
 #          then the rows of _prisma_migrations; the findings are in docs/prisma-compatibility.md.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 versions=("$@")
-[[ ${#versions[@]} -gt 0 ]] || versions=(7.10.1 6.19.3)
+[[ ${#versions[@]} -gt 0 ]] || versions=(7.10.1:7.10.1 6.19.3:6.19.3 6.19.3:7.10.1)
 PG_USER="${SCHEMAGUARD_PG_USER:-schemaguard-pg}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 PW=s3cret-Pw
@@ -43,14 +45,16 @@ history() {
 
 run() { echo "\$ prisma $*"; "$prisma" "$@" 2>&1 | grep -v '^\s*$' | sed 's/^/    /'; echo "    exit ${PIPESTATUS[0]}"; }
 
-for v in "${versions[@]}"; do
-  prisma="$("$root/scripts/build-prisma.sh" "$v")" || { echo "probe: cannot install prisma $v"; continue; }
+for spec in "${versions[@]}"; do
+  v="${spec%%:*}" && adapter="${spec#*:}" && [[ "$spec" == *:* ]] || adapter=7.10.1
+  prisma="$("$root/scripts/build-prisma.sh" "$v" "$adapter")" || { echo "probe: cannot install prisma $v"; continue; }
   nm="$("$prisma" --node-modules)"
   # 6.x only: the schema engine compiled to WebAssembly behind a driver adapter (7.x removed it).
   setups=(classic)
   [[ "$v" == 6.* ]] && setups+=(wasm)
+  [[ "$v" == 6.* && "$adapter" != "$v" ]] && setups=(wasm)
   for setup in "${setups[@]}"; do
-    db="probe_${v//./_}_$setup"
+    db="probe_${v//./_}_${adapter//./_}_$setup"
     psql_ -c "CREATE DATABASE $db"
     p="$work/$db" && mkdir -p "$p" && ln -s "$nm" "$p/node_modules" && history "$p"
     export DATABASE_URL="postgresql://postgres:$PW@127.0.0.1:$PORT/$db"
@@ -70,8 +74,8 @@ for v in "${versions[@]}"; do
         >"$p/prisma.config.ts"
     fi
     echo
-    echo "=== prisma $v, $setup schema engine ==="
-    (cd "$p" && run migrate status && run migrate deploy && run migrate status)
+    echo "=== prisma $v, $setup schema engine$([[ $setup == wasm ]] && echo ", @prisma/adapter-pg $adapter") ==="
+    (cd "$p" && run migrate status && run migrate deploy && run migrate status && run migrate deploy)
     echo "_prisma_migrations:"
     psql_ -d "$db" -c 'SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, logs, applied_steps_count FROM _prisma_migrations ORDER BY started_at' 2>&1 | sed 's/^/    /'
   done
