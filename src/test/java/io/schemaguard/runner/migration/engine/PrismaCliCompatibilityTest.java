@@ -8,21 +8,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real Prisma CLI (scripts/build-prisma.sh; SCHEMAGUARD_PRISMA, which scripts/test.sh sets) reads
- * the {@code _prisma_migrations} that PrismaEngine writes. Only {@code prisma migrate status} runs
- * here: Prisma 7 needs its native schema engine, which only the vendor's own host serves, and Prisma
- * 6.19's WebAssembly schema engine (from npm, behind @prisma/adapter-pg) reads the history but fails
- * in {@code migrate deploy} (docs/prisma-compatibility.md says what fails and how to retry).
+ * The real Prisma CLI (scripts/build-prisma.sh; SCHEMAGUARD_PRISMA, which scripts/test.sh sets) and
+ * PrismaEngine on one database, each reading the other's {@code _prisma_migrations}. Prisma 6.19.3 with
+ * its WebAssembly schema engine behind @prisma/adapter-pg 7.10.1: Prisma 7 needs a native schema engine
+ * that only the vendor's own host serves (docs/prisma-compatibility.md).
  */
 class PrismaCliCompatibilityTest {
     static final String INIT = "20240101000000_init";
     static final String ADD_REFERENCE = "20240102000000_add_customer_reference";
+    static final String INDEX = "20240103000000_index_customer_reference";
 
     @TempDir
     Path project;
@@ -37,7 +39,7 @@ class PrismaCliCompatibilityTest {
         // The CLI loads prisma.config.ts with the adapter from the node_modules beside it.
         Files.createSymbolicLink(
                 project.resolve("node_modules"),
-                Path.of(run(List.of("--node-modules")).trim()));
+                Path.of(run("--node-modules").out().trim()));
         EngineDatabase.write(project, "prisma.config.ts", """
                 import { defineConfig, env } from 'prisma/config'
                 import { PrismaPg } from '@prisma/adapter-pg'
@@ -87,13 +89,63 @@ class PrismaCliCompatibilityTest {
     }
 
     @Test
-    void prismaMigrateStatusSeesAHistoryAppliedBySchemaguardAsUpToDate() throws Exception {
-        String before = status();
-        assertThat(before).contains("Following migrations have not yet been applied:", INIT, ADD_REFERENCE);
+    void prismaSeesAHistoryAppliedBySchemaguardAsUpToDateAndDeploysNothing() throws Exception {
+        Result before = run("migrate", "status");
+        assertThat(before.out()).contains("Following migrations have not yet been applied:", INIT, ADD_REFERENCE);
+        assertThat(before.exit()).isEqualTo(1);
 
         new PrismaEngine().migrate(db.target, migrations, PrismaEngineTest.SETTINGS);
+        List<Map<String, Object>> rows = history();
 
-        assertThat(status()).contains("2 migrations found", "Database schema is up to date!");
+        Result status = run("migrate", "status");
+        assertThat(status.out()).contains("2 migrations found", "Database schema is up to date!");
+        assertThat(status.exit()).isZero();
+        Result deploy = run("migrate", "deploy");
+        assertThat(deploy.out()).contains("No pending migrations to apply.");
+        assertThat(deploy.exit()).isZero();
+        assertThat(history()).isEqualTo(rows);
+    }
+
+    @Test
+    void aDatabaseMigratedByPrismaIsMigratedFurtherBySchemaguardWithRowsAsPrismaWritesThem() throws Exception {
+        Result deploy = run("migrate", "deploy");
+        assertThat(deploy.out()).contains("All migrations have been successfully applied.");
+        assertThat(deploy.exit()).isZero();
+        List<Map<String, Object>> byPrisma = history();
+        PrismaEngine engine = new PrismaEngine();
+        assertThat(engine.pending(db.target, migrations)).isEmpty();
+        engine.validate(db.target, migrations);
+
+        EngineDatabase.write(migrations, INDEX + "/migration.sql", """
+                -- CreateIndex
+                CREATE INDEX "orders_customer_reference_idx" ON "orders"("customer_reference");
+                """);
+        assertThat(engine.migrate(db.target, migrations, PrismaEngineTest.SETTINGS))
+                .extracting(Migration::version)
+                .containsExactly(INDEX);
+
+        List<Map<String, Object>> rows = history();
+        assertThat(rows.subList(0, 2))
+                .as("Prisma's own rows are left as they were")
+                .isEqualTo(byPrisma);
+        assertThat(rows).extracting(r -> r.get("migration_name")).containsExactly(INIT, ADD_REFERENCE, INDEX);
+        // Prisma's rows and Schemaguard's alike: the file's SHA-256, one step, finished, no logs.
+        for (Map<String, Object> row : rows) {
+            String name = (String) row.get("migration_name");
+            assertThat(row.get("checksum"))
+                    .as(name)
+                    .isEqualTo(
+                            PrismaEngineTest.sha256sum(migrations.resolve(name).resolve("migration.sql")));
+            assertThat(UUID.fromString((String) row.get("id")).version())
+                    .as(name)
+                    .isEqualTo(4);
+            assertThat(row.get("applied_steps_count")).as(name).isEqualTo(1);
+            assertThat(row.get("finished")).as(name).isEqualTo(true);
+            assertThat(row.get("rolled_back_at")).as(name).isNull();
+            assertThat(row.get("logs")).as(name).isNull();
+        }
+        assertThat(run("migrate", "status").out()).contains("3 migrations found", "Database schema is up to date!");
+        assertThat(run("migrate", "deploy").out()).contains("No pending migrations to apply.");
     }
 
     @Test
@@ -103,21 +155,26 @@ class PrismaCliCompatibilityTest {
         db.execute("UPDATE _prisma_migrations SET finished_at = NULL, applied_steps_count = 0, logs = 'boom'"
                 + " WHERE migration_name = '" + ADD_REFERENCE + "'");
 
-        assertThat(status()).contains(ADD_REFERENCE).doesNotContain("Database schema is up to date!");
+        Result status = run("migrate", "status");
+        assertThat(status.out()).contains(ADD_REFERENCE).doesNotContain("Database schema is up to date!");
+        assertThat(status.exit()).isNotZero();
     }
 
-    /** {@code prisma migrate status}'s output; its exit code is 1 when the database is behind. */
-    String status() throws Exception {
-        return run(List.of("migrate", "status"));
+    /** {@code _prisma_migrations} in the order it was written, without the times (finished or not). */
+    List<Map<String, Object>> history() {
+        return db.rows("SELECT id, checksum, finished_at IS NOT NULL AS finished, migration_name, logs,"
+                + " rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY started_at, migration_name");
     }
 
-    String run(List<String> args) throws Exception {
+    record Result(int exit, String out) {}
+
+    Result run(String... args) throws Exception {
         String prisma = System.getenv("SCHEMAGUARD_PRISMA");
         assertThat(prisma)
                 .as("SCHEMAGUARD_PRISMA: the Prisma CLI wrapper from scripts/build-prisma.sh (scripts/test.sh sets it)")
                 .isNotBlank();
         List<String> command = new ArrayList<>(List.of(prisma));
-        command.addAll(args);
+        command.addAll(List.of(args));
         ProcessBuilder pb =
                 new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true);
         PostgresServer pg = db.pg;
@@ -132,9 +189,9 @@ class PrismaCliCompatibilityTest {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertThat(p.waitFor(120, TimeUnit.SECONDS))
-                .as("prisma %s finished", args)
+                .as("prisma %s finished", List.of(args))
                 .isTrue();
-        assertThat(out).as("prisma %s reached no engine download", args).doesNotContain("ENOTFOUND");
-        return out;
+        assertThat(out).as("prisma %s tried no engine download", List.of(args)).doesNotContain("ENOTFOUND");
+        return new Result(p.exitValue(), out);
     }
 }
