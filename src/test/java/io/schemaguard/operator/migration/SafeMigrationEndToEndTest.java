@@ -357,11 +357,13 @@ class SafeMigrationEndToEndTest {
         m.getSpec().setEngine(MigrationEngineType.COMMAND);
         SafeMigrationSpec.CommandSpec command = new SafeMigrationSpec.CommandSpec();
         command.setImage("shop-app:1.2.3");
-        // The Job passes the database as PG* variables; Prisma's adapter takes a URL.
+        // The Job passes the database as PG* variables; Prisma's adapter takes a URL. sslmode=disable: pg
+        // (node-postgres) would read PGSSLMODE=prefer as "require", and the test server has no TLS.
         command.setCommand(List.of(
                 "sh",
                 "-c",
-                "cd '" + app + "' && DATABASE_URL=\"postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE\""
+                "cd '" + app
+                        + "' && DATABASE_URL=\"postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE?sslmode=disable\""
                         + " exec '" + PrismaProject.cli() + "' migrate deploy"));
         m.getSpec().setCommand(command);
         client.resource(m).create();
