@@ -40,6 +40,9 @@ export SCHEMAGUARD_HELM
 # Prometheus' PromQL parser, which the Grafana dashboard's tests parse every panel's query with
 SCHEMAGUARD_PROMQL_CHECK="$(scripts/build-promql-check.sh)"
 export SCHEMAGUARD_PROMQL_CHECK
+# The real Prisma CLI from npm (scripts/build-prisma.sh), which PrismaCliCompatibilityTest runs
+SCHEMAGUARD_PRISMA="$(scripts/build-prisma.sh)"
+export SCHEMAGUARD_PRISMA
 ./mvnw -B -ntp verify "$@"
 [ -f target/faults/verdicts.tsv ] && echo "test.sh: fault suite (fast half; bench/faults.sh runs all): $(tail -1 target/faults/verdicts.tsv)" >&2
 scripts/check-crds.sh

@@ -21,8 +21,10 @@ import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.testing.Fixtures;
 import io.schemaguard.testing.LocalJobExecutor;
 import io.schemaguard.testing.PostgresServer;
+import io.schemaguard.testing.PrismaProject;
 import io.schemaguard.testing.S3Server;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -32,6 +34,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SafeMigrations on the mock server with real PostgreSQL, S3Proxy and runner processes: the seed's
@@ -330,5 +333,53 @@ class SafeMigrationEndToEndTest {
         assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems())
                 .extracting(j -> j.getMetadata().getName())
                 .contains("by-command-g1-migrate-1", "by-command-g1-check-1");
+    }
+
+    /**
+     * Issue 15: the real {@code prisma migrate deploy} (6.19.3, scripts/build-prisma.sh) as the
+     * application's command behind the gate: backed up first, then applied, then checked; Prisma's own
+     * history written by Prisma.
+     */
+    @Test
+    void engineCommandRunsTheRealPrismaMigrateDeployBehindTheGate(@TempDir Path app) throws Exception {
+        String ns = namespace("shop-prisma-cli");
+        String db = pg.createDatabase("e2e_prisma_cli");
+        PrismaProject prisma = PrismaProject.create(app);
+        prisma.migration("20240101000000_init", """
+                CREATE TABLE "orders" ("id" SERIAL NOT NULL, "total" DECIMAL(12,2) NOT NULL,
+                    CONSTRAINT "orders_pkey" PRIMARY KEY ("id"));
+                """);
+        prisma.migration("20240102000000_add_customer_reference", """
+                ALTER TABLE "orders" ADD COLUMN "customer_reference" TEXT;
+                """);
+        SafeMigration m = migration(ns, "by-prisma-cli", db, "unused");
+        m.getSpec().setMigrations(null);
+        m.getSpec().setEngine(MigrationEngineType.COMMAND);
+        SafeMigrationSpec.CommandSpec command = new SafeMigrationSpec.CommandSpec();
+        command.setImage("shop-app:1.2.3");
+        // The Job passes the database as PG* variables; Prisma's adapter takes a URL. sslmode=disable: pg
+        // (node-postgres) would read PGSSLMODE=prefer as "require", and the test server has no TLS.
+        command.setCommand(List.of(
+                "sh",
+                "-c",
+                "cd '" + app
+                        + "' && DATABASE_URL=\"postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE?sslmode=disable\""
+                        + " exec '" + PrismaProject.cli() + "' migrate deploy"));
+        m.getSpec().setCommand(command);
+        client.resource(m).create();
+
+        SafeMigration done = awaitDone(ns, "by-prisma-cli", 1);
+
+        assertThat(done.getStatus().getPhase())
+                .as(done.getStatus().getCurrentRun().getMessage())
+                .isEqualTo(MigrationPhase.Succeeded);
+        assertThat(count(
+                        db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'customer_reference'"))
+                .isEqualTo(1);
+        assertThat(count(db, "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL"))
+                .isEqualTo(2);
+        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems())
+                .extracting(j -> j.getMetadata().getName())
+                .contains("by-prisma-cli-g1-migrate-1", "by-prisma-cli-g1-check-1");
     }
 }
