@@ -355,6 +355,36 @@ class RealNodeIT {
                 done.getStatus().getBackupId());
         assertThat(verified.exitCode()).as("%s", verified).isZero();
         assertThat(verified.stdout()).contains("OK ").contains(done.getStatus().getSha256());
+
+        // `kubectl schemaguard logs` reads pods/log through the API server from this node's real kubelet
+        // (the process kubelet of the other ITs serves no kubelet API, so only here is it proven).
+        String[] logs = plugin("-n", ns, "logs", "databasebackup/orders-nightly");
+        assertThat(logs[0]).as("exit of kubectl schemaguard logs: %s", logs[2]).isEqualTo("0");
+        assertThat(logs[1]).contains("backup " + done.getStatus().getBackupId() + ": dumping");
+    }
+
+    /** The kubectl plugin as users run it: its script, the admin's kubeconfig; {exit, stdout, stderr}. */
+    static String[] plugin(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of("src/main/scripts/kubectl-schemaguard").toAbsolutePath().toString(),
+                "--kubeconfig=" + cp.adminKubeconfig()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().remove("KUBECONFIG");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Path err = Files.createTempFile("kubectl-schemaguard", ".err");
+        pb.redirectError(err.toFile());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("kubectl-schemaguard " + String.join(" ", args) + " did not finish");
+        }
+        String stderr = Files.readString(err);
+        Files.delete(err);
+        log("kubectl schemaguard " + String.join(" ", args) + ": exit " + p.exitValue() + ", "
+                + out.lines().count() + " lines");
+        return new String[] {String.valueOf(p.exitValue()), out, stderr};
     }
 
     @Test
