@@ -383,7 +383,7 @@ class RealNodeIT {
         String stderr = Files.readString(err);
         Files.delete(err);
         log("kubectl schemaguard " + String.join(" ", args) + ": exit " + p.exitValue() + ", "
-                + out.lines().count() + " lines");
+                + out.lines().count() + " lines\n" + out + stderr);
         return new String[] {String.valueOf(p.exitValue()), out, stderr};
     }
 
