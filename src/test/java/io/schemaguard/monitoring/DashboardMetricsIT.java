@@ -34,9 +34,14 @@ class DashboardMetricsIT {
     static final String BUCKET = "it-dashboard";
     static final Duration TIMEOUT = Duration.ofMinutes(4);
     OperatorProcess operator;
+    String ns;
 
     @AfterEach
     void stopOperator() {
+        // Its schedules run every minute (and scan for orphans): gone, they cannot fire into a later IT's operator.
+        if (ns != null) {
+            cluster.deleteSchedules(ns);
+        }
         cluster.stopOperator(operator);
     }
 
@@ -75,7 +80,7 @@ class DashboardMetricsIT {
         s3.createBucket(BUCKET);
         KubernetesClient admin = cluster.admin();
         operator = cluster.startOperator("schemaguard-operator-dashboard-it");
-        String ns = cluster.namespace("dashboard");
+        ns = cluster.namespace("dashboard");
         var kubectl = cluster.kubectl();
         kubectl.apply(Manifests.secrets(ns, PostgresServer.PASSWORD)).orThrow();
 

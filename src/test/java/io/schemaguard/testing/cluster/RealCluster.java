@@ -2,6 +2,7 @@ package io.schemaguard.testing.cluster;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.runner.migration.lint.PgQueryParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -181,6 +182,15 @@ public final class RealCluster implements BeforeAllCallback, TestWatcher {
             ControlPlane.sleep(50);
         }
         return name;
+    }
+
+    /**
+     * Deletes every BackupSchedule in {@code namespace} (their backups stay; a schedule does not own them):
+     * the control plane is shared by every IT class, and a schedule left behind fires into the next class's
+     * operator, a Job it did not expect. Suspending is not enough: a suspended schedule still scans for orphans.
+     */
+    public void deleteSchedules(String namespace) {
+        admin().resources(BackupSchedule.class).inNamespace(namespace).delete();
     }
 
     /** Starts the operator as installed by deploy/: ServiceAccount schemaguard-system/schemaguard-operator, all namespaces. */
