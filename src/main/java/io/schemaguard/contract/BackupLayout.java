@@ -2,13 +2,9 @@ package io.schemaguard.contract;
 
 import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.api.DumpFormat;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
@@ -69,7 +65,7 @@ public final class BackupLayout {
         if (!UNSAFE.matcher(name).find() && !name.equals(".") && !name.equals("..")) {
             return name;
         }
-        return legacySegment(name) + "~" + sha256(name).substring(0, 16);
+        return legacySegment(name) + "~" + Sha256.hex(name).substring(0, 16);
     }
 
     /**
@@ -83,14 +79,5 @@ public final class BackupLayout {
         }
         String s = UNSAFE.matcher(name).replaceAll("_");
         return s.equals(".") || s.equals("..") ? "_" + s : s;
-    }
-
-    private static String sha256(String name) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
     }
 }

@@ -1,10 +1,5 @@
 package io.schemaguard.contract;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-
 /**
  * The labels and annotations a client outside the operator (the kubectl plugin) finds the operator's
  * objects by: the operator writes them (operator.jobs.Labels refers to these), the plugin reads them.
@@ -33,13 +28,8 @@ public final class JobLabels {
         if (name.length() <= 63) {
             return name;
         }
-        try {
-            String hash = HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8)));
-            return name.substring(0, 57).replaceAll("[-.]+$", "") + "-" + hash.substring(0, 5);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return name.substring(0, 57).replaceAll("[-.]+$", "") + "-"
+                + Sha256.hex(name).substring(0, 5);
     }
 
     /** Selector matching the Jobs and pods of every component a resource of {@code ownerKind} runs. */

@@ -1,9 +1,7 @@
 package io.schemaguard.operator.jobs;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.schemaguard.contract.JobLabels;
+import io.schemaguard.contract.Sha256;
 import java.util.Locale;
 
 /** Deterministic names for generated objects that stay within Kubernetes' limits. */
@@ -30,15 +28,10 @@ public final class KubernetesNames {
 
     /** A resource name as a label value (at most 63 characters, shortened with a hash when longer). */
     public static String labelValue(String name) {
-        return io.schemaguard.contract.JobLabels.labelValue(name);
+        return JobLabels.labelValue(name);
     }
 
     static String hash(String s) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(s);
     }
 }
