@@ -21,6 +21,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.DATE)
 @ValidationRule(value = "has(self.spec)", message = "spec is required")
 public class DatabaseBackup extends CustomResource<DatabaseBackupSpec, DatabaseBackupStatus> implements Namespaced {
+    /**
+     * The operator's finalizer (JOSDK's default name for this kind, so backups made before it was
+     * named here keep theirs). The operator's own creators set it, saving the write that adds it.
+     */
+    public static final String FINALIZER = "databasebackups." + SchemaguardApi.GROUP + "/finalizer";
 
     @Override
     protected DatabaseBackupSpec initSpec() {

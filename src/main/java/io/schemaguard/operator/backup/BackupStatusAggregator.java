@@ -129,7 +129,11 @@ public final class BackupStatusAggregator {
         JobState state = observation.state();
         s.setJobName(observation.jobName());
         s.setBackupId(observation.backupId());
-        state.startTime().ifPresent(s::setStartedAt);
+        if (s.getStartedAt() == null) {
+            // set once, on the pass that creates the Job: waiting for the Job controller's startTime
+            // (a second or so later) would cost every backup a second status write
+            s.setStartedAt(state.startTime().orElse(time));
+        }
         s.setFailedAttempts(state.failedAttempts());
 
         if (state.complete()) {

@@ -34,7 +34,7 @@ import org.jboss.logging.Logger;
  * do neither. The Job is create-only and owned by the backup, so the garbage collector removes it
  * with the backup and nothing else ever deletes it.
  */
-@ControllerConfiguration(name = DatabaseBackupReconciler.NAME)
+@ControllerConfiguration(name = DatabaseBackupReconciler.NAME, finalizerName = DatabaseBackup.FINALIZER)
 @RBACRule(
         apiGroups = "batch",
         resources = "jobs",

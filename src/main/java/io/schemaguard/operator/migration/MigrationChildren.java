@@ -88,6 +88,7 @@ final class MigrationChildren {
                         Labels.SAFE_MIGRATION,
                         KubernetesNames.labelValue(m.getMetadata().getName())));
         b.getMetadata().setOwnerReferences(List.of(Owners.controller(m)));
+        b.getMetadata().setFinalizers(List.of(DatabaseBackup.FINALIZER));
         DatabaseBackupSpec spec = new DatabaseBackupSpec();
         spec.setDatabase(m.getSpec().getDatabase());
         spec.setStorage(m.getSpec().getStorage());

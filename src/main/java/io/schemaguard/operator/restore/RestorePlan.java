@@ -214,6 +214,7 @@ public final class RestorePlan {
                 .withAnnotations(Map.of(
                         Labels.SAFETY_BACKUP_FOR_ANNOTATION,
                         restore.getMetadata().getName()))
+                .withFinalizers(DatabaseBackup.FINALIZER)
                 .build());
         DatabaseBackupSpec spec = new DatabaseBackupSpec();
         spec.setDatabase(restore.getSpec().getTarget());

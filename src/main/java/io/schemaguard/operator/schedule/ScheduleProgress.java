@@ -158,6 +158,12 @@ public final class ScheduleProgress {
                                         + " was still running and is deleted (concurrencyPolicy Replace)"));
                     }
                     create = backupFor(schedule, d.runFor());
+                    // the status written with lastScheduleTime already lists the new run (and not the
+                    // replaced ones): the informer's view of the created backup then changes nothing
+                    List<String> nowActive = new ArrayList<>(running);
+                    nowActive.removeAll(deleteRunning);
+                    nowActive.add(create.getMetadata().getName());
+                    s.setActive(nowActive);
                     events.add(Event.normal(
                             "Scheduled",
                             "created DatabaseBackup " + create.getMetadata().getName() + " for the run of "
@@ -237,6 +243,7 @@ public final class ScheduleProgress {
                 .addToLabels(Labels.SCHEDULE, KubernetesNames.labelValue(name))
                 .addToAnnotations(Labels.SCHEDULE_NAME_ANNOTATION, name)
                 .addToAnnotations(Labels.SCHEDULED_TIME_ANNOTATION, runFor.toString())
+                .addToFinalizers(DatabaseBackup.FINALIZER)
                 .build());
         b.setSpec(JSON.convertValue(schedule.getSpec().getTemplate(), DatabaseBackupSpec.class));
         return b;

@@ -12,6 +12,7 @@ import io.schemaguard.operator.EventRecorder.Event;
 import io.schemaguard.operator.backup.BackupStatusAggregator.Observation;
 import io.schemaguard.operator.jobs.Conditions;
 import io.schemaguard.operator.jobs.JobState;
+import io.schemaguard.operator.kube.Statuses;
 import io.schemaguard.testing.Fixtures;
 import io.schemaguard.testing.JobFixtures;
 import java.time.Duration;
@@ -272,6 +273,42 @@ class BackupStatusAggregatorTest {
         assertThat(Conditions.find(late.status().getConditions(), Conditions.READY)
                         .getReason())
                 .isEqualTo("BackoffLimitExceeded");
+    }
+
+    @Test
+    void creatingTheJobIsTheOnlyStatusWriteUntilItsPodRuns() {
+        DatabaseBackup b = backup(null);
+        b.getMetadata().setCreationTimestamp("2026-11-25T03:15:00Z");
+        b.getMetadata().setUid("8f14e45f-ceea-467f-a0e6-3c5b1a2b3c4d");
+        var first =
+                BackupStatusAggregator.step(b, null, List.of(), Fixtures.noDefaultStorage(), Fixtures.runner(), NOW);
+        assertThat(first.actions()).hasSize(1);
+        assertThat(first.status().getPhase()).isEqualTo(Phase.Pending);
+        assertThat(first.status().getStartedAt()).isEqualTo(NOW.toString());
+
+        // the Job controller then sets the Job's startTime: the status stays as written
+        b.setStatus(first.status());
+        var next = BackupStatusAggregator.step(
+                b,
+                JobFixtures.active(first.status().getJobName()),
+                List.of(),
+                Fixtures.noDefaultStorage(),
+                Fixtures.runner(),
+                NOW.plusSeconds(1));
+        assertThat(next.actions()).isEmpty();
+        assertThat(next.events()).isEmpty();
+        assertThat(Statuses.same(first.status(), next.status())).isTrue();
+
+        // and a running pod is the next change
+        var running = BackupStatusAggregator.step(
+                b,
+                JobFixtures.active(first.status().getJobName()),
+                List.of(JobFixtures.running("p1", T1)),
+                Fixtures.noDefaultStorage(),
+                Fixtures.runner(),
+                NOW.plusSeconds(2));
+        assertThat(running.status().getPhase()).isEqualTo(Phase.Running);
+        assertThat(running.status().getStartedAt()).isEqualTo(NOW.toString());
     }
 
     @Test

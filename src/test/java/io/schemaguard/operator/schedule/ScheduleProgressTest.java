@@ -11,6 +11,7 @@ import io.schemaguard.api.Phase;
 import io.schemaguard.operator.EventRecorder.Event;
 import io.schemaguard.operator.jobs.Conditions;
 import io.schemaguard.operator.jobs.Labels;
+import io.schemaguard.operator.kube.Statuses;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,8 +54,37 @@ class ScheduleProgressTest {
         assertThat(r.deleteRunning()).containsExactly("nightly-20261124-0200");
         assertThat(r.create().getMetadata().getName()).isEqualTo("nightly-20261125-0200");
         assertThat(reasons(r)).containsExactly("Replaced", "Scheduled");
+        assertThat(r.status().getActive()).containsExactly("nightly-20261125-0200");
         assertThat(r.status().getLastScheduleTime()).isEqualTo("2026-11-25T02:00:00Z");
         assertThat(r.requeueAt()).isEqualTo(Instant.parse("2026-11-26T02:00:00Z"));
+    }
+
+    @Test
+    void aRunIsOneStatusWriteTheCreatedBackupComingBackChangesNothing() {
+        BackupSchedule s = schedule("0 2 * * *");
+        s.setStatus(new BackupScheduleStatus());
+        s.getStatus().setLastScheduleTime("2026-11-24T02:00:00Z");
+        var r = ScheduleProgress.next(s, List.of(), Instant.parse("2026-11-25T02:00:00.100Z"));
+        assertThat(r.create().getMetadata().getFinalizers())
+                .as("created with the backup reconciler's finalizer, so nobody has to add it")
+                .containsExactly(DatabaseBackup.FINALIZER);
+        assertThat(r.status().getActive()).containsExactly("nightly-20261125-0200");
+
+        // the next pass: the status patch landed and the informer shows the new backup, then its Pending status
+        s.setStatus(r.status());
+        DatabaseBackup created = r.create();
+        created.getMetadata().setCreationTimestamp("2026-11-25T02:00:00Z");
+        var seen = ScheduleProgress.next(s, List.of(created), Instant.parse("2026-11-25T02:00:01Z"));
+        assertThat(seen.create()).isNull();
+        assertThat(seen.events()).isEmpty();
+        assertThat(Statuses.same(s.getStatus(), seen.status())).isTrue();
+        DatabaseBackup pending = backup(s, Instant.parse("2026-11-25T02:00:00Z"), Phase.Pending);
+        pending.getStatus().setCompletedAt(null);
+        assertThat(Statuses.same(
+                        s.getStatus(),
+                        ScheduleProgress.next(s, List.of(pending), Instant.parse("2026-11-25T02:00:02Z"))
+                                .status()))
+                .isTrue();
     }
 
     @Test
