@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Small stream helpers of the pipeline. */
 public final class Streams {
-    static final int BUFFER = 1 << 20;
+    public static final int BUFFER = 1 << 20;
 
     private Streams() {}
 

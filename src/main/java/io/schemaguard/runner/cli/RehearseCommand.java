@@ -106,11 +106,12 @@ final class RehearseCommand extends RunnerCommand {
         ScratchDatabase claimed = null;
         try {
             claimed = ScratchDatabase.create(scratch);
-            b.verifyChecksum(store);
+            // checked as it streams: the scratch copy cannot commit unless the object matches its manifest
             RestorePipeline.streamInto(
                     store,
                     b.dumpKey(),
                     b.compression(),
+                    b,
                     PgTools.locate(migration.pgBin),
                     scratch,
                     new RestoreProcess.Options(DumpFormat.parse(m.format()), false, false, null, migration.workDir));

@@ -7,6 +7,7 @@ import io.schemaguard.contract.FailureReason;
 import io.schemaguard.contract.Sizes;
 import io.schemaguard.runner.Console;
 import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.Streams;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import io.schemaguard.runner.postgres.TargetDatabase;
@@ -14,11 +15,14 @@ import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.BackupManifest.TableRows;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,12 +32,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The seed's {@code db:restore}, made safe. In order, and stopping at the first problem:
  * <ol>
- * <li>find the backup and read it whole, checking SHA-256, size and decoding against its manifest
- * (nothing has touched the target yet);</li>
+ * <li>find the backup and its manifest;</li>
  * <li>check the target: created when it does not exist, refused when it has user tables unless
  * replacing, refused when it lacks roles or extensions the dump needs;</li>
  * <li>when replacing a database that has data, back it up first to the same storage;</li>
- * <li>stream the object again through decompression into pg_restore or psql, in one transaction;</li>
+ * <li>read the object once, hashing it as it streams through decompression into pg_restore or psql in
+ * one transaction, whose last bytes are held back until SHA-256 and size match the manifest (a
+ * mismatch kills the restore: it rolls back, and a database the restore created is dropped);</li>
  * <li>count the rows of every table and compare with the counts the manifest recorded.</li>
  * </ol>
  */
@@ -118,11 +123,6 @@ public final class RestorePipeline {
                     "backup " + m.backupId() + " is a plain SQL dump,"
                             + " which cannot clean what it replaces: restore it into a new or empty database");
         }
-        Console.info(
-                "restore %s: checking %s against its manifest before touching %s",
-                m.backupId(), backup.url(r.store()), r.target().describe());
-        backup.verifyChecksum(r.store());
-
         PgTools tools = locateTools(r.pgBin(), m);
         TargetDatabase.State state = TargetDatabase.prepare(r.target());
         if (state.created()) {
@@ -162,13 +162,22 @@ public final class RestorePipeline {
                 r.target().describe(),
                 format.pgDumpName(),
                 r.replace() ? ", replacing existing objects" : "");
-        streamInto(
-                r.store(),
-                backup.dumpKey(),
-                backup.compression(),
-                tools,
-                r.target(),
-                new RestoreProcess.Options(format, r.replace(), r.skipOwnership(), r.jobs(), r.workDir()));
+        try {
+            streamInto(
+                    r.store(),
+                    backup.dumpKey(),
+                    backup.compression(),
+                    backup,
+                    tools,
+                    r.target(),
+                    new RestoreProcess.Options(format, r.replace(), r.skipOwnership(), r.jobs(), r.workDir()));
+        } catch (RunnerException e) {
+            if (state.created()) {
+                // the restore made it, so as it was means gone (a rolled-back restore leaves it empty)
+                dropCreated(r.target(), m, e);
+            }
+            throw e;
+        }
 
         List<TableRows> counted = TargetDatabase.count(r.target(), m.tables() == null ? List.of() : m.tables());
         String rowCheck = compareRows(m, counted);
@@ -181,7 +190,7 @@ public final class RestorePipeline {
                 m, backup.url(r.store()), counted.size(), rows, rowCheck, safetyBackupId, state.created(), seconds);
     }
 
-    /** Streams a stored dump through decompression into pg_restore or psql. */
+    /** Streams a stored dump through decompression into pg_restore or psql, without checking it. */
     public static void streamInto(
             ObjectStore store,
             String dumpKey,
@@ -189,13 +198,58 @@ public final class RestorePipeline {
             PgTools tools,
             PgTarget target,
             RestoreProcess.Options options) {
+        streamInto(store, dumpKey, compression, null, tools, target, options);
+    }
+
+    /**
+     * Streams a stored dump through decompression into pg_restore or psql, in one read: the stored bytes
+     * are hashed on the way, and when {@code expected} is given the restore cannot commit unless their
+     * SHA-256 and size match it (the last bytes of the stream are held back until they do; a directory
+     * dump is checked once unpacked, before pg_restore starts). A mismatch, or an object that does not
+     * decode, is {@link FailureReason#ChecksumMismatch} and rolls the restore back.
+     */
+    public static void streamInto(
+            ObjectStore store,
+            String dumpKey,
+            CompressionAlgorithm compression,
+            StoredBackup expected,
+            PgTools tools,
+            PgTarget target,
+            RestoreProcess.Options options) {
         AtomicLong fed = new AtomicLong();
-        try (InputStream stored = store.open(dumpKey);
-                InputStream decoded = Compressors.decompress(compression, stored)) {
-            RestoreProcess.run(tools, target, options, decoded, fed);
+        MessageDigest sha = Streams.sha256();
+        AtomicLong storedBytes = new AtomicLong();
+        Recorded stored = null;
+        Recorded decoded = null;
+        try {
+            stored = new Recorded(store.open(dumpKey));
+            try (InputStream counted = Streams.counting(new DigestInputStream(stored, sha), storedBytes);
+                    Recorded d = new Recorded(Compressors.decompress(compression, counted))) {
+                decoded = d;
+                RestoreProcess.Gate gate = expected == null
+                        ? RestoreProcess.Gate.OPEN
+                        : () -> {
+                            // what the decoder has not asked for: a tar's padding, bytes after the last frame
+                            Streams.drain(d);
+                            Streams.drain(counted);
+                            expected.checkDigest(Streams.hex(sha.digest()), storedBytes.get());
+                        };
+                RestoreProcess.run(tools, target, options, d, fed, gate);
+            }
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (IOException e) {
+            if (stored != null && stored.failure == null && decoded != null && decoded.failure != null) {
+                // storage delivered, the decoder refused: a flipped or missing byte (zstd frames carry a checksum)
+                throw new RunnerException(
+                        FailureReason.ChecksumMismatch,
+                        (expected == null
+                                        ? dumpKey
+                                        : "backup " + expected.entry().folder())
+                                + " is corrupt: the object does not decode (" + e.getMessage() + "); "
+                                + options.restorer() + " was stopped before the end and its transaction rolled back",
+                        e);
+            }
             // Reading the backup failed, not PostgreSQL: a storage reason, so its exit code says where to look.
             boolean network = e instanceof SocketException
                     || e instanceof SocketTimeoutException
@@ -206,12 +260,53 @@ public final class RestorePipeline {
                     : network ? FailureReason.StorageUnreachable : FailureReason.StorageError;
             throw new RunnerException(
                     reason,
-                    "reading the backup from storage failed mid-restore (" + e.getMessage() + "); pg_restore was"
-                            + " stopped and its transaction rolled back",
+                    "reading the backup from storage failed mid-restore (" + e.getMessage() + "); " + options.restorer()
+                            + " was stopped and its transaction rolled back",
                     e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RunnerException(FailureReason.Internal, "interrupted", e);
+        }
+    }
+
+    /** A stream that remembers whether reading it failed, to tell a storage failure from a decoding one. */
+    private static final class Recorded extends FilterInputStream {
+        IOException failure;
+
+        Recorded(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+                throw e;
+            }
+        }
+    }
+
+    private static void dropCreated(PgTarget target, BackupManifest m, RunnerException failure) {
+        try {
+            TargetDatabase.drop(target);
+            Console.info("restore %s: dropped database %s, which it had created", m.backupId(), target.database());
+        } catch (RunnerException e) {
+            failure.addSuppressed(e);
+            Console.info(
+                    "restore %s: could not drop database %s, which it had created: %s",
+                    m.backupId(), target.database(), e.getMessage());
         }
     }
 

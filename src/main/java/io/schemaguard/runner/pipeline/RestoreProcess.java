@@ -26,9 +26,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Feeds a decompressed dump to pg_restore (custom, directory) or psql (plain), with exit-on-error
  * semantics, and reports the first failing statement when it fails. Custom and plain dumps stream
- * through stdin in one transaction, so a failure leaves the target as it was. A directory dump must
- * be unpacked into a scratch directory first (pg_restore needs the files), and restores with
- * parallel workers without the single transaction.
+ * through stdin in one transaction, so a failure leaves the target as it was; their last
+ * {@link #HELD_BACK} bytes are held back until a {@link Gate} (the stored object's checksum) has
+ * passed, so the transaction cannot commit before it. A directory dump must be unpacked into a
+ * scratch directory first (pg_restore needs the files), is checked before pg_restore starts, and
+ * restores with parallel workers without the single transaction.
  */
 public final class RestoreProcess {
 
@@ -36,12 +38,34 @@ public final class RestoreProcess {
         boolean singleTransaction() {
             return format != DumpFormat.DIRECTORY || jobs == null || jobs <= 1;
         }
+
+        String restorer() {
+            return format == DumpFormat.PLAIN ? "psql" : "pg_restore";
+        }
+    }
+
+    /**
+     * Bytes of a streamed dump withheld until the gate passes. pg_restore needs a custom archive's last
+     * bytes (the end marker of its last data block, or its table of contents) and psql --single-transaction
+     * commits only at the end of its input, so neither can commit while any byte is missing.
+     */
+    static final int HELD_BACK = 64 * 1024;
+
+    /** Runs once the whole dump has been read, before its last bytes are released; throws to stop the restore. */
+    @FunctionalInterface
+    public interface Gate {
+        Gate OPEN = () -> {};
+
+        void check() throws IOException;
     }
 
     private RestoreProcess() {}
 
-    /** Restores {@code dump} (already decompressed) into the target; returns the bytes fed. */
-    static long run(PgTools tools, PgTarget target, Options o, InputStream dump, AtomicLong fed)
+    /**
+     * Restores {@code dump} (already decompressed) into the target; returns the bytes fed. When {@code gate}
+     * throws, pg_restore or psql is killed before it has the whole dump, so its transaction rolls back.
+     */
+    static long run(PgTools tools, PgTarget target, Options o, InputStream dump, AtomicLong fed, Gate gate)
             throws IOException, InterruptedException {
         Path scratch = null;
         try {
@@ -75,6 +99,8 @@ public final class RestoreProcess {
                 if (o.format() == DumpFormat.DIRECTORY) {
                     scratch = StagingDirs.create(o.workDir(), "pg_restore-");
                     fed.addAndGet(untar(dump, scratch));
+                    // the files are on scratch disk and pg_restore has not started: the target is untouched
+                    gate.check();
                     if (o.jobs() != null && o.jobs() > 1) {
                         command.add("--jobs=" + o.jobs());
                     }
@@ -89,16 +115,20 @@ public final class RestoreProcess {
             ErrorLog errors = new ErrorLog(p.getErrorStream());
             long total = 0;
             ReadSide source = new ReadSide(dump);
-            try (OutputStream in = p.getOutputStream()) {
+            OutputStream in = p.getOutputStream();
+            try {
                 if (o.format() != DumpFormat.DIRECTORY) {
-                    total = Streams.copy(source, in, fed);
+                    total = copyHoldingBack(source, in, fed, HELD_BACK, () -> release(gate, p));
                 }
+                // end of input only now: psql --single-transaction commits when its input ends
+                in.close();
+            } catch (GateClosed e) {
+                throw e.reason(); // pg_restore/psql was killed before it had the last bytes
             } catch (IOException e) {
                 if (source.failure != null) {
-                    // The backup stopped coming (storage died, the stream broke off): kill pg_restore before it
-                    // reads the early end as a short dump, so its transaction rolls back, and report the cause.
-                    p.destroyForcibly();
-                    p.waitFor();
+                    // The backup stopped coming (storage died, the stream broke off): kill pg_restore before its
+                    // input ends (psql would commit what it has, pg_restore read a short dump), report the cause.
+                    kill(p);
                     throw source.failure;
                 }
                 // pg_restore stopped reading: it failed, and its own error says why
@@ -106,16 +136,17 @@ public final class RestoreProcess {
                     throw e;
                 }
             } catch (RuntimeException | Error e) {
-                p.destroyForcibly();
+                kill(p);
                 throw e;
+            } finally {
+                closeQuietly(in);
             }
             int exit = p.waitFor();
             errors.join();
             if (exit != 0) {
                 throw new RunnerException(
                         FailureReason.RestoreFailed,
-                        (o.format() == DumpFormat.PLAIN ? "psql" : "pg_restore")
-                                + " failed: " + errors.firstError()
+                        o.restorer() + " failed: " + errors.firstError()
                                 + (o.singleTransaction()
                                         ? "; the restore ran in one transaction and was rolled back"
                                         : "; the target may be partly restored (parallel restores are not one transaction)"));
@@ -131,16 +162,100 @@ public final class RestoreProcess {
         }
     }
 
+    /**
+     * Runs the gate with the last bytes still held back; when it fails, kills the process and waits for it
+     * to be gone before anything closes its input.
+     */
+    private static void release(Gate gate, Process p) throws InterruptedException {
+        try {
+            gate.check();
+        } catch (IOException | RuntimeException | Error e) {
+            kill(p);
+            throw new GateClosed(e);
+        }
+        if (!p.isAlive() && p.exitValue() == 0) {
+            // a complete custom archive or plain script cannot finish without its last bytes: this would be a bug
+            throw new RunnerException(
+                    FailureReason.Internal,
+                    "pg_restore finished before it had the whole dump: the stored object was checked only after"
+                            + " the restore committed");
+        }
+    }
+
+    private static void kill(Process p) throws InterruptedException {
+        p.destroyForcibly();
+        p.waitFor();
+    }
+
+    private static void closeQuietly(OutputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // the process is gone or going; its exit code tells the rest
+        }
+    }
+
+    /** Something to run once all of a stream but its held-back tail has been written. */
+    @FunctionalInterface
+    interface Release {
+        void run() throws InterruptedException;
+    }
+
+    /**
+     * Copies {@code in} to {@code out}, always keeping the last {@code hold} bytes back; at the end of
+     * {@code in} runs {@code release}, then writes them. Returns the bytes copied.
+     */
+    static long copyHoldingBack(InputStream in, OutputStream out, AtomicLong counter, int hold, Release release)
+            throws IOException, InterruptedException {
+        byte[] buffer = new byte[hold + Streams.BUFFER];
+        int kept = 0; // buffer[0, kept) is read but not written
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer, kept, buffer.length - kept)) >= 0) {
+            kept += n;
+            total += n;
+            if (kept > hold) {
+                int write = kept - hold;
+                out.write(buffer, 0, write);
+                counter.addAndGet(write);
+                System.arraycopy(buffer, write, buffer, 0, hold);
+                kept = hold;
+            }
+        }
+        release.run();
+        out.write(buffer, 0, kept);
+        counter.addAndGet(kept);
+        return total;
+    }
+
+    /** The gate failed; the process is already dead. */
+    private static final class GateClosed extends RuntimeException {
+        GateClosed(Throwable cause) {
+            super(cause);
+        }
+
+        /** The gate's own exception, rethrown as it was. */
+        IOException reason() {
+            if (getCause() instanceof IOException io) {
+                return io;
+            }
+            if (getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw (Error) getCause();
+        }
+    }
+
     private static long untar(InputStream tarStream, Path dir) throws IOException {
         long total = 0;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream)) {
-            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
-                Path file = dir.resolve(e.getName()).normalize();
-                if (!file.startsWith(dir) || !e.isFile()) {
-                    throw new IOException("unexpected entry in directory dump: " + e.getName());
-                }
-                total += Files.copy(tar, file);
+        // not closed: the caller still drains the stream to the end, which the checksum needs
+        TarArchiveInputStream tar = new TarArchiveInputStream(tarStream);
+        for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+            Path file = dir.resolve(e.getName()).normalize();
+            if (!file.startsWith(dir) || !e.isFile()) {
+                throw new IOException("unexpected entry in directory dump: " + e.getName());
             }
+            total += Files.copy(tar, file);
         }
         return total;
     }

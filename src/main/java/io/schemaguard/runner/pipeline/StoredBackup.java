@@ -78,11 +78,16 @@ public record StoredBackup(BackupCatalog.Entry entry, BackupManifest manifest, S
             throw new RunnerException(
                     FailureReason.StorageError, "cannot read " + url(store) + ": " + e.getMessage(), e);
         }
-        if (!actual.sha256().equals(manifest.sha256()) || actual.size() != manifest.sizeBytes()) {
+        checkDigest(actual.sha256(), actual.size());
+    }
+
+    /** Throws {@link FailureReason#ChecksumMismatch} unless the stored object's SHA-256 and size are the manifest's. */
+    void checkDigest(String sha256, long size) {
+        if (!sha256.equals(manifest.sha256()) || size != manifest.sizeBytes()) {
             throw new RunnerException(
                     FailureReason.ChecksumMismatch,
                     "backup " + entry.folder()
-                            + " is corrupt: stored object has sha256 " + actual.sha256() + " and " + actual.size()
+                            + " is corrupt: stored object has sha256 " + sha256 + " and " + size
                             + " bytes, manifest says " + manifest.sha256() + " and " + manifest.sizeBytes() + " bytes");
         }
     }
