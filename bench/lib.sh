@@ -11,12 +11,15 @@ bench_scale="${BENCH_SCALE:-70}"          # pgbench scale 70 is about 1.05 GiB o
 bench_password="bench"
 # BENCH_DATA=pgbench (default): pgbench's own data, whose blank-padded filler zlib compresses
 # almost for free. BENCH_DATA=text: the same tables with the filler replaced by hex text, as
-# real rows are, where pg_dump's single-threaded zlib becomes the bottleneck.
+# real rows are, where pg_dump's single-threaded zlib becomes the bottleneck. BENCH_DATA=partitioned:
+# pgbench's data with pgbench_accounts in 8 partitions (pgbench -i --partitions=8), so a parallel
+# dump has several tables of similar size rather than one that is 99.9% of the data.
 bench_data="${BENCH_DATA:-pgbench}"
 case "$bench_data" in
   pgbench) bench_db=bench ;;
   text) bench_db=bench_text ;;
-  *) echo "bench: BENCH_DATA must be pgbench or text" >&2; exit 2 ;;
+  partitioned) bench_db=bench_partitioned ;;
+  *) echo "bench: BENCH_DATA must be pgbench, text or partitioned" >&2; exit 2 ;;
 esac
 as_pg=()
 [ "$(id -u)" -eq 0 ] && as_pg=(runuser -u "$pg_user" --)
@@ -47,7 +50,9 @@ bench_pg_start() {
   if [ ! -f "$stamp" ]; then
     echo "bench: creating database $bench_db at pgbench scale $bench_scale (first run only)" >&2
     "$pg_bin/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $bench_db" -c "CREATE DATABASE $bench_db"
-    "$pg_bin/pgbench" -q -i -s "$bench_scale" "$bench_db" >&2
+    local partitions=()
+    [ "$bench_data" = partitioned ] && partitions=(--partitions=8)
+    "$pg_bin/pgbench" -q -i -s "$bench_scale" "${partitions[@]}" "$bench_db" >&2
     if [ "$bench_data" = text ]; then
       "$pg_bin/psql" -X -q -d "$bench_db" -c \
         "UPDATE pgbench_accounts SET filler = md5(aid::text) || md5((aid + 1)::text) || substr(md5((aid + 2)::text), 1, 20)"
