@@ -15,7 +15,6 @@ import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.BackupManifest.TableRows;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
@@ -219,12 +218,13 @@ public final class RestorePipeline {
         AtomicLong fed = new AtomicLong();
         MessageDigest sha = Streams.sha256();
         AtomicLong storedBytes = new AtomicLong();
-        Recorded stored = null;
-        Recorded decoded = null;
+        FailureRecordingStream stored = null;
+        FailureRecordingStream decoded = null;
         try {
-            stored = new Recorded(store.open(dumpKey));
+            stored = new FailureRecordingStream(store.open(dumpKey));
             try (InputStream counted = Streams.counting(new DigestInputStream(stored, sha), storedBytes);
-                    Recorded d = new Recorded(Compressors.decompress(compression, counted))) {
+                    FailureRecordingStream d =
+                            new FailureRecordingStream(Compressors.decompress(compression, counted))) {
                 decoded = d;
                 RestoreProcess.Gate gate = expected == null
                         ? RestoreProcess.Gate.OPEN
@@ -266,35 +266,6 @@ public final class RestorePipeline {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RunnerException(FailureReason.Internal, "interrupted", e);
-        }
-    }
-
-    /** A stream that remembers whether reading it failed, to tell a storage failure from a decoding one. */
-    private static final class Recorded extends FilterInputStream {
-        IOException failure;
-
-        Recorded(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException e) {
-                failure = failure == null ? e : failure;
-                throw e;
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                failure = failure == null ? e : failure;
-                throw e;
-            }
         }
     }
 

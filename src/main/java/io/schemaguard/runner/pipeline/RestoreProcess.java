@@ -7,7 +7,6 @@ import io.schemaguard.runner.Streams;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import java.io.BufferedReader;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -114,7 +113,8 @@ public final class RestoreProcess {
             Process p = pb.start();
             ErrorLog errors = new ErrorLog(p.getErrorStream());
             long total = 0;
-            ReadSide source = new ReadSide(dump);
+            // a failure to read the dump, apart from a failure to write to pg_restore
+            FailureRecordingStream source = new FailureRecordingStream(dump);
             OutputStream in = p.getOutputStream();
             try {
                 if (o.format() != DumpFormat.DIRECTORY) {
@@ -310,35 +310,6 @@ public final class RestoreProcess {
                     }
                 }
                 return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
-            }
-        }
-    }
-
-    /** The dump as read from storage, remembering a failure to read it apart from a failure to write to pg_restore. */
-    private static final class ReadSide extends FilterInputStream {
-        IOException failure;
-
-        ReadSide(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                failure = e;
-                throw e;
             }
         }
     }
