@@ -1,9 +1,11 @@
 package io.schemaguard.operator.schedule;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -14,6 +16,7 @@ import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.DatabaseBackup;
 import io.schemaguard.api.Phase;
+import io.schemaguard.operator.EventRecorder;
 import io.schemaguard.operator.OperatorConfig;
 import io.schemaguard.operator.backup.BackupJobFactory;
 import io.schemaguard.operator.jobs.JobState;
@@ -22,6 +25,7 @@ import io.schemaguard.operator.jobs.RunnerJobs;
 import io.schemaguard.operator.jobs.StorageBinding;
 import io.schemaguard.operator.kube.Action;
 import io.schemaguard.operator.kube.Applier;
+import io.schemaguard.operator.kube.Statuses;
 import io.schemaguard.operator.kube.Step;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -72,6 +76,9 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
 
     @Inject
     Applier applier;
+
+    @Inject
+    EventRecorder events;
 
     @Override
     public List<EventSource<?, BackupSchedule>> prepareEventSources(EventSourceContext<BackupSchedule> context) {
@@ -129,6 +136,38 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
         metrics.observe(schedule, backups);
         metrics.orphans(schedule);
         return control;
+    }
+
+    /**
+     * A pass that threw (JOSDK retries it, without limit and at most a minute apart: see
+     * application.properties) shows as Ready=False with the one-line error and one Warning Event,
+     * instead of only in the operator's log.
+     */
+    @Override
+    public ErrorStatusUpdateControl<BackupSchedule> updateErrorStatus(
+            BackupSchedule schedule, Context<BackupSchedule> context, Exception e) {
+        var failure = ScheduleProgress.failed(schedule, oneLine(e), clock.instant());
+        failure.events().forEach(ev -> events.record(schedule, ev));
+        if (Statuses.same(schedule.getStatus(), failure.status())) {
+            return ErrorStatusUpdateControl.noStatusUpdate();
+        }
+        schedule.setStatus(failure.status());
+        return ErrorStatusUpdateControl.patchStatus(schedule);
+    }
+
+    /** What the API server said (code and message) when it refused, else the innermost message's first line. */
+    static String oneLine(Throwable e) {
+        Throwable innermost = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof KubernetesClientException k
+                    && k.getStatus() != null
+                    && k.getStatus().getMessage() != null) {
+                return k.getCode() + " " + k.getStatus().getMessage();
+            }
+            innermost = t;
+        }
+        String m = innermost.getMessage() == null ? innermost.getClass().getSimpleName() : innermost.getMessage();
+        return m.lines().findFirst().orElse("");
     }
 
     /**

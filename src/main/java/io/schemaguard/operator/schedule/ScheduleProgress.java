@@ -228,6 +228,31 @@ public final class ScheduleProgress {
         return new Result(s, events, create, deleteRunning, prune, requeueAt, scan.start() ? scan.jobName() : null);
     }
 
+    /**
+     * The status and Event after a pass that failed (the API server refused the run's DatabaseBackup, a write
+     * timed out): everything the schedule had persisted stays (above all lastScheduleTime, so the run is tried
+     * again), and Ready says the schedule is retrying and why. The Event is recorded once per distinct error,
+     * not on every retry.
+     */
+    public static Failure failed(BackupSchedule schedule, String error, Instant now) {
+        String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
+        long generation = schedule.getMetadata().getGeneration() == null
+                ? 1
+                : schedule.getMetadata().getGeneration();
+        String message = "retrying after an error: " + (error == null || error.isBlank() ? "unknown error" : error);
+        BackupScheduleStatus s = Statuses.copyOr(schedule.getStatus(), BackupScheduleStatus::new);
+        var ready = Conditions.find(s.getConditions(), Conditions.READY);
+        boolean same =
+                ready != null && RETRYING.equals(ready.getReason()) && Objects.equals(ready.getMessage(), message);
+        s.setConditions(Conditions.of(s.getConditions(), Outcome.reconciling(RETRYING, message), generation, time));
+        return new Failure(s, same ? List.of() : List.of(Event.warning(RETRYING, message)));
+    }
+
+    /** Why a schedule is retrying: the Ready reason while a pass keeps failing. */
+    public static final String RETRYING = "RetryingAfterError";
+
+    public record Failure(BackupScheduleStatus status, List<Event> events) {}
+
     /** Deterministic per cron time, so an operator restarted mid-step cannot create a second backup for it. */
     public static String backupName(String schedule, Instant runFor) {
         return (schedule.length() > 200 ? KubernetesNames.labelValue(schedule) : schedule) + "-"

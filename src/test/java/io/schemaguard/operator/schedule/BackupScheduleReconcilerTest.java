@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.schemaguard.api.BackupSchedule;
 import io.schemaguard.api.BackupScheduleSpec;
@@ -44,6 +46,9 @@ class BackupScheduleReconcilerTest {
 
     @Inject
     TestClock clock;
+
+    @KubernetesTestServer
+    KubernetesServer server;
 
     @AfterEach
     void realTime() {
@@ -184,6 +189,59 @@ class BackupScheduleReconcilerTest {
                                         .equals(j.getMetadata().getLabels().get("app.kubernetes.io/component")))
                                 .count()
                         == 1);
+        assertThat(backups(ns)).hasSize(1);
+    }
+
+    /**
+     * A run whose DatabaseBackup the API server refuses six times in a row (JOSDK's default retry gives up
+     * after the first attempt and five retries, and the schedule would then wait for its 10 h resync) is
+     * still created once the server takes it, for its own time: a schedule never goes quiet.
+     */
+    @Test
+    void aRunTheApiServerRefusesSixTimesIsRetriedUntilItIsCreated() {
+        String ns = namespace("refused");
+        Instant due = nextTwoAm();
+        server.expect()
+                .post()
+                .withPath("/apis/schemaguard.io/v1alpha1/namespaces/" + ns + "/databasebackups")
+                .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"message\":\"forbidden for a while\"}")
+                .times(6);
+        clock.set(due.minusSeconds(2));
+        client.resource(schedule(ns, "shop-nightly", "0 2 * * *")).create();
+
+        // while refused: Ready=False with what the API server said, one Warning, nothing recorded as run
+        BackupSchedule retrying = await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns, "shop-nightly"),
+                        x -> ScheduleProgress.RETRYING.equals(
+                                Conditions.find(x.getStatus().getConditions(), Conditions.READY)
+                                        .getReason()));
+        assertThat(Conditions.find(retrying.getStatus().getConditions(), Conditions.READY)
+                        .getMessage())
+                .isEqualTo("retrying after an error: 403 forbidden for a while");
+        assertThat(retrying.getStatus().getLastScheduleTime()).isNull();
+        await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(reasons(ns, "shop-nightly")).contains(ScheduleProgress.RETRYING));
+
+        DatabaseBackup b = await().ignoreExceptions()
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> backups(ns), l -> !l.isEmpty())
+                .get(0);
+        assertThat(b.getMetadata().getName()).isEqualTo(ScheduleProgress.backupName("shop-nightly", due));
+        BackupSchedule s = await().ignoreExceptions()
+                .atMost(TIMEOUT)
+                .until(
+                        () -> fetch(ns, "shop-nightly"),
+                        x -> due.toString().equals(x.getStatus().getLastScheduleTime()));
+        assertThat(s.getStatus().getActive()).containsExactly(b.getMetadata().getName());
+        assertThat(Conditions.find(s.getStatus().getConditions(), Conditions.READY)
+                        .getStatus())
+                .isEqualTo("True");
+        assertThat(reasons(ns, "shop-nightly").stream().filter(ScheduleProgress.RETRYING::equals))
+                .as("one Warning for the same error, not one per retry")
+                .hasSize(1);
         assertThat(backups(ns)).hasSize(1);
     }
 

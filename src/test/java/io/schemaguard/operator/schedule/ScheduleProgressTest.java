@@ -88,6 +88,45 @@ class ScheduleProgressTest {
     }
 
     @Test
+    void aFailedPassKeepsWhatWasPersistedAndWarnsOncePerDistinctError() {
+        BackupSchedule s = schedule("0 2 * * *");
+        s.setStatus(new BackupScheduleStatus());
+        s.getStatus().setLastScheduleTime("2026-11-24T02:00:00Z");
+        s.getStatus().setNextScheduleTime("2026-11-25T02:00:00Z");
+        Instant now = Instant.parse("2026-11-25T02:00:00.100Z");
+
+        var first = ScheduleProgress.failed(s, "403 forbidden", now);
+        assertThat(first.status().getLastScheduleTime())
+                .as("the run that failed is not recorded, so it is tried again")
+                .isEqualTo("2026-11-24T02:00:00Z");
+        assertThat(first.status().getNextScheduleTime()).isEqualTo("2026-11-25T02:00:00Z");
+        var ready = Conditions.find(first.status().getConditions(), Conditions.READY);
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getReason()).isEqualTo(ScheduleProgress.RETRYING);
+        assertThat(ready.getMessage()).isEqualTo("retrying after an error: 403 forbidden");
+        assertThat(first.events()).extracting(e -> e.reason()).containsExactly(ScheduleProgress.RETRYING);
+        assertThat(s.getStatus().getConditions())
+                .as("the resource's own status is untouched")
+                .isNullOrEmpty();
+
+        s.setStatus(first.status());
+        var again = ScheduleProgress.failed(s, "403 forbidden", now.plusSeconds(1));
+        assertThat(again.events()).as("the same error again: no second Warning").isEmpty();
+        assertThat(Statuses.same(s.getStatus(), again.status())).isTrue();
+        assertThat(ScheduleProgress.failed(s, "504 timeout", now.plusSeconds(2)).events())
+                .hasSize(1);
+        assertThat(ScheduleProgress.failed(s, null, now).status().getConditions())
+                .anySatisfy(c -> assertThat(c.getMessage()).isEqualTo("retrying after an error: unknown error"));
+
+        // the next pass that works makes it Ready again
+        var ok = ScheduleProgress.next(s, List.of(), Instant.parse("2026-11-25T02:00:03Z"));
+        assertThat(Conditions.find(ok.status().getConditions(), Conditions.READY)
+                        .getStatus())
+                .isEqualTo("True");
+        assertThat(ok.create()).isNotNull();
+    }
+
+    @Test
     void forbidSkipsAndRecordsTheTimeSoTheRunIsNotRetried() {
         BackupSchedule s = schedule("0 2 * * *");
         s.setStatus(new BackupScheduleStatus());
