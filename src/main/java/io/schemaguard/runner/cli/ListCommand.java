@@ -31,7 +31,7 @@ final class ListCommand extends RunnerCommand {
     protected RunnerResult execute() {
         try (ObjectStore store = storage.open(from)) {
             // A mistyped path would list as "no backups": say it does not exist, as a missing bucket does.
-            if (!store.location().isS3() && !Files.isDirectory(store.location().directory())) {
+            if (store.location().isFile() && !Files.isDirectory(store.location().directory())) {
                 throw new StorageException(
                         StorageException.Kind.BUCKET_NOT_FOUND,
                         "no directory " + store.location().directory());

@@ -1,8 +1,8 @@
 package io.schemaguard.runner.cli;
 
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.storage.S3Settings;
 import io.schemaguard.runner.storage.StorageLocation;
+import io.schemaguard.runner.storage.StoreSettings;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that talks to storage. Credentials come only from the environment. */
@@ -63,7 +63,7 @@ final class StorageOptions {
         }
         return ObjectStore.open(
                 StorageLocation.parse(location),
-                new S3Settings(blankToNull(endpoint), blankToNull(region), pathStyle, partSize, uploadConcurrency));
+                new StoreSettings(blankToNull(endpoint), blankToNull(region), pathStyle, partSize, uploadConcurrency));
     }
 
     private static String blankToNull(String s) {

@@ -39,7 +39,12 @@ public interface ObjectStore extends AutoCloseable {
     @Override
     void close();
 
-    static ObjectStore open(StorageLocation location, S3Settings s3) {
-        return location.isS3() ? new S3ObjectStore(location, s3) : new FileObjectStore(location);
+    static ObjectStore open(StorageLocation location, StoreSettings settings) {
+        return switch (location.scheme()) {
+            case "s3" -> new S3ObjectStore(location, settings);
+            case "azure" -> new AzureBlobObjectStore(location, settings);
+            case "file" -> new FileObjectStore(location);
+            default -> throw new IllegalArgumentException("storage '" + location + "' is not supported by this runner");
+        };
     }
 }

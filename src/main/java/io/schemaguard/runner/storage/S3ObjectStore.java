@@ -27,10 +27,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3ObjectStore implements ObjectStore {
 
     private final StorageLocation location;
-    private final S3Settings settings;
+    private final StoreSettings settings;
     private final S3Client s3;
 
-    public S3ObjectStore(StorageLocation location, S3Settings settings) {
+    public S3ObjectStore(StorageLocation location, StoreSettings settings) {
         this.location = location;
         this.settings = settings;
         S3ClientBuilder builder = S3Client.builder()
@@ -160,7 +160,7 @@ public final class S3ObjectStore implements ObjectStore {
         return s3;
     }
 
-    S3Settings settings() {
+    StoreSettings settings() {
         return settings;
     }
 

@@ -2,10 +2,13 @@ package io.schemaguard.runner.storage;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * Where backups live: {@code s3://bucket[/prefix]} or {@code file:///dir} (a bare path is a file
- * location too, so {@code --to ./backups} works like the seed's {@code backups/} folder).
+ * Where backups live: {@code s3://bucket[/prefix]}, {@code azure://container[/prefix]},
+ * {@code gs://bucket[/prefix]} or {@code file:///dir} (a bare path is a file location too, so
+ * {@code --to ./backups} works like the seed's {@code backups/} folder). For Azure the container
+ * is kept as {@link #bucket()}.
  */
 public record StorageLocation(String scheme, String bucket, String prefix, Path directory) {
 
@@ -13,15 +16,19 @@ public record StorageLocation(String scheme, String bucket, String prefix, Path 
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException("storage location is empty");
         }
-        if (value.startsWith("s3://")) {
-            String rest = value.substring("s3://".length());
-            int slash = rest.indexOf('/');
-            String bucket = slash < 0 ? rest : rest.substring(0, slash);
-            String prefix = slash < 0 ? "" : trimSlashes(rest.substring(slash + 1));
-            if (bucket.isEmpty()) {
-                throw new IllegalArgumentException("no bucket in '" + value + "' (expected s3://bucket/prefix)");
+        for (String scheme : OBJECT_SCHEMES) {
+            if (value.startsWith(scheme + "://")) {
+                String rest = value.substring(scheme.length() + 3);
+                int slash = rest.indexOf('/');
+                String bucket = slash < 0 ? rest : rest.substring(0, slash);
+                String prefix = slash < 0 ? "" : trimSlashes(rest.substring(slash + 1));
+                if (bucket.isEmpty()) {
+                    String what = scheme.equals("azure") ? "container" : "bucket";
+                    throw new IllegalArgumentException(
+                            "no " + what + " in '" + value + "' (expected " + scheme + "://" + what + "/prefix)");
+                }
+                return new StorageLocation(scheme, bucket, prefix, null);
             }
-            return new StorageLocation("s3", bucket, prefix, null);
         }
         if (value.startsWith("file:")) {
             URI uri = URI.create(value);
@@ -31,15 +38,22 @@ public record StorageLocation(String scheme, String bucket, String prefix, Path 
             return new StorageLocation("file", null, "", Path.of(uri.getPath()));
         }
         if (value.contains("://")) {
-            throw new IllegalArgumentException(
-                    "unsupported storage '" + value + "' (use s3://bucket/prefix or file:///dir)");
+            throw new IllegalArgumentException("unsupported storage '" + value
+                    + "' (use s3://bucket/prefix, azure://container/prefix, gs://bucket/prefix or file:///dir)");
         }
         return new StorageLocation(
                 "file", null, "", Path.of(value).toAbsolutePath().normalize());
     }
 
+    private static final List<String> OBJECT_SCHEMES = List.of("s3", "azure", "gs");
+
     public boolean isS3() {
         return "s3".equals(scheme);
+    }
+
+    /** A directory on a volume, as opposed to a bucket or container of an object store. */
+    public boolean isFile() {
+        return "file".equals(scheme);
     }
 
     /** The full key of a location-relative key. */
@@ -49,16 +63,16 @@ public record StorageLocation(String scheme, String bucket, String prefix, Path 
 
     /** The URL of a location-relative key, as shown to users and in status. */
     public String url(String relativeKey) {
-        return isS3()
-                ? "s3://" + bucket + "/" + fullKey(relativeKey)
-                : directory.resolve(relativeKey).toUri().toString();
+        return isFile()
+                ? directory.resolve(relativeKey).toUri().toString()
+                : scheme + "://" + bucket + "/" + fullKey(relativeKey);
     }
 
     @Override
     public String toString() {
-        return isS3()
-                ? "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix)
-                : directory.toUri().toString();
+        return isFile()
+                ? directory.toUri().toString()
+                : scheme + "://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
     }
 
     private static String trimSlashes(String s) {

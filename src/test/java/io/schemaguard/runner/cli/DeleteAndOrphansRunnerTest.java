@@ -7,9 +7,9 @@ import io.schemaguard.contract.FailureReason;
 import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.storage.ObjectStore;
-import io.schemaguard.runner.storage.S3Settings;
 import io.schemaguard.runner.storage.StorageException;
 import io.schemaguard.runner.storage.StorageLocation;
+import io.schemaguard.runner.storage.StoreSettings;
 import io.schemaguard.runner.storage.StoredObject;
 import io.schemaguard.runner.storage.UploadSink;
 import io.schemaguard.testing.PostgresServer;
@@ -155,7 +155,7 @@ class DeleteAndOrphansRunnerTest {
         List<String> calls = new ArrayList<>();
         // the real directory store, with the dump's deletion cut as a dropped connection would
         try (ObjectStore store = new DeletionCut(
-                ObjectStore.open(StorageLocation.parse(dir.toString()), S3Settings.defaults()), calls)) {
+                ObjectStore.open(StorageLocation.parse(dir.toString()), StoreSettings.defaults()), calls)) {
             assertThatThrownBy(() -> DeleteCommand.delete(store, id, "shop", null))
                     .isInstanceOfSatisfying(RunnerException.class, e -> {
                         assertThat(e.reason()).isEqualTo(FailureReason.StorageUnreachable);

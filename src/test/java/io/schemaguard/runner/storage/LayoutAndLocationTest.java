@@ -22,7 +22,21 @@ class LayoutAndLocationTest {
         assertThat(l.url("a/b")).isEqualTo("s3://team-backups/prod/pg/a/b");
         assertThat(StorageLocation.parse("s3://bucket").fullKey("k")).isEqualTo("k");
         assertThatThrownBy(() -> StorageLocation.parse("s3:///nobucket")).hasMessageContaining("no bucket");
-        assertThatThrownBy(() -> StorageLocation.parse("gs://x")).hasMessageContaining("unsupported storage");
+        assertThatThrownBy(() -> StorageLocation.parse("ftp://x")).hasMessageContaining("unsupported storage");
+    }
+
+    @Test
+    void azureAndGcsLocationsSplitTheSameWay() {
+        StorageLocation azure = StorageLocation.parse("azure://backups/team/");
+        assertThat(azure.scheme()).isEqualTo("azure");
+        assertThat(azure.bucket()).as("the container").isEqualTo("backups");
+        assertThat(azure.url("ns/db/x/manifest.json")).isEqualTo("azure://backups/team/ns/db/x/manifest.json");
+        assertThat(azure.isFile()).isFalse();
+        assertThatThrownBy(() -> StorageLocation.parse("azure:///team")).hasMessageContaining("no container");
+        StorageLocation gcs = StorageLocation.parse("gs://b");
+        assertThat(gcs.toString()).isEqualTo("gs://b");
+        assertThat(gcs.fullKey("k")).isEqualTo("k");
+        assertThat(StorageLocation.parse("./backups").isFile()).isTrue();
     }
 
     @Test

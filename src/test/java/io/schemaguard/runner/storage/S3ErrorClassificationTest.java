@@ -15,7 +15,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 class S3ErrorClassificationTest {
     private final S3ObjectStore store = new S3ObjectStore(
             StorageLocation.parse("s3://team-backups/pg"),
-            new S3Settings("http://127.0.0.1:1", "us-east-1", true, S3Settings.MIN_PART_SIZE, 1));
+            new StoreSettings("http://127.0.0.1:1", "us-east-1", true, StoreSettings.MIN_PART_SIZE, 1));
 
     @ParameterizedTest(name = "{0} {1} on {2}")
     @CsvSource({

@@ -1,0 +1,35 @@
+package io.schemaguard.runner.storage;
+
+/**
+ * Client settings for an object store (S3-compatible, Azure Blob Storage, Google Cloud Storage).
+ * Credentials are never here: each vendor's SDK reads them from its standard environment
+ * (AWS_ACCESS_KEY_ID, AZURE_STORAGE_CONNECTION_STRING, GOOGLE_APPLICATION_CREDENTIALS, workload identity).
+ *
+ * @param endpoint the service's URL when it is not the vendor's public one (MinIO, Azurite, an emulator)
+ * @param region S3 only
+ * @param pathStyle S3 only
+ * @param partSize multipart part (S3) or block (Azure) size in bytes; memory use is about
+ *     {@code partSize * (uploadConcurrency + 1)}
+ */
+public record StoreSettings(String endpoint, String region, boolean pathStyle, int partSize, int uploadConcurrency) {
+
+    public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
+    public static final int DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+
+    public StoreSettings {
+        if (partSize < MIN_PART_SIZE) {
+            throw new IllegalArgumentException("part size must be at least 5 MiB (S3's minimum), got " + partSize);
+        }
+        if (uploadConcurrency < 1) {
+            throw new IllegalArgumentException("upload concurrency must be at least 1");
+        }
+        if (endpoint != null && !endpoint.isBlank() && !endpoint.matches("(?i)^https?://[^/\\s]+.*")) {
+            // A wrong endpoint is a configuration error to fix, not a storage failure to retry.
+            throw new IllegalArgumentException("storage endpoint '" + endpoint + "' is not an http:// or https:// URL");
+        }
+    }
+
+    public static StoreSettings defaults() {
+        return new StoreSettings(null, null, false, DEFAULT_PART_SIZE, 2);
+    }
+}
