@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * (target/test-tools/s3proxy.jar). It can be killed and restarted on the same port and data, to
  * test what a failure mid-upload leaves behind.
  */
-public final class S3Server implements AutoCloseable {
+public final class S3Server implements ObjectStorageServer {
     public static final String ACCESS_KEY = "schemaguard-test";
     public static final String SECRET_KEY = "schemaguard-test-secret";
     public static final String REGION = "us-east-1";
@@ -97,6 +97,33 @@ public final class S3Server implements AutoCloseable {
 
     public String endpoint() {
         return "http://127.0.0.1:" + port;
+    }
+
+    @Override
+    public String scheme() {
+        return "s3";
+    }
+
+    @Override
+    public List<String> runnerArgs() {
+        return List.of("--endpoint", endpoint(), "--path-style");
+    }
+
+    @Override
+    public List<String> runnerArgsForClosedPort(int port) {
+        return List.of("--endpoint", "http://127.0.0.1:" + port, "--path-style");
+    }
+
+    @Override
+    public java.util.Map<String, String> runnerEnv() {
+        return java.util.Map.of(
+                "AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET_KEY, "AWS_REGION", REGION);
+    }
+
+    @Override
+    public java.util.Map<String, String> wrongCredentialsEnv() {
+        return java.util.Map.of(
+                "AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", "not-the-secret", "AWS_REGION", REGION);
     }
 
     public int port() {
