@@ -12,6 +12,7 @@
 # wrapper (which fetches Maven 3.9.9; S3Proxy comes from Maven Central): unit and mock-server tests,
 # then the packaged operator's ITs on the real control plane. Toxiproxy (scripts/build-toxiproxy.sh,
 # from the Go module proxy) is the fault suite's TCP fault proxy; its verdicts land in target/faults.
+# Azurite (scripts/build-azurite.sh, from npm) is the Azure Blob Storage the storage suite runs on.
 # Finally checks that the committed CRDs and
 # the Helm chart match the build. .ci/run calls exactly this.
 set -euo pipefail
@@ -40,6 +41,9 @@ export SCHEMAGUARD_HELM
 # Prometheus' PromQL parser, which the Grafana dashboard's tests parse every panel's query with
 SCHEMAGUARD_PROMQL_CHECK="$(scripts/build-promql-check.sh)"
 export SCHEMAGUARD_PROMQL_CHECK
+# Azurite from npm (scripts/build-azurite.sh): the Azure Blob Storage the Azure backend's tests write to
+SCHEMAGUARD_AZURITE="$(scripts/build-azurite.sh)"
+export SCHEMAGUARD_AZURITE
 # The real Prisma CLI from npm (scripts/build-prisma.sh), which PrismaCliCompatibilityTest runs
 SCHEMAGUARD_PRISMA="$(scripts/build-prisma.sh)"
 export SCHEMAGUARD_PRISMA

@@ -1,6 +1,7 @@
 package io.schemaguard.runner.storage;
 
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.identity.DefaultAzureCredentialBuilder;
@@ -300,16 +301,27 @@ public final class AzureBlobObjectStore implements ObjectStore {
                             + ")",
                     e);
         }
-        if (e.getClass().getName().startsWith("com.azure.identity")) {
+        if (find(e, ClientAuthenticationException.class) != null || fromIdentity(e)) {
+            // azure-identity's chain names every source it tried and then "see inner exception"; one line says what to
+            // do
             return new StorageException(
                     StorageException.Kind.ACCESS_DENIED,
-                    "cannot " + action + ": no Azure credentials (" + S3ObjectStore.firstLine(e.getMessage())
-                            + "): set AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_KEY (a Secret's key in a Job),"
-                            + " or give the pod a workload identity",
+                    "cannot " + action + ": no Azure credentials: set AZURE_STORAGE_CONNECTION_STRING, or"
+                            + " AZURE_STORAGE_KEY (a Secret's key in a Job), or give the pod a workload identity"
+                            + " (AKS: the azure.workload.identity/use label and a federated service account)",
                     e);
         }
         return new StorageException(
                 StorageException.Kind.OTHER, "cannot " + action + ": " + S3ObjectStore.firstLine(e.getMessage()), e);
+    }
+
+    private static boolean fromIdentity(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getClass().getName().startsWith("com.azure.identity")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static <T extends Throwable> T find(Throwable t, Class<T> type) {
