@@ -39,5 +39,8 @@ public final class Defaults {
 
     public static final String S3_SECRET_ACCESS_KEY_KEY = "AWS_SECRET_ACCESS_KEY";
 
+    /** The Secret key a GCS service account's JSON key is read from when the reference names none. */
+    public static final String GCS_CREDENTIALS_KEY = "key.json";
+
     private Defaults() {}
 }

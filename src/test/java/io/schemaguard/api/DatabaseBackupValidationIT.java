@@ -120,7 +120,29 @@ class DatabaseBackupValidationIT {
                         "s3-and-volume",
                         DATABASE + STORAGE + "    volume:\n      claimName: backups\n",
                         "spec.storage: Invalid value",
-                        "set exactly one of s3 or volume"),
+                        "set exactly one of s3, azure, gcs or volume"),
+                new Invalid(
+                        "azure-and-gcs",
+                        DATABASE + "  storage:\n    azure:\n      container: backups\n      storageAccount: prod\n"
+                                + "    gcs:\n      bucket: backups\n",
+                        "spec.storage: Invalid value",
+                        "set exactly one of s3, azure, gcs or volume"),
+                new Invalid(
+                        "azure-identity-without-account",
+                        DATABASE + "  storage:\n    azure:\n      container: backups\n",
+                        "spec.storage.azure: Invalid value",
+                        "set storageAccount (or endpoint), unless credentialsSecretRef holds a connection string"),
+                new Invalid(
+                        "azure-two-secret-keys",
+                        DATABASE + "  storage:\n    azure:\n      container: backups\n      storageAccount: prod\n"
+                                + "      credentialsSecretRef:\n        name: az\n        connectionStringKey: cs\n"
+                                + "        accountKeyKey: key\n",
+                        "spec.storage.azure.credentialsSecretRef: Invalid value",
+                        "set exactly one of connectionStringKey or accountKeyKey"),
+                new Invalid(
+                        "azure-bad-container",
+                        DATABASE + "  storage:\n    azure:\n      container: Backups_1\n      storageAccount: prod\n",
+                        "spec.storage.azure.container: Invalid value: \"Backups_1\""),
                 new Invalid(
                         "uri-and-host",
                         DATABASE + "    uriSecretRef:\n      name: db-uri\n" + STORAGE,

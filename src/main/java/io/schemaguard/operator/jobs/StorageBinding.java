@@ -6,7 +6,9 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.schemaguard.api.AzureStorage;
 import io.schemaguard.api.Defaults;
+import io.schemaguard.api.GcsStorage;
 import io.schemaguard.api.S3Storage;
 import io.schemaguard.api.StorageSpec;
 import io.schemaguard.api.VolumeStorage;
@@ -36,6 +38,12 @@ public record StorageBinding(
     public static StorageBinding resolve(StorageSpec spec, OperatorConfig.DefaultStorage defaults) {
         if (spec != null && spec.getS3() != null) {
             return s3(spec.getS3());
+        }
+        if (spec != null && spec.getAzure() != null) {
+            return azure(spec.getAzure());
+        }
+        if (spec != null && spec.getGcs() != null) {
+            return gcs(spec.getGcs());
         }
         if (spec != null && spec.getVolume() != null) {
             return volume(spec.getVolume());
@@ -87,6 +95,59 @@ public record StorageBinding(
                 List.copyOf(env),
                 Optional.empty(),
                 Optional.empty());
+    }
+
+    /** The runner's Azure environment (see AzureBlobObjectStore); no Secret means workload identity. */
+    private static StorageBinding azure(AzureStorage azure) {
+        List<String> args = new ArrayList<>();
+        List<EnvVar> env = new ArrayList<>();
+        if (azure.getEndpoint() != null && !azure.getEndpoint().isBlank()) {
+            args.add("--endpoint=" + azure.getEndpoint());
+        }
+        if (azure.getStorageAccount() != null && !azure.getStorageAccount().isBlank()) {
+            env.add(RunnerPods.plainEnv("AZURE_STORAGE_ACCOUNT", azure.getStorageAccount()));
+        }
+        AzureStorage.AzureCredentials creds = azure.getCredentialsSecretRef();
+        if (creds != null) {
+            boolean connectionString = creds.getConnectionStringKey() != null;
+            env.add(RunnerPods.secretEnv(
+                    connectionString ? "AZURE_STORAGE_CONNECTION_STRING" : "AZURE_STORAGE_KEY",
+                    new SecretKeySelectorBuilder()
+                            .withName(creds.getName())
+                            .withKey(connectionString ? creds.getConnectionStringKey() : creds.getAccountKeyKey())
+                            .withOptional(false)
+                            .build()));
+        }
+        return new StorageBinding(
+                "azure://" + azure.getContainer() + prefix(azure.getPrefix()),
+                List.copyOf(args),
+                List.copyOf(env),
+                Optional.empty(),
+                Optional.empty());
+    }
+
+    /** The runner's GCS environment: the key's JSON itself from the Secret, or the pod's workload identity. */
+    private static StorageBinding gcs(GcsStorage gcs) {
+        List<String> args = new ArrayList<>();
+        List<EnvVar> env = new ArrayList<>();
+        if (gcs.getEndpoint() != null && !gcs.getEndpoint().isBlank()) {
+            args.add("--endpoint=" + gcs.getEndpoint());
+        }
+        if (gcs.getCredentialsSecretRef() != null) {
+            env.add(RunnerPods.secretEnv(
+                    "SCHEMAGUARD_GCS_CREDENTIALS_JSON",
+                    gcs.getCredentialsSecretRef().toKubernetes(Defaults.GCS_CREDENTIALS_KEY)));
+        }
+        return new StorageBinding(
+                "gs://" + gcs.getBucket() + prefix(gcs.getPrefix()),
+                List.copyOf(args),
+                List.copyOf(env),
+                Optional.empty(),
+                Optional.empty());
+    }
+
+    private static String prefix(String prefix) {
+        return prefix == null || prefix.isBlank() ? "" : "/" + prefix;
     }
 
     private static StorageBinding volume(VolumeStorage v) {

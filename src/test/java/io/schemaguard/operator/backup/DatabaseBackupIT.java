@@ -12,6 +12,7 @@ import io.schemaguard.operator.jobs.Conditions;
 import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.runner.Streams;
+import io.schemaguard.testing.AzuriteServer;
 import io.schemaguard.testing.Manifests;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.S3Server;
@@ -146,6 +147,74 @@ class DatabaseBackupIT {
         assertThat(JobState.exitCode(pod)).contains(0);
         assertThat(JobState.terminationMessage(pod).orElseThrow())
                 .contains("\"sha256\":\"" + done.getStatus().getSha256());
+    }
+
+    @Test
+    void aBackupToAzureBlobStorageEndsSucceededWithTheShaOfTheBlob() throws Exception {
+        try (AzuriteServer azure = AzuriteServer.start()) {
+            azure.createBucket("it-backups");
+            String ns = cluster.namespace("backup-azure");
+            apply(Manifests.dbCredentials(ns, PostgresServer.PASSWORD) + "---\n"
+                    + """
+                    apiVersion: v1
+                    kind: Secret
+                    metadata:
+                      name: azure-credentials
+                      namespace: %s
+                    stringData:
+                      accountKey: "%s"
+                    ---
+                    apiVersion: schemaguard.io/v1alpha1
+                    kind: DatabaseBackup
+                    metadata:
+                      name: orders-azure
+                      namespace: %s
+                    spec:
+                      database:
+                        host: 127.0.0.1
+                        port: %d
+                        name: %s
+                        user: postgres
+                        passwordSecretRef:
+                          name: db-credentials
+                      storage:
+                        azure:
+                          container: it-backups
+                          prefix: team
+                          storageAccount: %s
+                          endpoint: %s
+                          credentialsSecretRef:
+                            name: azure-credentials
+                            accountKeyKey: accountKey
+                    """.formatted(
+                            ns, AzuriteServer.KEY, ns, pg.port(), database, AzuriteServer.ACCOUNT, azure.endpoint()));
+
+            DatabaseBackup done = awaitPhase(ns, "orders-azure", Phase.Succeeded, Phase.Failed);
+            assertThat(done.getStatus().getPhase())
+                    .as("%s", done.getStatus().getConditions())
+                    .isEqualTo(Phase.Succeeded);
+            String location = done.getStatus().getLocation();
+            assertThat(location).startsWith("azure://it-backups/team/" + ns + "/" + database + "/");
+            String key = location.substring("azure://it-backups/".length());
+            byte[] blob = azure.get("it-backups", key);
+            assertThat(done.getStatus().getSha256())
+                    .isEqualTo(Streams.hash(new ByteArrayInputStream(blob)).sha256());
+            assertThat(azure.keys("it-backups")).contains(key.replaceAll("dump\\.[^/]+$", "manifest.json"));
+            // the key reached the pod only as a secretKeyRef
+            Job job = jobs(ns).get(0);
+            assertThat(job.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getEnv())
+                    .filteredOn(e -> e.getName().equals("AZURE_STORAGE_KEY"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getValue()).isNull())
+                    .satisfies(
+                            e -> assertThat(e.getValueFrom().getSecretKeyRef().getName())
+                                    .isEqualTo("azure-credentials"));
+        }
     }
 
     @Test

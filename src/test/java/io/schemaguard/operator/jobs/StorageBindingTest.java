@@ -1,0 +1,116 @@
+package io.schemaguard.operator.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.schemaguard.api.AzureStorage;
+import io.schemaguard.api.GcsStorage;
+import io.schemaguard.api.SecretKeySelector;
+import io.schemaguard.api.StorageSpec;
+import io.schemaguard.testing.Fixtures;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** How each object store becomes the runner's location, options and environment: secrets only as secretKeyRef. */
+class StorageBindingTest {
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                Arguments.of(
+                        "azure, connection string",
+                        azure("backups", "team", null, null, "az", "conn", null),
+                        "azure://backups/team",
+                        List.of(),
+                        List.of("AZURE_STORAGE_CONNECTION_STRING<-az/conn")),
+                Arguments.of(
+                        "azure, account key, Azurite endpoint",
+                        azure(
+                                "backups",
+                                null,
+                                "devstoreaccount1",
+                                "http://azurite:10000/devstoreaccount1",
+                                "az",
+                                null,
+                                "key"),
+                        "azure://backups",
+                        List.of("--endpoint=http://azurite:10000/devstoreaccount1"),
+                        List.of("AZURE_STORAGE_ACCOUNT=devstoreaccount1", "AZURE_STORAGE_KEY<-az/key")),
+                Arguments.of(
+                        "azure, workload identity",
+                        azure("backups", "p", "prodbackups", null, null, null, null),
+                        "azure://backups/p",
+                        List.of(),
+                        List.of("AZURE_STORAGE_ACCOUNT=prodbackups")),
+                Arguments.of(
+                        "gcs, key from a Secret's default key",
+                        gcs("team-backups", "pg", null, new SecretKeySelector("gcs-key", null)),
+                        "gs://team-backups/pg",
+                        List.of(),
+                        List.of("SCHEMAGUARD_GCS_CREDENTIALS_JSON<-gcs-key/key.json")),
+                Arguments.of(
+                        "gcs, workload identity, emulator",
+                        gcs("b", null, "http://fake-gcs:4443", null),
+                        "gs://b",
+                        List.of("--endpoint=http://fake-gcs:4443"),
+                        List.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void eachStoreBindsToItsLocationOptionsAndEnvironment(
+            String name, StorageSpec spec, String location, List<String> args, List<String> env) {
+        StorageBinding b = StorageBinding.resolve(spec, Fixtures.noDefaultStorage());
+        assertThat(b.location()).isEqualTo(location);
+        assertThat(b.args()).isEqualTo(args);
+        assertThat(b.env().stream().map(StorageBindingTest::describe).toList()).isEqualTo(env);
+        assertThat(b.volume()).isEmpty();
+    }
+
+    private static String describe(EnvVar e) {
+        if (e.getValueFrom() != null) {
+            var ref = e.getValueFrom().getSecretKeyRef();
+            assertThat(e.getValue()).as("a secret's value never in the Job").isNull();
+            return e.getName() + "<-" + ref.getName() + "/" + ref.getKey();
+        }
+        return e.getName() + "=" + e.getValue();
+    }
+
+    private static StorageSpec azure(
+            String container,
+            String prefix,
+            String account,
+            String endpoint,
+            String secret,
+            String csKey,
+            String keyKey) {
+        AzureStorage a = new AzureStorage();
+        a.setContainer(container);
+        a.setPrefix(prefix);
+        a.setStorageAccount(account);
+        a.setEndpoint(endpoint);
+        if (secret != null) {
+            AzureStorage.AzureCredentials c = new AzureStorage.AzureCredentials();
+            c.setName(secret);
+            c.setConnectionStringKey(csKey);
+            c.setAccountKeyKey(keyKey);
+            a.setCredentialsSecretRef(c);
+        }
+        StorageSpec s = new StorageSpec();
+        s.setAzure(a);
+        return s;
+    }
+
+    private static StorageSpec gcs(String bucket, String prefix, String endpoint, SecretKeySelector key) {
+        GcsStorage g = new GcsStorage();
+        g.setBucket(bucket);
+        g.setPrefix(prefix);
+        g.setEndpoint(endpoint);
+        g.setCredentialsSecretRef(key);
+        StorageSpec s = new StorageSpec();
+        s.setGcs(g);
+        return s;
+    }
+}
