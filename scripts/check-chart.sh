@@ -95,6 +95,19 @@ fi
 grep -q pullPolicy "$work/err" || { cat "$work/err" >&2; die "helm template failed without naming pullPolicy"; }
 log "values.schema.json rejects image.pullPolicy=Sometimes"
 
+# An Azure default reaches the operator as SCHEMAGUARD_DEFAULT_STORAGE_AZURE_*, and NOTES names it
+"$helm" template sg "$chart" --set defaultStorage.azure.container=pg-backups \
+  --set defaultStorage.azure.storageAccount=prodbackups >"$work/azure.yaml" 2>"$work/err" \
+  || { cat "$work/err" >&2; die "helm template (defaultStorage.azure)"; }
+for kv in "SCHEMAGUARD_DEFAULT_STORAGE_AZURE_CONTAINER pg-backups" "SCHEMAGUARD_DEFAULT_STORAGE_AZURE_STORAGE_ACCOUNT prodbackups"; do
+  set -- $kv
+  grep -A1 "name: $1\$" "$work/azure.yaml" | grep -q "value: \"\\?$2" \
+    || die "defaultStorage.azure: $1 is not rendered as $2"
+done
+"$helm" template sg "$chart" --set defaultStorage.azure.storageAccount=Bad_Name >/dev/null 2>&1 \
+  && die "values.schema.json accepted defaultStorage.azure.storageAccount=Bad_Name"
+log "an Azure default storage renders as SCHEMAGUARD_DEFAULT_STORAGE_AZURE_*; a bad account name is refused"
+
 # --- what was rendered ---------------------------------------------------------------------------
 for f in deploy/0[2-9]*.yaml; do printf -- '---\n'; cat "$f"; done >"$work/deploy.yaml"
 python3 - "$work/defaults.yaml" "$work/scoped.yaml" "$work/deploy.yaml" <<'PY' || die "rendered manifests (see above)"

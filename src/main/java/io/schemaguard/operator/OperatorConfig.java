@@ -62,5 +62,44 @@ public interface OperatorConfig {
          * namespace that uses the default storage. Absent means ambient credentials (e.g. IRSA).
          */
         Optional<String> credentialsSecret();
+
+        /** An Azure container instead of the S3 bucket (schemaguard.default-storage.azure.*). */
+        Azure azure();
+
+        /** A GCS bucket instead of the S3 bucket (schemaguard.default-storage.gcs.*). */
+        Gcs gcs();
+
+        interface Azure {
+            Optional<String> container();
+
+            Optional<String> prefix();
+
+            Optional<String> storageAccount();
+
+            Optional<String> endpoint();
+
+            /** A Secret in each namespace using the default; absent means workload identity. */
+            Optional<String> credentialsSecret();
+
+            /** The Secret's key with a connection string; when absent, {@link #accountKeyKey()} is used. */
+            Optional<String> connectionStringKey();
+
+            @WithDefault("accountKey")
+            String accountKeyKey();
+        }
+
+        interface Gcs {
+            Optional<String> bucket();
+
+            Optional<String> prefix();
+
+            Optional<String> endpoint();
+
+            /** A Secret with a service account key in each namespace using the default; absent means workload identity. */
+            Optional<String> credentialsSecret();
+
+            @WithDefault("key.json")
+            String credentialsKey();
+        }
     }
 }

@@ -99,8 +99,55 @@ public final class Fixtures {
             Optional<String> endpoint,
             String region,
             boolean forcePathStyle,
-            Optional<String> credentialsSecret)
-            implements OperatorConfig.DefaultStorage {}
+            Optional<String> credentialsSecret,
+            OperatorConfig.DefaultStorage.Azure azure,
+            OperatorConfig.DefaultStorage.Gcs gcs)
+            implements OperatorConfig.DefaultStorage {
+
+        /** An S3 default (or none, with an empty bucket). */
+        public DefaultStorage(
+                Optional<String> bucket,
+                Optional<String> prefix,
+                Optional<String> endpoint,
+                String region,
+                boolean forcePathStyle,
+                Optional<String> credentialsSecret) {
+            this(bucket, prefix, endpoint, region, forcePathStyle, credentialsSecret, noAzure(), noGcs());
+        }
+    }
+
+    public record AzureDefault(
+            Optional<String> container,
+            Optional<String> prefix,
+            Optional<String> storageAccount,
+            Optional<String> endpoint,
+            Optional<String> credentialsSecret,
+            Optional<String> connectionStringKey,
+            String accountKeyKey)
+            implements OperatorConfig.DefaultStorage.Azure {}
+
+    public record GcsDefault(
+            Optional<String> bucket,
+            Optional<String> prefix,
+            Optional<String> endpoint,
+            Optional<String> credentialsSecret,
+            String credentialsKey)
+            implements OperatorConfig.DefaultStorage.Gcs {}
+
+    public static OperatorConfig.DefaultStorage.Azure noAzure() {
+        return new AzureDefault(
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                "accountKey");
+    }
+
+    public static OperatorConfig.DefaultStorage.Gcs noGcs() {
+        return new GcsDefault(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "key.json");
+    }
 
     public static OperatorConfig.DefaultStorage noDefaultStorage() {
         return new DefaultStorage(

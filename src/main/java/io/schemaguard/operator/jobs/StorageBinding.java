@@ -30,8 +30,12 @@ public record StorageBinding(
     /** Thrown when a resource names no storage and the operator has no default. */
     public static final class NotConfigured extends RuntimeException {
         NotConfigured() {
-            super(
-                    "spec.storage is not set and the operator has no default storage (Helm value defaultStorage.s3.bucket)");
+            this("spec.storage is not set and the operator has no default storage (Helm value"
+                    + " defaultStorage.s3.bucket, defaultStorage.azure.container or defaultStorage.gcs.bucket)");
+        }
+
+        NotConfigured(String message) {
+            super(message);
         }
     }
 
@@ -48,8 +52,51 @@ public record StorageBinding(
         if (spec != null && spec.getVolume() != null) {
             return volume(spec.getVolume());
         }
-        if (defaults.bucket().isEmpty()) {
+        return fromDefaults(defaults);
+    }
+
+    /** The operator's default storage: at most one of S3, Azure or GCS may be configured. */
+    private static StorageBinding fromDefaults(OperatorConfig.DefaultStorage defaults) {
+        OperatorConfig.DefaultStorage.Azure az = defaults.azure();
+        OperatorConfig.DefaultStorage.Gcs gs = defaults.gcs();
+        int configured = (defaults.bucket().isPresent() ? 1 : 0)
+                + (az.container().isPresent() ? 1 : 0)
+                + (gs.bucket().isPresent() ? 1 : 0);
+        if (configured == 0) {
             throw new NotConfigured();
+        }
+        if (configured > 1) {
+            throw new NotConfigured("the operator's default storage names more than one store (Helm values"
+                    + " defaultStorage.s3.bucket, defaultStorage.azure.container, defaultStorage.gcs.bucket):"
+                    + " keep one, or set spec.storage");
+        }
+        if (az.container().isPresent()) {
+            AzureStorage azure = new AzureStorage();
+            azure.setContainer(az.container().get());
+            azure.setPrefix(az.prefix().orElse(null));
+            azure.setStorageAccount(az.storageAccount().orElse(null));
+            azure.setEndpoint(az.endpoint().orElse(null));
+            az.credentialsSecret().ifPresent(name -> {
+                AzureStorage.AzureCredentials c = new AzureStorage.AzureCredentials();
+                c.setName(name);
+                if (az.connectionStringKey().isPresent()) {
+                    c.setConnectionStringKey(az.connectionStringKey().get());
+                } else {
+                    c.setAccountKeyKey(az.accountKeyKey());
+                }
+                azure.setCredentialsSecretRef(c);
+            });
+            return azure(azure);
+        }
+        if (gs.bucket().isPresent()) {
+            GcsStorage gcs = new GcsStorage();
+            gcs.setBucket(gs.bucket().get());
+            gcs.setPrefix(gs.prefix().orElse(null));
+            gcs.setEndpoint(gs.endpoint().orElse(null));
+            gs.credentialsSecret()
+                    .ifPresent(name -> gcs.setCredentialsSecretRef(
+                            new io.schemaguard.api.SecretKeySelector(name, gs.credentialsKey())));
+            return gcs(gcs);
         }
         S3Storage s3 = new S3Storage();
         s3.setBucket(defaults.bucket().get());

@@ -69,6 +69,71 @@ class StorageBindingTest {
         assertThat(b.volume()).isEmpty();
     }
 
+    @org.junit.jupiter.api.Test
+    void theOperatorsDefaultMayBeAnAzureContainerOrAGcsBucketButNotBoth() {
+        var azure = new Fixtures.AzureDefault(
+                java.util.Optional.of("backups"),
+                java.util.Optional.of("all"),
+                java.util.Optional.of("prodbackups"),
+                java.util.Optional.empty(),
+                java.util.Optional.of("azure-credentials"),
+                java.util.Optional.empty(),
+                "accountKey");
+        var gcs = new Fixtures.GcsDefault(
+                java.util.Optional.of("team"),
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                java.util.Optional.of("gcs-key"),
+                "key.json");
+        var none = Fixtures.noDefaultStorage();
+        var azureOnly = new Fixtures.DefaultStorage(
+                none.bucket(),
+                none.prefix(),
+                none.endpoint(),
+                "us-east-1",
+                false,
+                none.credentialsSecret(),
+                azure,
+                Fixtures.noGcs());
+        StorageBinding b = StorageBinding.resolve(null, azureOnly);
+        assertThat(b.location()).isEqualTo("azure://backups/all");
+        assertThat(b.env().stream().map(StorageBindingTest::describe).toList())
+                .containsExactly(
+                        "AZURE_STORAGE_ACCOUNT=prodbackups", "AZURE_STORAGE_KEY<-azure-credentials/accountKey");
+
+        var gcsOnly = new Fixtures.DefaultStorage(
+                none.bucket(),
+                none.prefix(),
+                none.endpoint(),
+                "us-east-1",
+                false,
+                none.credentialsSecret(),
+                Fixtures.noAzure(),
+                gcs);
+        assertThat(StorageBinding.resolve(null, gcsOnly).location()).isEqualTo("gs://team");
+
+        var both = new Fixtures.DefaultStorage(
+                none.bucket(),
+                none.prefix(),
+                none.endpoint(),
+                "us-east-1",
+                false,
+                none.credentialsSecret(),
+                azure,
+                gcs);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StorageBinding.resolve(null, both))
+                .isInstanceOf(StorageBinding.NotConfigured.class)
+                .hasMessageContaining("more than one store");
+        // a resource's own storage wins over any default
+        assertThat(StorageBinding.resolve(
+                                cases().findFirst()
+                                        .map(a -> (StorageSpec) a.get()[1])
+                                        .orElseThrow(),
+                                both)
+                        .location())
+                .isEqualTo("azure://backups/team");
+    }
+
     private static String describe(EnvVar e) {
         if (e.getValueFrom() != null) {
             var ref = e.getValueFrom().getSecretKeyRef();
