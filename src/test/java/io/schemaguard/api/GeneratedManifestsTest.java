@@ -56,7 +56,11 @@ class GeneratedManifestsTest {
         assertThat(spec.at("/properties/database/x-kubernetes-validations").toString())
                 .contains("uriSecretRef");
         assertThat(spec.at("/properties/storage/x-kubernetes-validations").toString())
-                .contains("has(self.s3) != has(self.volume)");
+                .contains("[has(self.s3), has(self.azure), has(self.gcs), has(self.volume)].filter(x, x).size() == 1");
+        assertThat(spec.at("/properties/storage/properties/azure/required").toString())
+                .contains("container");
+        assertThat(spec.at("/properties/storage/properties/gcs/required").toString())
+                .contains("bucket");
         assertThat(spec.at("/properties/storage/properties/s3/required").toString())
                 .contains("bucket");
         assertThat(crd.at("/spec/versions/0/schema/openAPIV3Schema/x-kubernetes-validations")
