@@ -39,6 +39,8 @@ public enum FailureReason {
     ManifestInvalid(5),
     RowCountMismatch(5),
     VerificationFailed(5),
+    /** An encrypted backup with no key, another key, or ciphertext that does not authenticate. */
+    DecryptionFailed(5),
     Internal(1);
 
     private final int exitCode;

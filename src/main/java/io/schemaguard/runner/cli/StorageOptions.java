@@ -1,8 +1,10 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.runner.crypto.BackupCipher;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageLocation;
 import io.schemaguard.runner.storage.StoreSettings;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that talks to storage. Credentials come only from the environment. */
@@ -64,6 +66,14 @@ final class StorageOptions {
         return ObjectStore.open(
                 StorageLocation.parse(location),
                 new StoreSettings(blankToNull(endpoint), blankToNull(region), pathStyle, partSize, uploadConcurrency));
+    }
+
+    /**
+     * The client-side encryption key of this run, from {@code SCHEMAGUARD_ENCRYPTION_KEY} (a Secret's key,
+     * by secretKeyRef): backups are encrypted with it, encrypted backups decrypted with it.
+     */
+    Optional<BackupCipher> cipher() {
+        return BackupCipher.fromEnvironment(System.getenv());
     }
 
     private static String blankToNull(String s) {
