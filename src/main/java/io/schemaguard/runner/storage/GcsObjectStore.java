@@ -18,6 +18,7 @@ import com.google.cloud.storage.StorageRetryStrategy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
@@ -216,7 +217,7 @@ public final class GcsObjectStore implements ObjectStore {
                 } catch (IOException | RuntimeException e) {
                     // the SDK has retried already; what is left is said once, classified
                     StorageException classified = classify(
-                            e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((IOException) e),
+                            e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e),
                             "read " + url,
                             On.OBJECT);
                     throw new IOException(classified.getMessage(), classified);
