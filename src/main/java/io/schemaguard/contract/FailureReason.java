@@ -21,6 +21,8 @@ public enum FailureReason {
     RehearsalRefused(2),
     /** Another runner took over writing the same backup id: this one stopped, the other carries on. */
     BackupInProgress(2),
+    /** The storage server does not implement a setting asked of it (e.g. server-side encryption). */
+    StorageUnsupported(2),
     DatabaseUnreachable(3),
     AuthenticationFailed(3),
     DatabaseNotFound(3),
