@@ -362,6 +362,13 @@ public final class GcsObjectStore implements ObjectStore {
                                 + ": check the storage credentials and their permissions",
                         e);
             }
+            if (status == 501) {
+                // an emulator or proxy without this part of the API
+                return new StorageException(
+                        StorageException.Kind.UNSUPPORTED,
+                        "cannot " + action + ": " + endpointName + " does not implement this request (" + detail + ")",
+                        e);
+            }
             return new StorageException(
                     StorageException.Kind.OTHER,
                     "cannot " + action + ": " + endpointName + " answered HTTP " + status + " " + detail

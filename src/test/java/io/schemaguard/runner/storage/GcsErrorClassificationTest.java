@@ -38,6 +38,7 @@ class GcsErrorClassificationTest {
         "403, quotaExceeded, The project exceeded its quota, BUCKET, FULL",
         "507, , , BUCKET, FULL",
         "429, rateLimitExceeded, slow down, BUCKET, OTHER",
+        "501, notImplemented, , BUCKET, UNSUPPORTED",
         "503, backendError, , BUCKET, OTHER"
     })
     void serverAnswers(int status, String reason, String message, GcsObjectStore.On on, StorageException.Kind kind) {
