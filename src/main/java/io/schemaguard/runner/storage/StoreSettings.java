@@ -8,8 +8,9 @@ package io.schemaguard.runner.storage;
  * @param endpoint the service's URL when it is not the vendor's public one (MinIO, Azurite, an emulator)
  * @param region S3 only
  * @param pathStyle S3 only
- * @param partSize multipart part (S3) or block (Azure) size in bytes; memory use is about
- *     {@code partSize * (uploadConcurrency + 1)}
+ * @param partSize multipart part (S3), block (Azure) or resumable chunk (GCS, rounded down to 256 KiB) size
+ *     in bytes; memory use is about {@code partSize * (uploadConcurrency + 1)} (GCS sends its chunks one at
+ *     a time, in order, whatever the concurrency: two in the pool and one in the SDK at most)
  * @param serverSideEncryption S3 only: {@code AES256} (SSE-S3) or {@code aws:kms} (SSE-KMS), or null for
  *     the bucket's default
  * @param kmsKeyId S3 only, with {@code aws:kms}: the KMS key; null means the account's default key
