@@ -13,6 +13,7 @@ import io.schemaguard.operator.jobs.JobState;
 import io.schemaguard.operator.jobs.Labels;
 import io.schemaguard.runner.Streams;
 import io.schemaguard.testing.AzuriteServer;
+import io.schemaguard.testing.FakeGcsServer;
 import io.schemaguard.testing.Manifests;
 import io.schemaguard.testing.PostgresServer;
 import io.schemaguard.testing.S3Server;
@@ -248,6 +249,48 @@ class DatabaseBackupIT {
                     .satisfies(
                             e -> assertThat(e.getValueFrom().getSecretKeyRef().getKey())
                                     .isEqualTo("encryption-key"));
+        }
+    }
+
+    @Test
+    void aBackupToGoogleCloudStorageEndsSucceededWithTheShaOfTheObject() throws Exception {
+        try (FakeGcsServer gcs = FakeGcsServer.start()) {
+            gcs.createBucket("it-gcs-backups");
+            String ns = cluster.namespace("backup-gcs");
+            // the emulator checks no credentials, so none are given: the runner's default chain with an endpoint
+            apply(Manifests.dbCredentials(ns, PostgresServer.PASSWORD) + "---\n"
+                    + """
+                    apiVersion: schemaguard.io/v1alpha1
+                    kind: DatabaseBackup
+                    metadata:
+                      name: orders-gcs
+                      namespace: %s
+                    spec:
+                      database:
+                        host: 127.0.0.1
+                        port: %d
+                        name: %s
+                        user: postgres
+                        passwordSecretRef:
+                          name: db-credentials
+                      storage:
+                        gcs:
+                          bucket: it-gcs-backups
+                          prefix: team
+                          endpoint: %s
+                    """.formatted(ns, pg.port(), database, gcs.endpoint()));
+
+            DatabaseBackup done = awaitPhase(ns, "orders-gcs", Phase.Succeeded, Phase.Failed);
+            assertThat(done.getStatus().getPhase())
+                    .as("%s", done.getStatus().getConditions())
+                    .isEqualTo(Phase.Succeeded);
+            String location = done.getStatus().getLocation();
+            assertThat(location).startsWith("gs://it-gcs-backups/team/" + ns + "/" + database + "/");
+            String key = location.substring("gs://it-gcs-backups/".length());
+            assertThat(done.getStatus().getSha256())
+                    .isEqualTo(Streams.hash(new ByteArrayInputStream(gcs.get("it-gcs-backups", key)))
+                            .sha256());
+            assertThat(gcs.keys("it-gcs-backups")).contains(key.replaceAll("dump\\.[^/]+$", "manifest.json"));
         }
     }
 
