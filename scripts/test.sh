@@ -13,6 +13,7 @@
 # then the packaged operator's ITs on the real control plane. Toxiproxy (scripts/build-toxiproxy.sh,
 # from the Go module proxy) is the fault suite's TCP fault proxy; its verdicts land in target/faults.
 # Azurite (scripts/build-azurite.sh, from npm) is the Azure Blob Storage the storage suite runs on.
+# fake-gcs-server (scripts/build-fake-gcs.sh, from the Go module proxy) is its Google Cloud Storage.
 # SeaweedFS's weed (scripts/build-seaweedfs.sh, from the Go module proxy; cached in
 # ~/.cache/schemaguard/seaweedfs) is the storage suite's second S3 server beside S3Proxy.
 # Finally checks that the committed CRDs and
@@ -49,6 +50,9 @@ export SCHEMAGUARD_PROMQL_CHECK
 # Azurite from npm (scripts/build-azurite.sh): the Azure Blob Storage the Azure backend's tests write to
 SCHEMAGUARD_AZURITE="$(scripts/build-azurite.sh)"
 export SCHEMAGUARD_AZURITE
+# fake-gcs-server from the Go module proxy (scripts/build-fake-gcs.sh): the GCS the GCS backend's tests write to
+SCHEMAGUARD_FAKE_GCS="$(scripts/build-fake-gcs.sh)"
+export SCHEMAGUARD_FAKE_GCS
 # The real Prisma CLI from npm (scripts/build-prisma.sh), which PrismaCliCompatibilityTest runs
 SCHEMAGUARD_PRISMA="$(scripts/build-prisma.sh)"
 export SCHEMAGUARD_PRISMA

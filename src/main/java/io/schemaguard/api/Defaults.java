@@ -42,5 +42,8 @@ public final class Defaults {
     /** The Secret key a GCS service account's JSON key is read from when the reference names none. */
     public static final String GCS_CREDENTIALS_KEY = "key.json";
 
+    /** The Secret key an encryption key is read from unless storage.encryption.keySecretRef.key says otherwise. */
+    public static final String ENCRYPTION_KEY = "encryption-key";
+
     private Defaults() {}
 }

@@ -3,8 +3,12 @@ package io.schemaguard.api;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, ...). */
+@ValidationRule(
+        value = "!has(self.kmsKeyId) || (has(self.serverSideEncryption) && self.serverSideEncryption == 'aws:kms')",
+        message = "kmsKeyId needs serverSideEncryption aws:kms")
 public class S3Storage {
     @Required
     @Pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -24,6 +28,32 @@ public class S3Storage {
     /** Path-style addressing, as MinIO and most S3-compatible stores need. */
     @Default("false")
     private Boolean forcePathStyle = false;
+
+    /**
+     * Server-side encryption the runner asks S3 for on every object it writes: {@code AES256} (SSE-S3)
+     * or {@code aws:kms} (SSE-KMS); absent means the bucket's default encryption.
+     */
+    @Pattern("^(AES256|aws:kms)$")
+    private String serverSideEncryption;
+
+    /** With {@code aws:kms}: the KMS key's id, ARN or alias; absent means the account's AWS managed key. */
+    private String kmsKeyId;
+
+    public String getServerSideEncryption() {
+        return serverSideEncryption;
+    }
+
+    public void setServerSideEncryption(String serverSideEncryption) {
+        this.serverSideEncryption = serverSideEncryption;
+    }
+
+    public String getKmsKeyId() {
+        return kmsKeyId;
+    }
+
+    public void setKmsKeyId(String kmsKeyId) {
+        this.kmsKeyId = kmsKeyId;
+    }
 
     /** Access keys; absent means the pod's ambient credentials (e.g. IRSA, instance profile). */
     private S3Credentials credentialsSecretRef;

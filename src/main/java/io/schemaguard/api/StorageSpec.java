@@ -12,6 +12,17 @@ public class StorageSpec {
     private GcsStorage gcs;
     private VolumeStorage volume;
 
+    /** Client-side encryption of the dumps kept here (with any of the four stores). */
+    private EncryptionSpec encryption;
+
+    public EncryptionSpec getEncryption() {
+        return encryption;
+    }
+
+    public void setEncryption(EncryptionSpec encryption) {
+        this.encryption = encryption;
+    }
+
     public AzureStorage getAzure() {
         return azure;
     }

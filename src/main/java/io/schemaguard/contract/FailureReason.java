@@ -21,6 +21,8 @@ public enum FailureReason {
     RehearsalRefused(2),
     /** Another runner took over writing the same backup id: this one stopped, the other carries on. */
     BackupInProgress(2),
+    /** The storage server does not implement a setting asked of it (e.g. server-side encryption). */
+    StorageUnsupported(2),
     DatabaseUnreachable(3),
     AuthenticationFailed(3),
     DatabaseNotFound(3),
@@ -39,6 +41,8 @@ public enum FailureReason {
     ManifestInvalid(5),
     RowCountMismatch(5),
     VerificationFailed(5),
+    /** An encrypted backup with no key, another key, or ciphertext that does not authenticate. */
+    DecryptionFailed(5),
     Internal(1);
 
     private final int exitCode;

@@ -39,6 +39,7 @@ public class RunnerException extends RuntimeException {
             case BUCKET_NOT_FOUND -> FailureReason.BucketNotFound;
             case OBJECT_NOT_FOUND -> FailureReason.BackupNotFound;
             case FULL -> FailureReason.StorageFull;
+            case UNSUPPORTED -> FailureReason.StorageUnsupported;
             case OTHER -> FailureReason.StorageError;
         };
         return new RunnerException(reason, e.getMessage(), e);

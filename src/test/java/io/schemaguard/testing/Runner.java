@@ -89,8 +89,18 @@ public final class Runner {
     }
 
     public static Result await(Process p, Path terminationLog) {
+        return await(p, terminationLog, true);
+    }
+
+    /**
+     * With {@code readStderr} false, stderr is left to a reader of the caller's (its result is empty):
+     * two readers of one pipe would each get part of it.
+     */
+    public static Result await(Process p, Path terminationLog, boolean readStderr) {
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p, true));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p, false));
+        CompletableFuture<String> err = readStderr
+                ? CompletableFuture.supplyAsync(() -> read(p, false))
+                : CompletableFuture.completedFuture("");
         try {
             p.getOutputStream().close();
             if (!p.waitFor(10, TimeUnit.MINUTES)) {

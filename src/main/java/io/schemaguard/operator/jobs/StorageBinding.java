@@ -40,6 +40,19 @@ public record StorageBinding(
     }
 
     public static StorageBinding resolve(StorageSpec spec, OperatorConfig.DefaultStorage defaults) {
+        StorageBinding store = store(spec, defaults);
+        if (spec == null || spec.getEncryption() == null || spec.getEncryption().getKeySecretRef() == null) {
+            return store;
+        }
+        // the key is the kubelet's to read, like every credential: the operator only names it
+        List<EnvVar> env = new ArrayList<>(store.env());
+        env.add(RunnerPods.secretEnv(
+                "SCHEMAGUARD_ENCRYPTION_KEY",
+                spec.getEncryption().getKeySecretRef().toKubernetes(Defaults.ENCRYPTION_KEY)));
+        return new StorageBinding(store.location(), store.args(), List.copyOf(env), store.volume(), store.mount());
+    }
+
+    private static StorageBinding store(StorageSpec spec, OperatorConfig.DefaultStorage defaults) {
         if (spec != null && spec.getS3() != null) {
             return s3(spec.getS3());
         }
@@ -117,6 +130,13 @@ public record StorageBinding(
         }
         if (Boolean.TRUE.equals(s3.getForcePathStyle())) {
             args.add("--path-style");
+        }
+        if (s3.getServerSideEncryption() != null
+                && !s3.getServerSideEncryption().isBlank()) {
+            args.add("--sse=" + s3.getServerSideEncryption());
+        }
+        if (s3.getKmsKeyId() != null && !s3.getKmsKeyId().isBlank()) {
+            args.add("--sse-kms-key-id=" + s3.getKmsKeyId());
         }
         env.add(RunnerPods.plainEnv("AWS_REGION", s3.getRegion() == null ? Defaults.S3_REGION : s3.getRegion()));
         S3Storage.S3Credentials creds = s3.getCredentialsSecretRef();

@@ -180,7 +180,8 @@ final class BackupCommand extends RunnerCommand {
                             verifyTarget,
                             progressInterval,
                             pgBin,
-                            workDir));
+                            workDir,
+                            storage.cipher()));
             BackupManifest m = outcome.manifest();
             String location = store.location().url(outcome.dumpKey());
             System.out.printf(

@@ -5,9 +5,11 @@ import io.schemaguard.contract.FailureReason;
 import io.schemaguard.contract.RunnerResult;
 import io.schemaguard.runner.Console;
 import io.schemaguard.runner.RunnerException;
+import io.schemaguard.runner.crypto.BackupCipher;
 import io.schemaguard.runner.migration.MigrationExecutor;
 import io.schemaguard.runner.migration.engine.MigrationException;
 import io.schemaguard.runner.migration.lint.Finding;
+import io.schemaguard.runner.pipeline.DumpDecoding;
 import io.schemaguard.runner.pipeline.RestorePipeline;
 import io.schemaguard.runner.pipeline.RestoreProcess;
 import io.schemaguard.runner.pipeline.StoredBackup;
@@ -18,6 +20,7 @@ import io.schemaguard.runner.postgres.ScratchDatabase;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,7 +61,7 @@ final class RehearseCommand extends RunnerCommand {
             List<Finding> serverWide = MigrationExecutor.plan(
                             migration.engine(), real, migration.directory(), migration.policy())
                     .serverWide();
-            MigrationExecutor.Outcome o = rehearse(store, backup, real, migration, serverWide);
+            MigrationExecutor.Outcome o = rehearse(store, storage.cipher(), backup, real, migration, serverWide);
             return RunnerResult.success()
                     .migrated(o.applied(), o.schemaChanges(), o.problems())
                     .lockRetries(o.lockRetries())
@@ -75,7 +78,12 @@ final class RehearseCommand extends RunnerCommand {
      * @param serverWide the plan's server-wide findings (of the real database's pending migrations)
      */
     static MigrationExecutor.Outcome rehearse(
-            ObjectStore store, String backupRef, PgTarget real, MigrationOptions migration, List<Finding> serverWide) {
+            ObjectStore store,
+            Optional<BackupCipher> cipher,
+            String backupRef,
+            PgTarget real,
+            MigrationOptions migration,
+            List<Finding> serverWide) {
         PgTarget server = migration.rehearsalServer();
         boolean shared = server == null || PgServers.same(server, real);
         if (shared && !serverWide.isEmpty()) {
@@ -95,6 +103,7 @@ final class RehearseCommand extends RunnerCommand {
         PgTarget host = server == null ? real : server;
         StoredBackup b = StoredBackup.resolve(store, backupRef, null, null);
         BackupManifest m = b.manifest();
+        DumpDecoding decoding = b.decoding(cipher); // a wrong key is refused before the scratch copy exists
         PgTarget scratch = new PgTarget(
                 host.host(),
                 host.port(),
@@ -110,7 +119,7 @@ final class RehearseCommand extends RunnerCommand {
             RestorePipeline.streamInto(
                     store,
                     b.dumpKey(),
-                    b.compression(),
+                    decoding,
                     b,
                     PgTools.locate(migration.pgBin),
                     scratch,

@@ -122,7 +122,8 @@ final class RestoreCommand extends RunnerCommand {
                             jobs,
                             namespace,
                             pgBin,
-                            workDir));
+                            workDir,
+                            storage.cipher()));
             System.out.printf(
                     "restored %s into %s: %d tables, %d rows (row counts %s)%s%n",
                     o.source().backupId(),

@@ -113,11 +113,12 @@ final class SafeMigrateCommand extends RunnerCommand {
                             null,
                             Duration.ofSeconds(10),
                             migration.pgBin,
-                            migration.workDir));
+                            migration.workDir,
+                            storage.cipher()));
             String id = backup.manifest().backupId();
             System.out.println("backup " + id + " taken: " + store.location().url(backup.dumpKey()));
             if (!noRehearsal) {
-                RehearseCommand.rehearse(store, id, target, migration, plan.serverWide());
+                RehearseCommand.rehearse(store, storage.cipher(), id, target, migration, plan.serverWide());
                 System.out.println("rehearsal passed on a copy of " + id);
             }
             try (AdvisoryLock lock = AdvisoryLock.acquire(target, Durations.parse(Defaults.ADVISORY_LOCK_WAIT))) {
@@ -171,7 +172,8 @@ final class SafeMigrateCommand extends RunnerCommand {
                                     null,
                                     namespace,
                                     migration.pgBin,
-                                    migration.workDir));
+                                    migration.workDir,
+                                    storage.cipher()));
                     throw new RunnerException(
                                     e.reason(),
                                     e.getMessage() + "; the database was restored from " + id

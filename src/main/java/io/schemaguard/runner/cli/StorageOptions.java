@@ -1,8 +1,10 @@
 package io.schemaguard.runner.cli;
 
+import io.schemaguard.runner.crypto.BackupCipher;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageLocation;
 import io.schemaguard.runner.storage.StoreSettings;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that talks to storage. Credentials come only from the environment. */
@@ -45,6 +47,20 @@ final class StorageOptions {
             description = "Parts uploaded in parallel; default ${DEFAULT-VALUE}")
     int uploadConcurrency;
 
+    @Option(
+            names = "--sse",
+            paramLabel = "AES256|aws:kms",
+            defaultValue = "${env:SCHEMAGUARD_S3_SSE}",
+            description = "S3 server-side encryption of what the runner writes: AES256 (SSE-S3) or aws:kms (SSE-KMS)")
+    String sse;
+
+    @Option(
+            names = "--sse-kms-key-id",
+            paramLabel = "KEY",
+            defaultValue = "${env:SCHEMAGUARD_S3_SSE_KMS_KEY_ID}",
+            description = "With --sse aws:kms: the KMS key (id, ARN or alias); default: the account's AWS managed key")
+    String sseKmsKeyId;
+
     ObjectStore open(String location) {
         // The part pool is allocated up front: refuse a size the heap cannot hold before anything starts,
         // rather than die of OutOfMemoryError half-way with nothing on stderr.
@@ -63,7 +79,22 @@ final class StorageOptions {
         }
         return ObjectStore.open(
                 StorageLocation.parse(location),
-                new StoreSettings(blankToNull(endpoint), blankToNull(region), pathStyle, partSize, uploadConcurrency));
+                new StoreSettings(
+                        blankToNull(endpoint),
+                        blankToNull(region),
+                        pathStyle,
+                        partSize,
+                        uploadConcurrency,
+                        blankToNull(sse),
+                        blankToNull(sseKmsKeyId)));
+    }
+
+    /**
+     * The client-side encryption key of this run, from {@code SCHEMAGUARD_ENCRYPTION_KEY} (a Secret's key,
+     * by secretKeyRef): backups are encrypted with it, encrypted backups decrypted with it.
+     */
+    Optional<BackupCipher> cipher() {
+        return BackupCipher.fromEnvironment(System.getenv());
     }
 
     private static String blankToNull(String s) {

@@ -37,7 +37,7 @@ final class VerifyCommand extends RunnerCommand {
     protected RunnerResult execute() {
         try (ObjectStore store = storage.open(from)) {
             StoredBackup b = StoredBackup.resolve(store, backup, null, null);
-            b.verify(store);
+            b.verify(store, storage.cipher());
             BackupManifest m = b.manifest();
             System.out.printf(
                     "OK %s: %s, sha256 %s, decodes to %s%n",

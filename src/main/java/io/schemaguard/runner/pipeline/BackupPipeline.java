@@ -9,6 +9,7 @@ import io.schemaguard.contract.Sizes;
 import io.schemaguard.runner.Console;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.Streams;
+import io.schemaguard.runner.crypto.BackupCipher;
 import io.schemaguard.runner.postgres.DatabaseInspector;
 import io.schemaguard.runner.postgres.DatabaseInspector.ServerInfo;
 import io.schemaguard.runner.postgres.PgTarget;
@@ -38,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -65,7 +67,9 @@ public final class BackupPipeline {
             PgTarget verifyServer,
             Duration progressInterval,
             Path pgBin,
-            Path workDir) {}
+            Path workDir,
+            /** Encrypts the dump object on the client when present; the manifest names its key's fingerprint. */
+            Optional<BackupCipher> cipher) {}
 
     /** What a successful run stored: the manifest and the dump's location-relative key. */
     public record Outcome(BackupManifest manifest, String dumpKey) {}
@@ -151,8 +155,11 @@ public final class BackupPipeline {
                 try {
                     OutputStream hashed =
                             new DigestOutputStream(Streams.countingUnclosable(sink, meter.storedBytes), sha);
+                    // encryption after compression (ciphertext does not compress); the SHA-256 is the stored bytes'
+                    OutputStream sealed =
+                            r.cipher().isPresent() ? r.cipher().get().encrypt(hashed, backupId) : hashed;
                     try (OutputStream compressed = Compressors.compress(
-                            r.compression(), r.compressionLevel(), r.compressionThreads(), hashed)) {
+                            r.compression(), r.compressionLevel(), r.compressionThreads(), sealed)) {
                         dump.writeTo(compressed, meter.rawBytes);
                     }
                     dump.awaitSuccess();
@@ -216,7 +223,10 @@ public final class BackupPipeline {
                 schemaFingerprint,
                 server.roles(),
                 server.extensions(),
-                verification);
+                verification,
+                r.cipher()
+                        .map(c -> new BackupManifest.Encryption(BackupCipher.ALGORITHM, c.fingerprint()))
+                        .orElse(null));
         try {
             writer.requireStillOwner(); // the manifest must describe the object this runner stored
             r.store().put(folder + "/" + BackupLayout.MANIFEST, manifest.toJson(), "application/json");
@@ -262,7 +272,7 @@ public final class BackupPipeline {
             RestorePipeline.streamInto(
                     r.store(),
                     dumpKey,
-                    r.compression(),
+                    DumpDecoding.of(r.compression(), r.cipher(), backupId),
                     tools,
                     scratch,
                     new RestoreProcess.Options(r.format(), false, r.verifyServer() != null, r.jobs(), r.workDir()));

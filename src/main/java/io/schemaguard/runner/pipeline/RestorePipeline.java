@@ -8,6 +8,7 @@ import io.schemaguard.contract.Sizes;
 import io.schemaguard.runner.Console;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.Streams;
+import io.schemaguard.runner.crypto.BackupCipher;
 import io.schemaguard.runner.postgres.PgTarget;
 import io.schemaguard.runner.postgres.PgTools;
 import io.schemaguard.runner.postgres.TargetDatabase;
@@ -26,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -57,7 +59,9 @@ public final class RestorePipeline {
             Integer jobs,
             String namespace,
             Path pgBin,
-            Path workDir) {}
+            Path workDir,
+            /** The key this runner holds: decrypts an encrypted backup and encrypts the safety backup. */
+            Optional<BackupCipher> cipher) {}
 
     /**
      * @param rowCheck {@code exact} when every table's count matched the manifest's exact count,
@@ -115,6 +119,8 @@ public final class RestorePipeline {
         long start = System.nanoTime();
         StoredBackup backup = StoredBackup.resolve(r.store(), r.backupRef(), r.sourceNamespace(), r.sourceDatabase());
         BackupManifest m = backup.manifest();
+        // a missing or different key is refused here, before the target is looked at
+        DumpDecoding decoding = backup.decoding(r.cipher());
         DumpFormat format = DumpFormat.parse(m.format());
         if (format == DumpFormat.PLAIN && r.replace()) {
             throw new RunnerException(
@@ -165,7 +171,7 @@ public final class RestorePipeline {
             streamInto(
                     r.store(),
                     backup.dumpKey(),
-                    backup.compression(),
+                    decoding,
                     backup,
                     tools,
                     r.target(),
@@ -189,28 +195,29 @@ public final class RestorePipeline {
                 m, backup.url(r.store()), counted.size(), rows, rowCheck, safetyBackupId, state.created(), seconds);
     }
 
-    /** Streams a stored dump through decompression into pg_restore or psql, without checking it. */
+    /** Streams a stored dump through decryption and decompression into pg_restore or psql, without checking it. */
     public static void streamInto(
             ObjectStore store,
             String dumpKey,
-            CompressionAlgorithm compression,
+            DumpDecoding decoding,
             PgTools tools,
             PgTarget target,
             RestoreProcess.Options options) {
-        streamInto(store, dumpKey, compression, null, tools, target, options);
+        streamInto(store, dumpKey, decoding, null, tools, target, options);
     }
 
     /**
-     * Streams a stored dump through decompression into pg_restore or psql, in one read: the stored bytes
-     * are hashed on the way, and when {@code expected} is given the restore cannot commit unless their
-     * SHA-256 and size match it (the last bytes of the stream are held back until they do; a directory
-     * dump is checked once unpacked, before pg_restore starts). A mismatch, or an object that does not
-     * decode, is {@link FailureReason#ChecksumMismatch} and rolls the restore back.
+     * Streams a stored dump through decryption (when encrypted) and decompression into pg_restore or
+     * psql, in one read: the stored bytes are hashed on the way, and when {@code expected} is given the
+     * restore cannot commit unless their SHA-256 and size match it (the last bytes of the stream are held
+     * back until they do; a directory dump is checked once unpacked, before pg_restore starts). A
+     * mismatch, or an object that does not decode, is {@link FailureReason#ChecksumMismatch}; right bytes
+     * that do not decrypt are {@link FailureReason#DecryptionFailed}; either rolls the restore back.
      */
     public static void streamInto(
             ObjectStore store,
             String dumpKey,
-            CompressionAlgorithm compression,
+            DumpDecoding decoding,
             StoredBackup expected,
             PgTools tools,
             PgTarget target,
@@ -223,8 +230,8 @@ public final class RestorePipeline {
         try {
             stored = new FailureRecordingStream(store.open(dumpKey));
             try (InputStream counted = Streams.counting(new DigestInputStream(stored, sha), storedBytes);
-                    FailureRecordingStream d =
-                            new FailureRecordingStream(Compressors.decompress(compression, counted))) {
+                    FailureRecordingStream plain = new FailureRecordingStream(decoding.decrypted(counted));
+                    FailureRecordingStream d = new FailureRecordingStream(decoding.decompressed(plain))) {
                 decoded = d;
                 RestoreProcess.Gate gate = expected == null
                         ? RestoreProcess.Gate.OPEN
@@ -234,7 +241,16 @@ public final class RestorePipeline {
                             Streams.drain(counted);
                             expected.checkDigest(Streams.hex(sha.digest()), storedBytes.get());
                         };
-                RestoreProcess.run(tools, target, options, d, fed, gate);
+                try {
+                    RestoreProcess.run(tools, target, options, d, fed, gate);
+                } catch (IOException e) {
+                    if (plain.failure instanceof BackupCipher.DecryptionException) {
+                        // told apart while the stored stream is open, so the rest of it can still be hashed
+                        throw decryptionFailure(
+                                dumpKey, decoding, expected, counted, sha, storedBytes, options, plain.failure);
+                    }
+                    throw e;
+                }
             }
         } catch (StorageException e) {
             throw RunnerException.from(e);
@@ -267,6 +283,39 @@ public final class RestorePipeline {
             Thread.currentThread().interrupt();
             throw new RunnerException(FailureReason.Internal, "interrupted", e);
         }
+    }
+
+    /**
+     * A segment did not authenticate while storage delivered: with the manifest at hand, the rest of the
+     * object is hashed so altered bytes are called corrupt, and only bytes that match the checksum yet do
+     * not decrypt are called a decryption failure.
+     */
+    private static RunnerException decryptionFailure(
+            String dumpKey,
+            DumpDecoding decoding,
+            StoredBackup expected,
+            InputStream hashed,
+            MessageDigest sha,
+            AtomicLong storedBytes,
+            RestoreProcess.Options options,
+            IOException e) {
+        String what = expected == null ? dumpKey : "backup " + expected.entry().folder();
+        String rolledBack = "; " + options.restorer() + " was stopped before the end and its transaction rolled back";
+        if (expected != null) {
+            try {
+                Streams.drain(hashed);
+                expected.checkDigest(Streams.hex(sha.digest()), storedBytes.get());
+            } catch (RunnerException corrupt) {
+                return new RunnerException(corrupt.reason(), corrupt.getMessage() + rolledBack, e);
+            } catch (IOException | RuntimeException unreadable) {
+                // the rest could not be read: say what is known, that it did not decrypt
+            }
+        }
+        return new RunnerException(
+                FailureReason.DecryptionFailed,
+                what + " does not decrypt with key " + decoding.cipher().fingerprint() + ": " + e.getMessage()
+                        + rolledBack,
+                e);
     }
 
     private static void dropCreated(PgTarget target, BackupManifest m, RunnerException failure) {
@@ -328,7 +377,8 @@ public final class RestorePipeline {
                         null,
                         Duration.ofSeconds(30),
                         tools.binDir(),
-                        r.workDir()));
+                        r.workDir(),
+                        r.cipher()));
         Console.info(
                 "restore %s: safety backup %s stored at %s",
                 source.backupId(),

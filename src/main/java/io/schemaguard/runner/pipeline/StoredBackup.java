@@ -4,14 +4,17 @@ import io.schemaguard.api.CompressionAlgorithm;
 import io.schemaguard.contract.FailureReason;
 import io.schemaguard.runner.RunnerException;
 import io.schemaguard.runner.Streams;
+import io.schemaguard.runner.crypto.BackupCipher;
 import io.schemaguard.runner.storage.BackupCatalog;
 import io.schemaguard.runner.storage.BackupManifest;
 import io.schemaguard.runner.storage.ObjectStore;
 import io.schemaguard.runner.storage.StorageException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A complete backup in a store, found by id, folder or {@code latest}, and checked against its manifest. */
@@ -92,36 +95,69 @@ public record StoredBackup(BackupCatalog.Entry entry, BackupManifest manifest, S
         }
     }
 
+    /** How to decode this backup's dump with {@code key}; refuses a missing or different key before any read. */
+    public DumpDecoding decoding(Optional<BackupCipher> key) {
+        return DumpDecoding.forManifest(manifest, entry.folder(), key);
+    }
+
     /**
-     * Reads the whole object once, hashing the stored bytes while decompressing them: SHA-256 and
-     * size must match the manifest, and the stream must decode (zstd frames carry their own
-     * checksum) to the recorded dump size. Throws {@link FailureReason#ChecksumMismatch} otherwise.
+     * Reads the whole object once, hashing the stored bytes while decrypting (when it was encrypted)
+     * and decompressing them: SHA-256 and size must match the manifest, every encrypted segment must
+     * authenticate, and the stream must decode (zstd frames carry their own checksum) to the recorded
+     * dump size. Stored bytes that differ are {@link FailureReason#ChecksumMismatch}; right bytes that
+     * do not decrypt are {@link FailureReason#DecryptionFailed}.
      */
-    public void verify(ObjectStore store) {
+    public void verify(ObjectStore store, Optional<BackupCipher> key) {
+        DumpDecoding decoding = decoding(key);
         MessageDigest sha = Streams.sha256();
         AtomicLong stored = new AtomicLong();
         long rawSize;
-        try (InputStream raw = store.open(dumpKey);
-                InputStream counted = Streams.counting(new DigestInputStream(raw, sha), stored);
-                InputStream decoded = Compressors.decompress(compression(), counted)) {
-            rawSize = Streams.drain(decoded);
-            // bytes after the last frame would otherwise go unhashed
+        IOException decodeFailure = null;
+        FailureRecordingStream decrypted = null;
+        try (FailureRecordingStream raw = new FailureRecordingStream(store.open(dumpKey));
+                InputStream counted = Streams.counting(new DigestInputStream(raw, sha), stored)) {
+            // the decoders are closed before the rest is hashed, so they must not close the stored stream
+            InputStream shielded = new FilterInputStream(counted) {
+                @Override
+                public void close() {}
+            };
+            try (FailureRecordingStream plain = new FailureRecordingStream(decoding.decrypted(shielded));
+                    InputStream decoded = decoding.decompressed(plain)) {
+                decrypted = plain;
+                rawSize = Streams.drain(decoded);
+            } catch (IOException e) {
+                if (raw.failure != null) {
+                    throw e; // storage failed under the decoder: a storage error, not a corrupt backup
+                }
+                decodeFailure = e;
+                rawSize = -1;
+            }
+            // bytes after the last frame, or after a segment that failed, would otherwise go unhashed
             Streams.drain(counted);
         } catch (StorageException e) {
             throw RunnerException.from(e);
         } catch (IOException e) {
+            if (e.getCause() instanceof StorageException se) {
+                throw RunnerException.from(se); // a resumed read that could not go on: the storage's own answer
+            }
             throw new RunnerException(
-                    FailureReason.ChecksumMismatch,
-                    "backup " + entry.folder() + " is corrupt: the object does not decode (" + e.getMessage() + ")",
-                    e);
+                    FailureReason.StorageError, "cannot read " + url(store) + ": " + e.getMessage(), e);
         }
         String sha256 = Streams.hex(sha.digest());
-        if (!sha256.equals(manifest.sha256()) || stored.get() != manifest.sizeBytes()) {
+        checkDigest(sha256, stored.get());
+        if (decodeFailure != null) {
+            if (decrypted != null && decrypted.failure instanceof BackupCipher.DecryptionException d) {
+                throw new RunnerException(
+                        FailureReason.DecryptionFailed,
+                        "backup " + entry.folder() + " matches its checksum but does not decrypt with key "
+                                + decoding.cipher().fingerprint() + ": " + d.getMessage(),
+                        d);
+            }
             throw new RunnerException(
                     FailureReason.ChecksumMismatch,
-                    "backup " + entry.folder()
-                            + " is corrupt: stored object has sha256 " + sha256 + " and " + stored.get()
-                            + " bytes, manifest says " + manifest.sha256() + " and " + manifest.sizeBytes() + " bytes");
+                    "backup " + entry.folder() + " is corrupt: the object does not decode ("
+                            + decodeFailure.getMessage() + ")",
+                    decodeFailure);
         }
         if (rawSize != manifest.rawSizeBytes()) {
             throw new RunnerException(

@@ -24,6 +24,7 @@ import java.util.List;
  * @param roles roles that own objects or hold privileges in the dump; a restore target needs them
  * @param extensions extensions installed in the database; a restore target must offer them
  * @param verification the outcome of a verification by restore, when one ran
+ * @param encryption how the dump object was encrypted on the client, when it was (never the key)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -50,7 +51,8 @@ public record BackupManifest(
         String schemaFingerprint,
         List<String> roles,
         List<Extension> extensions,
-        Verification verification) {
+        Verification verification,
+        Encryption encryption) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -82,6 +84,14 @@ public record BackupManifest(
         public static final String FAILED = "Failed";
     }
 
+    /**
+     * Client-side encryption of the dump object: {@code sha256} and {@code sizeBytes} are the ciphertext's
+     * (so a checksum needs no key), {@code rawSizeBytes} the plaintext dump's.
+     *
+     * @param keyFingerprint names the key without revealing it, so a wrong key is refused before a read
+     */
+    public record Encryption(String algorithm, String keyFingerprint) {}
+
     /** The same manifest with a verification outcome. */
     public BackupManifest withVerification(Verification v) {
         return new BackupManifest(
@@ -107,7 +117,8 @@ public record BackupManifest(
                 schemaFingerprint,
                 roles,
                 extensions,
-                v);
+                v,
+                encryption);
     }
 
     public boolean hasExactCounts() {

@@ -43,6 +43,7 @@ public interface ObjectStore extends AutoCloseable {
         return switch (location.scheme()) {
             case "s3" -> new S3ObjectStore(location, settings);
             case "azure" -> new AzureBlobObjectStore(location, settings);
+            case "gs" -> new GcsObjectStore(location, settings);
             case "file" -> new FileObjectStore(location);
             default -> throw new IllegalArgumentException("storage '" + location + "' is not supported by this runner");
         };

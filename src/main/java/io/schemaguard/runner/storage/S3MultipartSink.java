@@ -29,7 +29,9 @@ final class S3MultipartSink extends PartPoolSink<CompletedPart> {
                     .putObject(
                             r -> r.bucket(store.location().bucket())
                                     .key(fullKey)
-                                    .checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                                    .checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                                    .serverSideEncryption(store.settings().serverSideEncryption())
+                                    .ssekmsKeyId(store.settings().kmsKeyId()),
                             RequestBody.fromContentProvider(
                                     () -> new ByteArrayInputStream(body, 0, length),
                                     length,
@@ -46,7 +48,9 @@ final class S3MultipartSink extends PartPoolSink<CompletedPart> {
                     .createMultipartUpload(r -> r.bucket(store.location().bucket())
                             .key(fullKey)
                             .contentType("application/octet-stream")
-                            .checksumAlgorithm(ChecksumAlgorithm.CRC32))
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                            .serverSideEncryption(store.settings().serverSideEncryption())
+                            .ssekmsKeyId(store.settings().kmsKeyId()))
                     .uploadId();
         } catch (SdkException e) {
             throw store.classify(e, "start upload of " + store.location().url(key));

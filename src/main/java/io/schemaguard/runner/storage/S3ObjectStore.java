@@ -75,7 +75,9 @@ public final class S3ObjectStore implements ObjectStore {
                     b -> b.bucket(location.bucket())
                             .key(location.fullKey(key))
                             .contentType(contentType)
-                            .checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                            .serverSideEncryption(settings.serverSideEncryption())
+                            .ssekmsKeyId(settings.kmsKeyId()),
                     RequestBody.fromBytes(content));
         } catch (SdkException e) {
             throw classify(e, "write " + location.url(key));
@@ -202,6 +204,16 @@ public final class S3ObjectStore implements ObjectStore {
                         StorageException.Kind.ACCESS_DENIED,
                         "cannot " + action + ": access denied by " + endpointName() + " (" + detail
                                 + "): check the storage credentials and their permissions",
+                        e);
+            }
+            if (status == 501 || "NotImplemented".equals(code)) {
+                return new StorageException(
+                        StorageException.Kind.UNSUPPORTED,
+                        "cannot " + action + ": " + endpointName() + " does not implement this request (" + detail + ")"
+                                + (settings.serverSideEncryption() != null
+                                        ? ": it was asked for server-side encryption " + settings.serverSideEncryption()
+                                                + "; remove serverSideEncryption (--sse) or use a server that supports it"
+                                        : ""),
                         e);
             }
             return new StorageException(

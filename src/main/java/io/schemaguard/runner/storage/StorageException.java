@@ -9,6 +9,8 @@ public class StorageException extends RuntimeException {
         BUCKET_NOT_FOUND,
         OBJECT_NOT_FOUND,
         FULL,
+        /** The server does not implement what was asked (S3 NotImplemented): a setting to change, not a retry. */
+        UNSUPPORTED,
         OTHER
     }
 

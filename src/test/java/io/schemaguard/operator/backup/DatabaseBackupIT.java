@@ -150,7 +150,11 @@ class DatabaseBackupIT {
     }
 
     @Test
-    void aBackupToAzureBlobStorageEndsSucceededWithTheShaOfTheBlob() throws Exception {
+    void anEncryptedBackupToAzureBlobStorageEndsSucceededWithTheShaOfTheBlob() throws Exception {
+        // client-side encryption rides on this one: its key, like the account key, reaches the pod only by reference
+        byte[] rawKey = new byte[32];
+        new java.security.SecureRandom().nextBytes(rawKey);
+        String encryptionKey = java.util.Base64.getEncoder().encodeToString(rawKey);
         try (AzuriteServer azure = AzuriteServer.start()) {
             azure.createBucket("it-backups");
             String ns = cluster.namespace("backup-azure");
@@ -163,6 +167,7 @@ class DatabaseBackupIT {
                       namespace: %s
                     stringData:
                       accountKey: "%s"
+                      encryption-key: "%s"
                     ---
                     apiVersion: schemaguard.io/v1alpha1
                     kind: DatabaseBackup
@@ -186,8 +191,18 @@ class DatabaseBackupIT {
                           credentialsSecretRef:
                             name: azure-credentials
                             accountKeyKey: accountKey
+                        encryption:
+                          keySecretRef:
+                            name: azure-credentials
                     """.formatted(
-                            ns, AzuriteServer.KEY, ns, pg.port(), database, AzuriteServer.ACCOUNT, azure.endpoint()));
+                                    ns,
+                                    AzuriteServer.KEY,
+                                    encryptionKey,
+                                    ns,
+                                    pg.port(),
+                                    database,
+                                    AzuriteServer.ACCOUNT,
+                                    azure.endpoint()));
 
             DatabaseBackup done = awaitPhase(ns, "orders-azure", Phase.Succeeded, Phase.Failed);
             assertThat(done.getStatus().getPhase())
@@ -199,7 +214,14 @@ class DatabaseBackupIT {
             byte[] blob = azure.get("it-backups", key);
             assertThat(done.getStatus().getSha256())
                     .isEqualTo(Streams.hash(new ByteArrayInputStream(blob)).sha256());
-            assertThat(azure.keys("it-backups")).contains(key.replaceAll("dump\\.[^/]+$", "manifest.json"));
+            String manifestKey = key.replaceAll("dump\\.[^/]+$", "manifest.json");
+            assertThat(azure.keys("it-backups")).contains(manifestKey);
+            String manifest = new String(azure.get("it-backups", manifestKey), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(manifest)
+                    .contains(io.schemaguard.runner.crypto.BackupCipher.ALGORITHM)
+                    .contains(io.schemaguard.runner.crypto.BackupCipher.fromBase64(encryptionKey)
+                            .fingerprint())
+                    .doesNotContain(encryptionKey);
             // the key reached the pod only as a secretKeyRef
             Job job = jobs(ns).get(0);
             assertThat(job.getSpec()
@@ -214,6 +236,18 @@ class DatabaseBackupIT {
                     .satisfies(
                             e -> assertThat(e.getValueFrom().getSecretKeyRef().getName())
                                     .isEqualTo("azure-credentials"));
+            assertThat(job.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getEnv())
+                    .filteredOn(e -> e.getName().equals("SCHEMAGUARD_ENCRYPTION_KEY"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getValue()).isNull())
+                    .satisfies(
+                            e -> assertThat(e.getValueFrom().getSecretKeyRef().getKey())
+                                    .isEqualTo("encryption-key"));
         }
     }
 

@@ -55,7 +55,29 @@ class StorageBindingTest {
                         gcs("b", null, "http://fake-gcs:4443", null),
                         "gs://b",
                         List.of("--endpoint=http://fake-gcs:4443"),
-                        List.of()));
+                        List.of()),
+                Arguments.of(
+                        "s3 with SSE-KMS and a key",
+                        sseKms("b", "alias/backups"),
+                        "s3://b",
+                        List.of("--sse=aws:kms", "--sse-kms-key-id=alias/backups"),
+                        List.of("AWS_REGION=us-east-1")),
+                Arguments.of(
+                        "gcs with client-side encryption, the key's default name",
+                        encrypted(gcs("b", null, null, null), new SecretKeySelector("backup-key", null)),
+                        "gs://b",
+                        List.of(),
+                        List.of("SCHEMAGUARD_ENCRYPTION_KEY<-backup-key/encryption-key")),
+                Arguments.of(
+                        "azure with client-side encryption, a named key",
+                        encrypted(
+                                azure("c", null, null, null, "az", "conn", null),
+                                new SecretKeySelector("vault", "dumps")),
+                        "azure://c",
+                        List.of(),
+                        List.of(
+                                "AZURE_STORAGE_CONNECTION_STRING<-az/conn",
+                                "SCHEMAGUARD_ENCRYPTION_KEY<-vault/dumps")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -176,6 +198,23 @@ class StorageBindingTest {
         g.setCredentialsSecretRef(key);
         StorageSpec s = new StorageSpec();
         s.setGcs(g);
+        return s;
+    }
+
+    private static StorageSpec encrypted(StorageSpec s, SecretKeySelector key) {
+        io.schemaguard.api.EncryptionSpec e = new io.schemaguard.api.EncryptionSpec();
+        e.setKeySecretRef(key);
+        s.setEncryption(e);
+        return s;
+    }
+
+    private static StorageSpec sseKms(String bucket, String keyId) {
+        io.schemaguard.api.S3Storage s3 = new io.schemaguard.api.S3Storage();
+        s3.setBucket(bucket);
+        s3.setServerSideEncryption("aws:kms");
+        s3.setKmsKeyId(keyId);
+        StorageSpec s = new StorageSpec();
+        s.setS3(s3);
         return s;
     }
 }

@@ -219,7 +219,7 @@ class ParallelDirectoryBackupRunnerTest {
         }
 
         Runner.Result await() throws Exception {
-            Runner.Result r = Runner.await(process, log);
+            Runner.Result r = Runner.await(process, log, false); // stderr is this reader's alone
             reader.join(10_000);
             Files.deleteIfExists(log);
             return new Runner.Result(r.exitCode(), r.stdout(), String.join("\n", lines), r.terminationMessage());

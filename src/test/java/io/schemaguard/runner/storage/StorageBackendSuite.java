@@ -237,6 +237,63 @@ public abstract class StorageBackendSuite {
         }
     }
 
+    /**
+     * Whether the store can list uploads that were started and never finished (S3 multipart uploads,
+     * Azure's uncommitted blocks). GCS cannot: its resumable sessions are invisible and expire.
+     */
+    protected boolean listsUnfinishedUploads() {
+        return true;
+    }
+
+    @Test
+    void anUploadAKilledRunnerLeftIsFoundByTheOrphanScanAndAborted() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                listsUnfinishedUploads(), "this store cannot list unfinished uploads");
+        String bucket = newBucket("leaks");
+        String location = storage.location(bucket, "");
+        Path log = Files.createTempFile("termination-", ".log");
+        List<String> args = new ArrayList<>(List.of(
+                "backup",
+                "--database",
+                pg.url(database),
+                "--to",
+                location,
+                "--namespace",
+                "leaks",
+                "--part-size",
+                "5MiB",
+                "--compression-level",
+                "12",
+                "--compression-threads",
+                "0",
+                "--progress-interval",
+                "100ms"));
+        args.addAll(storage.runnerArgs());
+        Process p = Runner.start(env(storage, storage.runnerEnv()), args, log);
+        awaitLine(p, Pattern.compile("stored ([5-9]|[1-9][0-9])\\.[0-9] MiB"), Duration.ofSeconds(60));
+        // the first part is on its way: wait until the store shows the upload, then kill the runner
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Runner.Result scan;
+        do {
+            scan = run("orphans", "--from", location, "--namespace", "leaks", "--known=");
+            assertThat(System.nanoTime()).as("the upload never showed: " + scan).isLessThan(deadline);
+        } while (!scan.stdout().contains("1 unfinished uploads") && p.isAlive());
+        p.destroyForcibly().waitFor();
+        Files.deleteIfExists(log);
+        assertThat(scan.stdout()).contains("UNFINISHED leaks/").contains("1 unfinished uploads");
+        assertThat(storage.keys(bucket)).as("nothing visible").noneMatch(k -> k.contains("dump."));
+
+        Runner.Result young = run(
+                "orphans", "--from", location, "--namespace", "leaks", "--known=", "--abort-unfinished-after", "1h");
+        assertThat(young.stdout()).as("a young upload may still be running").contains("(0 aborted)");
+        Runner.Result old = run(
+                "orphans", "--from", location, "--namespace", "leaks", "--known=", "--abort-unfinished-after", "0s");
+        assertThat(old.stdout()).as(old.toString()).contains("ABORTED  leaks/").contains("(1 aborted)");
+        assertThat(run("orphans", "--from", location, "--namespace", "leaks", "--known=")
+                        .stdout())
+                .contains("0 unfinished uploads");
+    }
+
     private static String awaitLine(Process p, Pattern marker, Duration timeout) throws Exception {
         var reader = new BufferedReader(new InputStreamReader(p.getErrorStream()));
         var future = CompletableFuture.supplyAsync(() -> {
