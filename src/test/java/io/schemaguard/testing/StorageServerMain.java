@@ -15,7 +15,7 @@ public final class StorageServerMain {
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
-            System.err.println("usage: StorageServerMain s3proxy|azurite BUCKET");
+            System.err.println("usage: StorageServerMain s3proxy|azurite|seaweedfs BUCKET");
             System.exit(2);
         }
         try (ObjectStorageServer server = start(args[0])) {
@@ -37,6 +37,7 @@ public final class StorageServerMain {
         return switch (name) {
             case "s3proxy" -> S3Server.start();
             case "azurite" -> AzuriteServer.start();
+            case "seaweedfs" -> SeaweedFsServer.start();
             default -> throw new IllegalArgumentException("unknown storage server " + name);
         };
     }
