@@ -14,6 +14,8 @@
 # from the Go module proxy) is the fault suite's TCP fault proxy; its verdicts land in target/faults.
 # Azurite (scripts/build-azurite.sh, from npm) is the Azure Blob Storage the storage suite runs on.
 # fake-gcs-server (scripts/build-fake-gcs.sh, from the Go module proxy) is its Google Cloud Storage.
+# SeaweedFS's weed (scripts/build-seaweedfs.sh, from the Go module proxy; cached in
+# ~/.cache/schemaguard/seaweedfs) is the storage suite's second S3 server beside S3Proxy.
 # Finally checks that the committed CRDs and
 # the Helm chart match the build. .ci/run calls exactly this.
 set -euo pipefail
@@ -30,6 +32,9 @@ export SCHEMAGUARD_K8S_BIN
 # The fault suite's TCP fault proxy (FaultMatrixTest runs its fast half with the unit tests)
 SCHEMAGUARD_TOXIPROXY="$(scripts/build-toxiproxy.sh)"
 export SCHEMAGUARD_TOXIPROXY
+# SeaweedFS's S3 gateway, which SeaweedFsStorageTest runs the storage suite on
+SCHEMAGUARD_SEAWEEDFS="$(scripts/build-seaweedfs.sh)"
+export SCHEMAGUARD_SEAWEEDFS
 SCHEMAGUARD_NODE_DIR="$(scripts/build-node.sh)"
 export SCHEMAGUARD_NODE_DIR
 SCHEMAGUARD_IMAGE_ARCHIVE="$(scripts/build-image.sh)"

@@ -15,7 +15,7 @@ public final class StorageServerMain {
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
-            System.err.println("usage: StorageServerMain s3proxy|azurite|fake-gcs BUCKET");
+            System.err.println("usage: StorageServerMain s3proxy|azurite|fake-gcs|seaweedfs BUCKET");
             System.exit(2);
         }
         try (ObjectStorageServer server = start(args[0])) {
@@ -38,6 +38,7 @@ public final class StorageServerMain {
             case "s3proxy" -> S3Server.start();
             case "azurite" -> AzuriteServer.start();
             case "fake-gcs" -> FakeGcsServer.start();
+            case "seaweedfs" -> SeaweedFsServer.start();
             default -> throw new IllegalArgumentException("unknown storage server " + name);
         };
     }
