@@ -2,7 +2,7 @@
 # Backup throughput per object store: `schemaguard backup` of the same ~1 GiB pgbench database (see
 # bench/lib.sh) to each storage server the test suite proves, started the same way (StorageServerMain,
 # from the test classes): S3Proxy, and where their build scripts have cached them Azurite, fake-gcs-server
-# and SeaweedFS. Backends alternate within each round, ROUNDS rounds (default 2); the same encrypted run
+# and SeaweedFS. Backends alternate within each round after one uncounted warm-up run, ROUNDS rounds (default 3); the same encrypted run
 # (client-side, Tink) to S3Proxy is a line of its own. Throughput is the uncompressed custom dump's size
 # over wall time (MB/s, 10^6 bytes); vs_s3 is a backend's throughput over S3Proxy's in the same rounds;
 # peak_rss_mib is the runner's peak RSS (GNU time). Medians over rounds; RSS is the maximum.
@@ -11,7 +11,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-rounds="${ROUNDS:-2}"
+rounds="${ROUNDS:-3}"
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
@@ -34,12 +34,12 @@ if [ -x scripts/build-seaweedfs.sh ]; then
   [ -n "$SCHEMAGUARD_SEAWEEDFS" ] && export SCHEMAGUARD_SEAWEEDFS && backends+=(seaweedfs)
 fi
 
-declare -A location args envs pipe_in pids
+declare -A location args envs pids
+servers="$(mktemp -d /tmp/schemaguard-bench-servers.XXXXXX)"
 cleanup() {
-  for b in "${!pids[@]}"; do
-    eval "exec ${pipe_in[$b]}>&-" 2>/dev/null || true
-    wait "${pids[$b]}" 2>/dev/null || true
-  done
+  touch "$servers/stop"
+  for b in "${!pids[@]}"; do wait "${pids[$b]}" 2>/dev/null || true; done
+  rm -rf "$servers"
   bench_pg_stop
 }
 trap cleanup EXIT
@@ -47,31 +47,26 @@ bench_pg_start
 raw_size="$("$pg_bin/pg_dump" -Fc -Z0 "$bench_db" | wc -c)"
 echo "bench: database $bench_db, pg_dump -Fc -Z0 $((raw_size / 1048576)) MiB, $(nproc) CPUs, backends: ${backends[*]}" >&2
 
-# Each server runs in a JVM of its own that prints how to reach it and stops when its stdin closes.
+# Each server runs in a JVM of its own that prints how to reach it and stops when $servers/stop exists.
 for b in "${backends[@]}"; do
-  fifo_dir="$(mktemp -d)"
-  mkfifo "$fifo_dir/in" "$fifo_dir/out"
-  java -cp "$classpath" io.schemaguard.testing.StorageServerMain "$b" bench <"$fifo_dir/in" >"$fifo_dir/out" 2>"$fifo_dir/err" &
+  java -cp "$classpath" io.schemaguard.testing.StorageServerMain "$b" bench "$servers/stop" \
+    >"$servers/$b.out" 2>"$servers/$b.err" </dev/null &
   pids[$b]=$!
-  exec {fd}>"$fifo_dir/in"
-  pipe_in[$b]=$fd
-  a=() e=()
-  while IFS= read -r line; do
-    case "$line" in
-      LOCATION=*) location[$b]="${line#LOCATION=}" ;;
-      ARG=*) a+=("${line#ARG=}") ;;
-      ENV=*) e+=("${line#ENV=}") ;;
-      READY) break ;;
-    esac
-  done <"$fifo_dir/out"
-  [ -n "${location[$b]:-}" ] || { cat "$fifo_dir/err" >&2; echo "bench: $b did not start" >&2; exit 1; }
-  # the rest of its output is not read again; keep the pipe drained
-  cat "$fifo_dir/out" >/dev/null &
-  args[$b]="${a[*]}"
-  envs[$b]="${e[*]}"
+  for _ in $(seq 1 1200); do
+    grep -qx READY "$servers/$b.out" 2>/dev/null && break
+    kill -0 "${pids[$b]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -qx READY "$servers/$b.out" || { cat "$servers/$b.err" >&2; echo "bench: $b did not start" >&2; exit 1; }
+  location[$b]="$(sed -n 's/^LOCATION=//p' "$servers/$b.out")"
+  args[$b]="$(sed -n 's/^ARG=//p' "$servers/$b.out" | tr '\n' ' ')"
+  envs[$b]="$(sed -n 's/^ENV=//p' "$servers/$b.out" | tr '\n' ' ')"
   echo "bench: $b at ${location[$b]} (${args[$b]})" >&2
 done
 
+# one run not counted first: the first backup after the server starts reads the tables from disk
+env ${envs[s3proxy]} scripts/schemaguard backup --database "postgresql://postgres@127.0.0.1:$PGPORT/$bench_db" \
+  --to "${location[s3proxy]}/warm-up" ${args[s3proxy]} --pg-bin "$pg_bin" --progress-interval 0 >/dev/null 2>&1
 key="$(head -c 32 /dev/urandom | base64)"
 declare -A times rss
 runs=("${backends[@]}" encrypted)

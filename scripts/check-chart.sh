@@ -108,6 +108,15 @@ done
   && die "values.schema.json accepted defaultStorage.azure.storageAccount=Bad_Name"
 log "an Azure default storage renders as SCHEMAGUARD_DEFAULT_STORAGE_AZURE_*; a bad account name is refused"
 
+# The default store's client-side encryption key: only a Secret's name reaches the operator, never a key
+"$helm" template sg "$chart" --set defaultStorage.s3.bucket=b --set defaultStorage.encryption.secretName=backup-key \
+  >"$work/enc.yaml" 2>"$work/err" || { cat "$work/err" >&2; die "helm template (defaultStorage.encryption)"; }
+grep -A1 'name: SCHEMAGUARD_DEFAULT_STORAGE_ENCRYPTION_SECRET_NAME$' "$work/enc.yaml" | grep -q 'value: "\?backup-key' \
+  || die "defaultStorage.encryption.secretName is not rendered"
+"$helm" template sg "$chart" --set defaultStorage.encryption.secretName=Bad_Name >/dev/null 2>&1 \
+  && die "values.schema.json accepted defaultStorage.encryption.secretName=Bad_Name"
+log "the default store's encryption Secret renders as SCHEMAGUARD_DEFAULT_STORAGE_ENCRYPTION_SECRET_NAME; a bad name is refused"
+
 # --- what was rendered ---------------------------------------------------------------------------
 for f in deploy/0[2-9]*.yaml; do printf -- '---\n'; cat "$f"; done >"$work/deploy.yaml"
 python3 - "$work/defaults.yaml" "$work/scoped.yaml" "$work/deploy.yaml" <<'PY' || die "rendered manifests (see above)"

@@ -69,6 +69,17 @@ public interface OperatorConfig {
         /** A GCS bucket instead of the S3 bucket (schemaguard.default-storage.gcs.*). */
         Gcs gcs();
 
+        /** Client-side encryption of the default store's dumps (schemaguard.default-storage.encryption.*). */
+        Encryption encryption();
+
+        interface Encryption {
+            /** A Secret with the key in each namespace using the default; absent means no client-side encryption. */
+            Optional<String> secretName();
+
+            @WithDefault("encryption-key")
+            String secretKey();
+        }
+
         interface Azure {
             Optional<String> container();
 

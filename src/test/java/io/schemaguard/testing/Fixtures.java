@@ -114,6 +114,18 @@ public final class Fixtures {
                 Optional<String> credentialsSecret) {
             this(bucket, prefix, endpoint, region, forcePathStyle, credentialsSecret, noAzure(), noGcs());
         }
+
+        @Override
+        public OperatorConfig.DefaultStorage.Encryption encryption() {
+            return noEncryption();
+        }
+    }
+
+    public record EncryptionDefault(Optional<String> secretName, String secretKey)
+            implements OperatorConfig.DefaultStorage.Encryption {}
+
+    public static OperatorConfig.DefaultStorage.Encryption noEncryption() {
+        return new EncryptionDefault(Optional.empty(), "encryption-key");
     }
 
     public record AzureDefault(

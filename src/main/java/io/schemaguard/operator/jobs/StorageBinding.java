@@ -41,14 +41,25 @@ public record StorageBinding(
 
     public static StorageBinding resolve(StorageSpec spec, OperatorConfig.DefaultStorage defaults) {
         StorageBinding store = store(spec, defaults);
-        if (spec == null || spec.getEncryption() == null || spec.getEncryption().getKeySecretRef() == null) {
+        boolean ownStorage = spec != null
+                && (spec.getS3() != null
+                        || spec.getAzure() != null
+                        || spec.getGcs() != null
+                        || spec.getVolume() != null);
+        // a resource's own storage carries its own encryption; the operator's default store carries the default's
+        io.schemaguard.api.SecretKeySelector key;
+        if (spec != null && spec.getEncryption() != null && spec.getEncryption().getKeySecretRef() != null) {
+            key = spec.getEncryption().getKeySecretRef();
+        } else if (!ownStorage && defaults.encryption().secretName().isPresent()) {
+            key = new io.schemaguard.api.SecretKeySelector(
+                    defaults.encryption().secretName().get(),
+                    defaults.encryption().secretKey());
+        } else {
             return store;
         }
         // the key is the kubelet's to read, like every credential: the operator only names it
         List<EnvVar> env = new ArrayList<>(store.env());
-        env.add(RunnerPods.secretEnv(
-                "SCHEMAGUARD_ENCRYPTION_KEY",
-                spec.getEncryption().getKeySecretRef().toKubernetes(Defaults.ENCRYPTION_KEY)));
+        env.add(RunnerPods.secretEnv("SCHEMAGUARD_ENCRYPTION_KEY", key.toKubernetes(Defaults.ENCRYPTION_KEY)));
         return new StorageBinding(store.location(), store.args(), List.copyOf(env), store.volume(), store.mount());
     }
 

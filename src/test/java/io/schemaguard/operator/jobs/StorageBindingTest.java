@@ -156,6 +156,66 @@ class StorageBindingTest {
                 .isEqualTo("azure://backups/team");
     }
 
+    /** The S3 default with the operator's default encryption key set. */
+    private record EncryptedDefault(io.schemaguard.operator.OperatorConfig.DefaultStorage base, String secret)
+            implements io.schemaguard.operator.OperatorConfig.DefaultStorage {
+        public java.util.Optional<String> bucket() {
+            return base.bucket();
+        }
+
+        public java.util.Optional<String> prefix() {
+            return base.prefix();
+        }
+
+        public java.util.Optional<String> endpoint() {
+            return base.endpoint();
+        }
+
+        public String region() {
+            return base.region();
+        }
+
+        public boolean forcePathStyle() {
+            return base.forcePathStyle();
+        }
+
+        public java.util.Optional<String> credentialsSecret() {
+            return base.credentialsSecret();
+        }
+
+        public Azure azure() {
+            return base.azure();
+        }
+
+        public Gcs gcs() {
+            return base.gcs();
+        }
+
+        public Encryption encryption() {
+            return new Fixtures.EncryptionDefault(java.util.Optional.of(secret), "encryption-key");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void theDefaultStoresEncryptionKeyGoesWithTheDefaultStoreOnly() {
+        var defaults = new EncryptedDefault(
+                new Fixtures.DefaultStorage(
+                        java.util.Optional.of("shared"),
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        "us-east-1",
+                        false,
+                        java.util.Optional.empty()),
+                "backup-key");
+        assertThat(StorageBinding.resolve(null, defaults).env().stream()
+                        .map(StorageBindingTest::describe)
+                        .toList())
+                .containsExactly("AWS_REGION=us-east-1", "SCHEMAGUARD_ENCRYPTION_KEY<-backup-key/encryption-key");
+        // a resource naming its own store, without encryption, is not encrypted with the default's key
+        StorageSpec own = gcs("b", null, null, null);
+        assertThat(StorageBinding.resolve(own, defaults).env()).isEmpty();
+    }
+
     private static String describe(EnvVar e) {
         if (e.getValueFrom() != null) {
             var ref = e.getValueFrom().getSecretKeyRef();
