@@ -56,7 +56,8 @@ class SmallPartsTest {
                 FailureReason.MigrationBlocked,
                 FailureReason.BackupStale,
                 FailureReason.RehearsalRefused,
-                FailureReason.BackupInProgress);
+                FailureReason.BackupInProgress,
+                FailureReason.StorageUnsupported);
         for (FailureReason r : notWorthRetrying) {
             assertThat(r.exitCode()).as(r.name()).isEqualTo(FailureReason.CONFIGURATION_EXIT_CODE);
         }

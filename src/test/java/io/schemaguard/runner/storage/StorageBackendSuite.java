@@ -135,6 +135,16 @@ public abstract class StorageBackendSuite {
         assertThat(restored.exitCode()).as(restored.toString()).isZero();
         assertThat(RunnerResult.parse(restored.terminationMessage()).rowCheck()).isEqualTo("exact");
         assertThat(contents(target)).isEqualTo(contents(database));
+
+        // delete takes exactly this backup's objects, and a second delete finds nothing left to take
+        String folder = dumpKey.substring(0, dumpKey.lastIndexOf('/') + 1);
+        Runner.Result deleted = run("delete", "--from", location, result.backupId());
+        assertThat(deleted.exitCode()).as(deleted.toString()).isZero();
+        assertThat(deleted.stdout()).startsWith("deleted ");
+        assertThat(storage.keys(bucket)).noneMatch(k -> k.startsWith(folder));
+        Runner.Result again = run("delete", "--from", location, result.backupId());
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.stdout()).startsWith("nothing to delete");
     }
 
     @Test
